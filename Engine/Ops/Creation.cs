@@ -1,0 +1,90 @@
+// Creating tensors: constants, host data, seeded random values; copies and reshaped views.
+using Activations.Kernels.Tensor;
+
+namespace Activations.Engine;
+
+public sealed partial class Tensor
+{
+    /// <summary>An uninitialised tensor (contents are whatever the pool held).</summary>
+    public static Tensor Empty(Device device, Shape shape) => new(device, shape);
+
+    public static Tensor Empty(Device device, params int[] shape) => new(device, new Shape(shape));
+
+    public static Tensor Full(Device device, Shape shape, float value)
+    {
+        var t = new Tensor(device, shape);
+        device.Kernels.Get<AffineKernels>().Fill(t.View, value);
+        return t.Named("full");
+    }
+
+    public static Tensor Zeros(Device device, params int[] shape) => Full(device, new Shape(shape), 0f);
+    public static Tensor Ones(Device device, params int[] shape) => Full(device, new Shape(shape), 1f);
+    public static Tensor Full(Device device, float value, params int[] shape) => Full(device, new Shape(shape), value);
+
+    /// <summary>A tensor holding <paramref name="data"/> (row-major) with the given shape.</summary>
+    public static Tensor FromArray(Device device, float[] data, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var s = shape.Length == 0 ? new Shape(data.Length) : new Shape(shape);
+        if (s.Length != data.Length)
+            throw new ArgumentException($"{data.Length} values do not fill shape {s} ({s.Length} elements)");
+        var t = new Tensor(device, s);
+        t.CopyFrom(data);
+        return t;
+    }
+
+    /// <summary>Uniform values in [low, high), the same for a given seed on every accelerator.</summary>
+    public static Tensor Uniform(Device device, Shape shape, float low, float high, ulong seed) =>
+        FromArray(device, CounterRng.Uniform(seed, shape.Length, low, high), shape.ToArray());
+
+    /// <summary>Normal values, the same for a given seed on every accelerator.</summary>
+    public static Tensor Normal(Device device, Shape shape, float mean, float std, ulong seed) =>
+        FromArray(device, CounterRng.Normal(seed, shape.Length, mean, std), shape.ToArray());
+
+    /// <summary>A new tensor with a copy of this one's data (not recorded: use for gradients, states).</summary>
+    public Tensor Copy()
+    {
+        ThrowIfDisposed();
+        var t = new Tensor(Device, Shape);
+        if (Length > 0) ILGPU.Runtime.ArrayViewExtensions.CopyTo(View, t.View);
+        t.Name = Name;
+        return t.Named("copy");
+    }
+
+    /// <summary>A view with another shape over the same storage (one dimension may be −1).</summary>
+    public Tensor Reshape(params int[] shape)
+    {
+        ThrowIfDisposed();
+        var dims = (int[])shape.Clone();
+        int infer = Array.IndexOf(dims, -1);
+        if (infer >= 0)
+        {
+            int known = 1;
+            for (int i = 0; i < dims.Length; i++) if (i != infer) known *= dims[i];
+            if (known == 0 || Length % known != 0)
+                throw new ArgumentException($"cannot reshape {Describe()} to {Shape.Format(shape)}");
+            dims[infer] = Length / known;
+        }
+        var s = new Shape(dims);
+        if (s.Length != Length)
+            throw new ArgumentException($"cannot reshape {Describe()} ({Length} elements) to {s} ({s.Length} elements)");
+        var view = new Tensor(Device, s, _storage);
+        var input = this;
+        return view.Record("reshape", [this], g =>
+        {
+            var gv = new Tensor(g.Device, input.Shape, g.Storage);
+            input.AccumulateGrad(gv, owned: false);
+            gv.Dispose();
+        });
+    }
+
+    /// <summary>Flattens all axes from <paramref name="startAxis"/> on: (N, C, H, W) → (N, C·H·W).</summary>
+    public Tensor Flatten(int startAxis = 1)
+    {
+        int a = Shape.Axis(startAxis);
+        var dims = new int[a + 1];
+        for (int i = 0; i < a; i++) dims[i] = Shape[i];
+        dims[a] = Shape.Product(a, Rank);
+        return Reshape(dims);
+    }
+}

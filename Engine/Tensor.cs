@@ -1,0 +1,286 @@
+// A float32 tensor on an accelerator: shape, contiguous storage, and its place in the autograd graph.
+//
+// Every op records its parents and a backward closure written in the same method as its forward
+// (see Ops/*.cs). Backward() orders the graph iteratively and walks it in reverse, accumulating
+// gradients (a value used twice just works). Reshape returns a view sharing the storage.
+using ILGPU;
+using ILGPU.Runtime;
+using Activations.Engine.Autograd;
+
+namespace Activations.Engine;
+
+/// <summary>Reference-counted device storage shared by a tensor and its reshaped views.</summary>
+internal sealed class Storage
+{
+    private int _refs = 1;
+    public Device Device { get; }
+    public MemoryBuffer1D<float, Stride1D.Dense> Buffer { get; }
+    public long Length { get; }
+
+    public Storage(Device device, long length)
+    {
+        Device = device;
+        Length = length;
+        Buffer = device.Pool.Rent(length);
+    }
+
+    public ArrayView<float> View => Buffer.View.SubView(0, Length);
+    public void AddRef() => Interlocked.Increment(ref _refs);
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _refs) == 0) Device.Pool.Return(Buffer, Length);
+    }
+}
+
+public sealed partial class Tensor : IDisposable
+{
+    private readonly Storage _storage;
+    private bool _disposed;
+    private static long _nextId;
+
+    public Device Device { get; }
+    public Shape Shape { get; }
+    public int Length => Shape.Length;
+    public int Rank => Shape.Rank;
+
+    /// <summary>A unique id, for graph export and debugging.</summary>
+    public long Id { get; } = Interlocked.Increment(ref _nextId);
+
+    /// <summary>The op that produced this tensor ("leaf" for tensors made from data).</summary>
+    public string Op { get; private set; } = "leaf";
+
+    /// <summary>An optional name ("fc1.weight"), shown in errors and graph exports.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Whether gradients flow to this tensor. Set on parameters; ops set it on their outputs.</summary>
+    public bool RequiresGrad { get; set; }
+
+    /// <summary>The accumulated gradient (leaves keep it until <see cref="ZeroGrad"/>).</summary>
+    public Tensor? Grad { get; internal set; }
+
+    /// <summary>Keep this tensor's gradient after Backward even though it is not a leaf.</summary>
+    public bool RetainGrad { get; set; }
+
+    /// <summary>Exempt from disposal by the enclosing <see cref="TensorScope"/>.</summary>
+    public bool KeepAlive { get; set; }
+
+    internal Tensor[] Parents { get; private set; } = [];
+    internal Action<Tensor>? BackwardFn { get; private set; }
+
+    public bool IsLeaf => BackwardFn is null;
+    public bool IsDisposed => _disposed;
+
+    internal Tensor(Device device, Shape shape, Storage? shareWith = null)
+    {
+        device.ThrowIfDisposed();
+        Device = device;
+        Shape = shape;
+        if (shareWith is null)
+        {
+            _storage = new Storage(device, shape.Length);
+        }
+        else
+        {
+            shareWith.AddRef();
+            _storage = shareWith;
+        }
+        TensorScope.Register(this);
+    }
+
+    /// <summary>The device memory of this tensor (throws if disposed).</summary>
+    public ArrayView<float> View
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _storage.View;
+        }
+    }
+
+    internal Storage Storage => _storage;
+
+    internal void ThrowIfDisposed()
+    {
+        if (_disposed)
+            throw new ObjectDisposedException(Describe(), $"tensor {Describe()} was disposed and cannot be used again");
+        Device.ThrowIfDisposed();
+    }
+
+    /// <summary>"fc1.weight [128, 784]" or "matmul#42 [64, 128]".</summary>
+    public string Describe() => $"{Name ?? $"{Op}#{Id}"} {Shape}";
+
+    public override string ToString() => $"Tensor({Describe()}, {Device.Key})";
+
+    // ---- autograd ----
+
+    /// <summary>
+    /// Records <paramref name="backward"/> for this op output when grad mode is on and any parent
+    /// requires grad. The closure receives the gradient of this tensor.
+    /// </summary>
+    internal Tensor Record(string op, Tensor[] parents, Action<Tensor> backward)
+    {
+        Op = op;
+        if (!GradMode.IsEnabled || !parents.Any(p => p.RequiresGrad)) return this;
+        Parents = parents;
+        BackwardFn = backward;
+        RequiresGrad = true;
+        return this;
+    }
+
+    /// <summary>Names the op without recording a backward (non-differentiable outputs).</summary>
+    internal Tensor Named(string op)
+    {
+        Op = op;
+        return this;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="g"/> to this tensor's gradient. With <paramref name="owned"/> the caller
+    /// hands <paramref name="g"/> over (it may become the gradient itself); otherwise it is copied.
+    /// </summary>
+    internal void AccumulateGrad(Tensor g, bool owned)
+    {
+        if (!RequiresGrad)
+        {
+            if (owned) g.Dispose();
+            return;
+        }
+        if (g.Shape != Shape)
+            throw new InvalidOperationException($"gradient shape {g.Shape} does not match {Describe()}");
+        if (Grad is null)
+        {
+            var grad = owned ? g : g.Copy();
+            grad.KeepAlive = IsLeaf || RetainGrad;
+            grad.Name = $"grad({Name ?? Op})";
+            Grad = grad;
+            return;
+        }
+        Device.Kernels.Get<Kernels.Tensor.AffineKernels>().Axpy(g.View, Grad.View, 1f);
+        if (owned) g.Dispose();
+    }
+
+    /// <summary>Back-propagates from this scalar (or with an explicit output gradient).</summary>
+    public void Backward(Tensor? gradient = null)
+    {
+        ThrowIfDisposed();
+        if (!RequiresGrad)
+            throw new InvalidOperationException($"Backward() on {Describe()}, which does not require grad (no parameter reaches it, or it was made under NoGrad)");
+        if (gradient is null && Length != 1)
+            throw new InvalidOperationException($"Backward() without a gradient needs a scalar; {Describe()} has {Length} elements");
+        if (gradient is not null && gradient.Shape != Shape)
+            throw new ArgumentException($"gradient shape {gradient.Shape} does not match {Describe()}");
+
+        var order = TopologicalOrder();
+        using (GradMode.NoGrad())
+        {
+            if (gradient is null)
+            {
+                var one = Full(Device, Shape, 1f);
+                AccumulateGrad(one, owned: true);
+            }
+            else
+            {
+                AccumulateGrad(gradient, owned: false);
+            }
+            for (int i = order.Count - 1; i >= 0; i--)
+            {
+                var node = order[i];
+                if (node.BackwardFn is null || node.Grad is null) continue;
+                var g = node.Grad;
+                node.BackwardFn(g);
+                if (!node.RetainGrad)
+                {
+                    node.Grad = null;
+                    g.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>The graph below this tensor, parents before children (iterative DFS).</summary>
+    public List<Tensor> TopologicalOrder()
+    {
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Tensor node, int next)>();
+        stack.Push((this, 0));
+        visited.Add(this);
+        while (stack.Count > 0)
+        {
+            var (node, next) = stack.Pop();
+            if (next < node.Parents.Length)
+            {
+                stack.Push((node, next + 1));
+                var p = node.Parents[next];
+                if (visited.Add(p)) stack.Push((p, 0));
+            }
+            else
+            {
+                order.Add(node);
+            }
+        }
+        return order;
+    }
+
+    /// <summary>Clears the gradient (fills it with zeros, keeping its memory).</summary>
+    public void ZeroGrad()
+    {
+        if (Grad is null) return;
+        Device.Kernels.Get<Kernels.Tensor.AffineKernels>().Fill(Grad.View, 0f);
+    }
+
+    /// <summary>Frees this tensor's gradient.</summary>
+    public void ClearGrad()
+    {
+        Grad?.Dispose();
+        Grad = null;
+    }
+
+    /// <summary>Cuts this tensor from its graph (it becomes a leaf that requires no grad).</summary>
+    public Tensor Detach()
+    {
+        var t = new Tensor(Device, Shape, _storage) { Name = Name };
+        t.Op = "detach";
+        return t;
+    }
+
+    // ---- host transfer ----
+
+    /// <summary>Copies the data to the host (synchronises).</summary>
+    public float[] ToArray()
+    {
+        ThrowIfDisposed();
+        var a = new float[Length];
+        if (Length > 0) View.CopyToCPU(a);
+        return a;
+    }
+
+    /// <summary>The single value of a one-element tensor.</summary>
+    public float Item()
+    {
+        if (Length != 1) throw new InvalidOperationException($"Item() needs one element; {Describe()} has {Length}");
+        return ToArray()[0];
+    }
+
+    /// <summary>Overwrites the data from the host.</summary>
+    public void CopyFrom(ReadOnlySpan<float> data)
+    {
+        ThrowIfDisposed();
+        if (data.Length != Length)
+            throw new ArgumentException($"cannot copy {data.Length} values into {Describe()} ({Length} elements)");
+        if (Length > 0) View.CopyFromCPU(data.ToArray());
+    }
+
+    /// <summary>Frees the storage (returned to the device pool when no view shares it). Safe to call twice.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Grad?.Dispose();
+        Grad = null;
+        Parents = [];
+        BackwardFn = null;
+        if (!Device.IsDisposed) _storage.Release();
+    }
+}

@@ -1,0 +1,221 @@
+// The activations under study and their peers, one struct each.
+//
+// Conventions shared by all of them:
+// - The negative branch is taken for x < 0 only. So x = 0 (and −0) takes the identity/positive
+//   branch: f(0) = 0 for ReLU/LeakyReLU/ELU/TaLU/ExLU, with dy/dx = 1 and dy/dα = 0 there
+//   (for ReLU dy/dx = 0 at x = 0, as in PyTorch). A NaN input fails every comparison, takes the
+//   identity branch and so propagates.
+// - Exponentials are only ever evaluated on non-positive arguments (ExLU, ELU) or in a form that
+//   saturates instead of overflowing (sigmoid, SiLU, tanh): ±1e4 never yields Inf or NaN.
+// - Backward uses the saved output y where that avoids a transcendental call.
+using ILGPU.Algorithms;
+
+namespace Activations.Kernels.Activations;
+
+/// <summary>ReLU: max(x, 0).</summary>
+public readonly struct ReLU : IActivation
+{
+    public static string Name => "relu";
+    public static bool HasParameter => false;
+    public static float Forward(float x, float p) => x < 0f ? 0f : x;
+    public static float Backward(float x, float y, float p) => x > 0f ? 1f : 0f;
+    public static float ParamGrad(float x, float y, float p) => 0f;
+    public static double ForwardReference(double x, double p) => x < 0 ? 0 : x;
+    public static double BackwardReference(double x, double p) => x > 0 ? 1 : 0;
+    public static double ParamGradReference(double x, double p) => 0;
+}
+
+/// <summary>LeakyReLU: x for x ≥ 0, p·x for x &lt; 0 (p is the negative slope).</summary>
+public readonly struct LeakyReLU : IActivation
+{
+    public static string Name => "leakyrelu";
+    public static bool HasParameter => true;
+    public static float Forward(float x, float p) => x < 0f ? p * x : x;
+    public static float Backward(float x, float y, float p) => x < 0f ? p : 1f;
+    public static float ParamGrad(float x, float y, float p) => x < 0f ? x : 0f;
+    public static double ForwardReference(double x, double p) => x < 0 ? p * x : x;
+    public static double BackwardReference(double x, double p) => x < 0 ? p : 1;
+    public static double ParamGradReference(double x, double p) => x < 0 ? x : 0;
+}
+
+/// <summary>ELU: x for x ≥ 0, α(eˣ − 1) for x &lt; 0. Backward from the output: y + α.</summary>
+public readonly struct ELU : IActivation
+{
+    public static string Name => "elu";
+    public static bool HasParameter => true;
+    public static float Forward(float x, float p) => x < 0f ? p * (XMath.Exp(x) - 1f) : x;
+    public static float Backward(float x, float y, float p) => x < 0f ? y + p : 1f;
+    public static float ParamGrad(float x, float y, float p) => x < 0f ? y / p : 0f;
+    public static double ForwardReference(double x, double p) => x < 0 ? p * (Math.Exp(x) - 1) : x;
+    public static double BackwardReference(double x, double p) => x < 0 ? p * Math.Exp(x) : 1;
+    public static double ParamGradReference(double x, double p) => x < 0 ? Math.Exp(x) - 1 : 0;
+}
+
+/// <summary>
+/// TaLU: x for x ≥ 0, α·tanh(x) for x &lt; 0. Backward from the output (tanh' = 1 − a²):
+/// dy/dx = α(1 − (y/α)²); dy/dα = tanh(x) = y/α. No second tanh.
+/// </summary>
+public readonly struct TaLU : IActivation
+{
+    public static string Name => "talu";
+    public static bool HasParameter => true;
+    public static float Forward(float x, float p) => x < 0f ? p * XMath.Tanh(x) : x;
+
+    public static float Backward(float x, float y, float p)
+    {
+        if (!(x < 0f)) return 1f;
+        float t = y / p;
+        return p * (1f - t * t);
+    }
+
+    public static float ParamGrad(float x, float y, float p) => x < 0f ? y / p : 0f;
+    public static double ForwardReference(double x, double p) => x < 0 ? p * Math.Tanh(x) : x;
+
+    public static double BackwardReference(double x, double p)
+    {
+        if (!(x < 0)) return 1;
+        double t = Math.Tanh(x);
+        return p * (1 - t * t);
+    }
+
+    public static double ParamGradReference(double x, double p) => x < 0 ? Math.Tanh(x) : 0;
+}
+
+/// <summary>
+/// ExLU: x for x ≥ 0, α(e^{x/α} − 1) for x &lt; 0 (α &gt; 0). Its derivative e^{x/α} tends to 1 at
+/// 0⁻ for every α, so it is continuous at 0. Backward from the output: dy/dx = y/α + 1;
+/// dy/dα = (e^{x/α} − 1) − (x/α)e^{x/α} = y/α − (x/α)(y/α + 1). exp only ever sees x/α &lt; 0.
+/// </summary>
+public readonly struct ExLU : IActivation
+{
+    public static string Name => "exlu";
+    public static bool HasParameter => true;
+    public static float Forward(float x, float p) => x < 0f ? p * (XMath.Exp(x / p) - 1f) : x;
+    public static float Backward(float x, float y, float p) => x < 0f ? y / p + 1f : 1f;
+
+    public static float ParamGrad(float x, float y, float p)
+    {
+        if (!(x < 0f)) return 0f;
+        float e = y / p + 1f;
+        return (e - 1f) - x / p * e;
+    }
+
+    public static double ForwardReference(double x, double p) => x < 0 ? p * (Math.Exp(x / p) - 1) : x;
+    public static double BackwardReference(double x, double p) => x < 0 ? Math.Exp(x / p) : 1;
+
+    public static double ParamGradReference(double x, double p)
+    {
+        if (!(x < 0)) return 0;
+        double e = Math.Exp(x / p);
+        return (e - 1) - x / p * e;
+    }
+}
+
+/// <summary>tanh; backward from the output: 1 − y².</summary>
+public readonly struct Tanh : IActivation
+{
+    public static string Name => "tanh";
+    public static bool HasParameter => false;
+    public static float Forward(float x, float p) => XMath.Tanh(x);
+    public static float Backward(float x, float y, float p) => 1f - y * y;
+    public static float ParamGrad(float x, float y, float p) => 0f;
+    public static double ForwardReference(double x, double p) => Math.Tanh(x);
+
+    public static double BackwardReference(double x, double p)
+    {
+        double t = Math.Tanh(x);
+        return 1 - t * t;
+    }
+
+    public static double ParamGradReference(double x, double p) => 0;
+}
+
+/// <summary>Logistic sigmoid 1/(1 + e^{−x}), evaluated without overflow; backward y(1 − y).</summary>
+public readonly struct Sigmoid : IActivation
+{
+    public static string Name => "sigmoid";
+    public static bool HasParameter => false;
+
+    /// <summary>exp of a non-positive argument only, so large |x| saturates to 0 or 1.</summary>
+    public static float Logistic(float x)
+    {
+        if (x < 0f)
+        {
+            float e = XMath.Exp(x);
+            return e / (1f + e);
+        }
+        return 1f / (1f + XMath.Exp(-x));
+    }
+
+    public static double LogisticReference(double x) =>
+        x < 0 ? Math.Exp(x) / (1 + Math.Exp(x)) : 1 / (1 + Math.Exp(-x));
+
+    public static float Forward(float x, float p) => Logistic(x);
+    public static float Backward(float x, float y, float p) => y * (1f - y);
+    public static float ParamGrad(float x, float y, float p) => 0f;
+    public static double ForwardReference(double x, double p) => LogisticReference(x);
+
+    public static double BackwardReference(double x, double p)
+    {
+        double s = LogisticReference(x);
+        return s * (1 - s);
+    }
+
+    public static double ParamGradReference(double x, double p) => 0;
+}
+
+/// <summary>GELU, tanh form: 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
+public readonly struct GELU : IActivation
+{
+    private const float C = 0.7978845608028654f; // √(2/π)
+    private const float K = 0.044715f;
+    public static string Name => "gelu";
+    public static bool HasParameter => false;
+
+    public static float Forward(float x, float p) => 0.5f * x * (1f + XMath.Tanh(C * (x + K * x * x * x)));
+
+    public static float Backward(float x, float y, float p)
+    {
+        float t = XMath.Tanh(C * (x + K * x * x * x));
+        return 0.5f * (1f + t) + 0.5f * x * (1f - t * t) * C * (1f + 3f * K * x * x);
+    }
+
+    public static float ParamGrad(float x, float y, float p) => 0f;
+
+    public static double ForwardReference(double x, double p) =>
+        0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+
+    public static double BackwardReference(double x, double p)
+    {
+        double c = Math.Sqrt(2 / Math.PI);
+        double t = Math.Tanh(c * (x + 0.044715 * x * x * x));
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x);
+    }
+
+    public static double ParamGradReference(double x, double p) => 0;
+}
+
+/// <summary>SiLU (swish): x·σ(x); backward σ(x)(1 + x(1 − σ(x))).</summary>
+public readonly struct SiLU : IActivation
+{
+    public static string Name => "silu";
+    public static bool HasParameter => false;
+    public static float Forward(float x, float p) => x * Sigmoid.Logistic(x);
+
+    public static float Backward(float x, float y, float p)
+    {
+        float s = Sigmoid.Logistic(x);
+        return s * (1f + x * (1f - s));
+    }
+
+    public static float ParamGrad(float x, float y, float p) => 0f;
+    public static double ForwardReference(double x, double p) => x * Sigmoid.LogisticReference(x);
+
+    public static double BackwardReference(double x, double p)
+    {
+        double s = Sigmoid.LogisticReference(x);
+        return s * (1 + x * (1 - s));
+    }
+
+    public static double ParamGradReference(double x, double p) => 0;
+}

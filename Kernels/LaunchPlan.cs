@@ -1,0 +1,70 @@
+// Launch shapes per accelerator kind: one kernel source, a shape that suits each accelerator.
+//
+// The CPU accelerator is a simulator: every simulated GPU thread is an OS thread and a group
+// barrier is an OS barrier (see ../shared/guide/ILGPU-NOTES.md). It wants few threads with much
+// work each. PoCL (OpenCL on a CPU) compiles a work-group into vector loops and wants groups of
+// a few hundred work-items; a GPU wants many groups of 256 threads. Every elementwise kernel in
+// this project is explicitly grouped and walks its range with a grid-stride loop, so the launch
+// shape below decides how the work is spread, never what is computed.
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Activations.Kernels;
+
+/// <summary>Which backend an accelerator belongs to.</summary>
+public enum BackendKind { Cpu, OpenCL, Cuda }
+
+/// <summary>The launch shapes for one accelerator, computed once from its properties.</summary>
+public sealed class LaunchPlan
+{
+    /// <summary>Threads per group for 1-D grid-stride kernels.</summary>
+    public int GroupSize { get; }
+
+    /// <summary>Upper bound on groups for 1-D grid-stride kernels.</summary>
+    public int MaxGroups { get; }
+
+    /// <summary>Work items each thread should handle at least before another group is added.</summary>
+    public int MinItemsPerThread { get; }
+
+    public BackendKind Kind { get; }
+
+    public LaunchPlan(Accelerator accelerator)
+    {
+        Kind = KindOf(accelerator);
+        switch (Kind)
+        {
+            case BackendKind.Cpu:
+                // One group per simulated multiprocessor, each as wide as the device allows:
+                // that is a handful of OS threads in all, each running a long loop.
+                GroupSize = accelerator.MaxNumThreadsPerGroup;
+                MaxGroups = accelerator.NumMultiprocessors;
+                MinItemsPerThread = 4096;
+                break;
+            case BackendKind.OpenCL:
+                GroupSize = Math.Min(256, accelerator.MaxNumThreadsPerGroup);
+                MaxGroups = Math.Max(1, accelerator.NumMultiprocessors) * 8;
+                MinItemsPerThread = 16;
+                break;
+            default:
+                GroupSize = Math.Min(256, accelerator.MaxNumThreadsPerGroup);
+                MaxGroups = Math.Max(1, accelerator.NumMultiprocessors) * 32;
+                MinItemsPerThread = 4;
+                break;
+        }
+    }
+
+    public static BackendKind KindOf(Accelerator accelerator) => accelerator.AcceleratorType switch
+    {
+        AcceleratorType.Cuda => BackendKind.Cuda,
+        AcceleratorType.OpenCL => BackendKind.OpenCL,
+        _ => BackendKind.Cpu,
+    };
+
+    /// <summary>A 1-D grid for a grid-stride loop over <paramref name="n"/> items.</summary>
+    public KernelConfig GridStride(long n)
+    {
+        long perGroup = (long)GroupSize * MinItemsPerThread;
+        long groups = Math.Clamp((n + perGroup - 1) / perGroup, 1, MaxGroups);
+        return new KernelConfig((int)groups, GroupSize);
+    }
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Makes an ILGPU-usable OpenCL CPU device available on Debian/Ubuntu (optional fast-CPU path).
+#
+# ILGPU's OpenCL backend needs OpenCL 2.0+/3.0 with the generic address space. Debian 12's own
+# runtimes (PoCL 3.1, Mesa rusticl) lack it; PoCL 6.0 has it. This script:
+#   1. does nothing when a device with generic address space is already registered
+#      (e.g. Debian 13 / Ubuntu 24.04 `pocl-opencl-icd`, or a previous run of this script);
+#   2. otherwise installs the build dependencies from Debian's packages, fetches the upstream
+#      tarball inside Debian's `pocl` 6.0 source package (a deb-src entry for the next release,
+#      reusing the archive URI already configured), builds it into $PREFIX and registers the ICD.
+# Idempotent and quiet on success; a second run takes seconds. Needs root (apt-get, /etc/OpenCL).
+set -euo pipefail
+
+PREFIX=${POCL_PREFIX:-/opt/pocl-6.0}
+POCL_VERSION=6.0-6
+ICD_FILE=/etc/OpenCL/vendors/pocl6-activations.icd
+LOG=${POCL_BUILD_LOG:-/tmp/pocl-build.log}
+
+fail() { echo "setup-opencl: $*" >&2; exit 1; }
+say()  { [ -n "${VERBOSE:-}" ] && echo "setup-opencl: $*" >&2 || true; }
+
+# A usable device: clinfo lists one whose generic address space support says Yes.
+has_usable_device() {
+  command -v clinfo >/dev/null 2>&1 || return 1
+  [ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so ] || [ -e /usr/lib/libOpenCL.so ] || \
+    ldconfig -p | grep -q 'libOpenCL\.so ' || return 1
+  local info
+  info=$(clinfo 2>/dev/null || true)
+  grep -Eq 'Generic address space support +Yes' <<<"$info"
+}
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "$@" >>"$LOG" 2>&1 \
+    || fail "apt-get install $* failed (see $LOG)"
+}
+
+: >"$LOG"
+if ! command -v clinfo >/dev/null 2>&1 || ! ldconfig -p | grep -q 'libOpenCL\.so '; then
+  $SUDO apt-get update -q >>"$LOG" 2>&1 || fail "apt-get update failed (see $LOG)"
+  apt_install clinfo ocl-icd-opencl-dev ocl-icd-libopencl1
+fi
+if has_usable_device; then say "a usable OpenCL device is already present"; exit 0; fi
+
+# A newer distribution ships a usable PoCL as a binary package: prefer it.
+. /etc/os-release
+if [ "${ID:-}" != debian ] || [ "${VERSION_ID:-0}" -ge 13 ] 2>/dev/null; then
+  apt_install pocl-opencl-icd || true
+  has_usable_device && exit 0
+fi
+
+# Build PoCL 6.0 from Debian's source package against Debian 12's LLVM 15.
+if [ ! -e "$PREFIX/lib/libpocl.so" ]; then
+  $SUDO apt-get update -q >>"$LOG" 2>&1 || true
+  apt_install llvm-15-dev libclang-15-dev clang-15 libclang-cpp15-dev libhwloc-dev ocl-icd-dev \
+    ocl-icd-opencl-dev cmake ninja-build pkg-config dpkg-dev make g++ xz-utils ca-certificates
+
+  src_list=/etc/apt/sources.list.d/activations-pocl-src.sources
+  if [ ! -e "$src_list" ]; then
+    uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+    [ -n "$uri" ] || uri=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+    [ -n "$uri" ] || fail "no Debian archive URI found in /etc/apt/sources.list(.d); cannot fetch pocl source"
+    printf 'Types: deb-src\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$uri" | $SUDO tee "$src_list" >/dev/null
+    $SUDO apt-get update -q >>"$LOG" 2>&1 || fail "apt-get update with the trixie deb-src entry failed (see $LOG)"
+  fi
+
+  work=$(mktemp -d /tmp/pocl-src.XXXXXX)
+  trap 'rm -rf "$work"' EXIT
+  (cd "$work" && apt-get source --download-only "pocl=$POCL_VERSION" >>"$LOG" 2>&1) \
+    || fail "apt-get source pocl=$POCL_VERSION failed (see $LOG)"
+  tar -C "$work" -xzf "$work"/pocl_6.0.orig.tar.gz || fail "cannot unpack pocl_6.0.orig.tar.gz"
+  srcdir=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'pocl-*' | head -1)
+  [ -n "$srcdir" ] || fail "pocl source tree not found after unpacking"
+  # LLVM 15 does not know every newer CPU (e.g. recent EPYCs report "Host CPU: (unknown)"):
+  # then name the closest model it knows from the CPU's feature flags.
+  cpu_flag=()
+  if llc-15 --version 2>/dev/null | grep -q 'Host CPU: (unknown)'; then
+    flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
+    if   echo "$flags" | grep -qw avx512bw && echo "$flags" | grep -qw avx512vl; then cpu=skylake-avx512
+    elif echo "$flags" | grep -qw avx2 && echo "$flags" | grep -qw fma; then cpu=haswell
+    else cpu=x86-64; fi
+    cpu_flag=(-DLLC_HOST_CPU="$cpu")
+  fi
+  echo "setup-opencl: building PoCL 6.0 into $PREFIX (a few minutes; log: $LOG)" >&2
+  cmake -S "$srcdir" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX="$PREFIX" -DWITH_LLVM_CONFIG=/usr/bin/llvm-config-15 \
+    -DENABLE_ICD=ON -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF -DENABLE_POCLCC=OFF "${cpu_flag[@]}" >>"$LOG" 2>&1 || fail "cmake configure of pocl failed (see $LOG)"
+  ninja -C "$work/build" >>"$LOG" 2>&1 || fail "pocl build failed (see $LOG)"
+  $SUDO ninja -C "$work/build" install >>"$LOG" 2>&1 || fail "pocl install failed (see $LOG)"
+fi
+
+lib=$(find "$PREFIX" -name libpocl.so -print -quit 2>/dev/null || true)
+[ -n "$lib" ] || fail "libpocl.so not found under $PREFIX"
+$SUDO mkdir -p /etc/OpenCL/vendors
+echo "$lib" | $SUDO tee "$ICD_FILE" >/dev/null
+has_usable_device || fail "PoCL installed at $PREFIX but no OpenCL device with generic address space is listed (run clinfo)"
+say "PoCL ready: $lib"
