@@ -41,9 +41,11 @@ public sealed class LaunchPlan
                 MinItemsPerThread = 4096;
                 break;
             case BackendKind.OpenCL:
+                // PoCL vectorises across the work-items of a group; a loop inside the kernel body
+                // defeats that, so one item per work-item (the grid-stride loop runs once).
                 GroupSize = Math.Min(256, accelerator.MaxNumThreadsPerGroup);
-                MaxGroups = Math.Max(1, accelerator.NumMultiprocessors) * 8;
-                MinItemsPerThread = 16;
+                MaxGroups = int.MaxValue;
+                MinItemsPerThread = 1;
                 break;
             default:
                 GroupSize = Math.Min(256, accelerator.MaxNumThreadsPerGroup);

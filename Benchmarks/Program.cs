@@ -1,0 +1,18 @@
+// Benchmarks entry point.
+//   dotnet run -c Release --project Benchmarks -- quick [--device cpu,opencl] [--out DIR]
+//       short validated runs, a table of throughput per accelerator (CI smoke test, tuning)
+//   dotnet run -c Release --project Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
+//       the full BenchmarkDotNet suites
+using BenchmarkDotNet.Running;
+
+namespace Activations.Benchmarks;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "quick") return QuickBench.Run(args[1..]);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
