@@ -43,6 +43,22 @@ public static class QuickBench
         return 0;
     }
 
+    /// <summary>Mean milliseconds of <paramref name="launch"/>, synchronised, over ≥ 1 s or 50 runs.</summary>
+    private static double Time(Device device, Action launch)
+    {
+        launch();
+        device.Synchronize();
+        int reps = 0;
+        var sw = Stopwatch.StartNew();
+        do
+        {
+            launch();
+            device.Synchronize();
+            reps++;
+        } while (sw.ElapsedMilliseconds < 1000 && reps < 50);
+        return sw.Elapsed.TotalMilliseconds / reps;
+    }
+
     private static string? Option(string[] args, string name)
     {
         int i = Array.IndexOf(args, name);
@@ -69,18 +85,11 @@ public static class QuickBench
             if (Math.Abs(ys[i] - ry) > 1e-3 + 1e-3 * Math.Abs(ry) || Math.Abs(dxs[i] - rd) > 1e-3 + 1e-3 * Math.Abs(rd))
                 throw new InvalidOperationException($"{T.Name} on {device.Key}: validation failed at {i}: x={host[i]} y={ys[i]} (ref {ry}) dx={dxs[i]} (ref {rd})");
         }
-        int reps = 0;
-        var sw = Stopwatch.StartNew();
-        do
-        {
-            k.Forward(x.View, y.View, a.View);
-            k.Backward(x.View, y.View, dy.View, dx.View, a.View);
-            device.Synchronize();
-            reps++;
-        } while (sw.ElapsedMilliseconds < 1500 && reps < 50);
-        double ms = sw.Elapsed.TotalMilliseconds / reps;
+        double fwd = Time(device, () => k.Forward(x.View, y.View, a.View));
+        double bwd = Time(device, () => k.Backward(x.View, y.View, dy.View, dx.View, a.View));
+        double ms = fwd + bwd;
         double rate = n / (ms / 1000) / 1e6;
-        Console.WriteLine($"{T.Name} fwd+bwd {n}: {ms:F2} ms, {rate:F0} M elem/s");
+        Console.WriteLine($"{T.Name} {n}: forward {fwd:F2} ms, backward {bwd:F2} ms, {rate:F0} M elem/s");
         return $"| {device.Key} | {T.Name} forward+backward | {n} | {ms:F2} | {rate:F0} M elem/s |";
     }
 }
