@@ -1,0 +1,63 @@
+// Numerical checks on device: how many values are NaN or ±Inf.
+//
+//   counts[c] = #{ i in chunk c : !(|x[i]| ≤ float.MaxValue) }     (NaN fails every comparison)
+//
+// Chunked like the sums in Reductions.cs: one thread per chunk, then the host adds ≤ 1024 counts.
+// Used to stop training at the first non-finite loss or gradient and to name where it appeared.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+
+namespace Activations.Kernels.Tensor;
+
+public sealed class CheckKernels : IKernelFamily<CheckKernels>
+{
+    /// <summary>The most chunks (and so host-side counts) one check uses.</summary>
+    public const int MaxChunks = 1024;
+
+    private readonly LaunchPlan _plan;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, int, int> _nonFinite;
+
+    private CheckKernels(Accelerator accelerator, LaunchPlan plan)
+    {
+        _plan = plan;
+        _nonFinite = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int, int>(NonFiniteKernel);
+    }
+
+    public static CheckKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
+
+    private static void NonFiniteKernel(ArrayView<float> x, ArrayView<int> counts, int n, int chunks, int chunkLen)
+    {
+        int stride = Grid.DimX * Group.DimX;
+        for (int c = Grid.GlobalIndex.X; c < chunks; c += stride)
+        {
+            int start = c * chunkLen;
+            int end = start + chunkLen < n ? start + chunkLen : n;
+            int count = 0;
+            for (int i = start; i < end; i++)
+                if (!(XMath.Abs(x[i]) <= float.MaxValue)) count++;
+            counts[c] = count;
+        }
+    }
+
+    /// <summary>Chunks to use for <paramref name="n"/> values.</summary>
+    public static int ChunksFor(int n) => Math.Clamp((n + 4095) / 4096, 1, MaxChunks);
+
+    /// <summary>Writes per-chunk counts of non-finite values into counts[0..ChunksFor(n)).</summary>
+    public void NonFinite(ArrayView<float> x, ArrayView<int> counts)
+    {
+        int n = (int)x.Length;
+        if (n == 0) return;
+        int chunks = ChunksFor(n);
+        int chunkLen = (n + chunks - 1) / chunks;
+        _nonFinite(_plan.GridStride(chunks), x, counts, n, chunks, chunkLen);
+    }
+
+    /// <summary>Scalar reference: the number of NaN or infinite values.</summary>
+    public static int NonFiniteReference(ReadOnlySpan<float> x)
+    {
+        int count = 0;
+        foreach (var v in x) if (!float.IsFinite(v)) count++;
+        return count;
+    }
+}
