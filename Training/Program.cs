@@ -13,6 +13,11 @@ public static class Program
                 Console.WriteLine($"{d.Key,-10} {(d.Usable ? "usable  " : "unusable")} {d.Name} | {d.MemoryBytes / (1 << 20)} MiB | warp {d.WarpSize} | group ≤ {d.MaxGroupSize} | MPs {d.Multiprocessors} | {d.Note}");
             return 0;
         }
+        if (args.Length > 0 && args[0] == "verify")
+        {
+            using var vd = Device.Create(args.Length > 2 && args[1] == "--device" ? args[2] : "auto");
+            return new Verify.KernelVerifier(vd, Console.Out).Run() == 0 ? 0 : 1;
+        }
         string spec = args.Length > 1 ? args[1] : "cpu";
         using var dev = Device.Create(spec);
         Console.WriteLine(dev);

@@ -136,7 +136,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>The raw broadcast kernel launch, not recorded.</summary>
-    internal static Tensor Binary<TOp>(Tensor a, Tensor b) where TOp : struct, IBinaryOp
+    public static Tensor Binary<TOp>(Tensor a, Tensor b) where TOp : struct, IBinaryOp
     {
         SameDevice(a, b, typeof(TOp).Name);
         var kernels = a.Device.Kernels.Get<BinaryKernels<TOp>>();
@@ -154,7 +154,7 @@ public sealed partial class Tensor
         return z;
     }
 
-    internal static Tensor Unary<TOp>(Tensor x) where TOp : struct, IUnaryOp
+    public static Tensor Unary<TOp>(Tensor x) where TOp : struct, IUnaryOp
     {
         x.ThrowIfDisposed();
         var y = new Tensor(x.Device, x.Shape);

@@ -164,7 +164,12 @@ public readonly struct Sigmoid : IActivation
     public static double ParamGradReference(double x, double p) => 0;
 }
 
-/// <summary>GELU, tanh form: 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
+/// <summary>
+/// GELU, tanh form: 0.5x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³), evaluated as x·σ(2u) (the same
+/// function, since 0.5(1 + tanh u) = σ(2u)) with the overflow-free logistic, so that large |x|
+/// saturates exactly (a backend tanh that stops just short of −1 would leave −3e-4 at x = −1e4).
+/// Backward: σ + 2x·σ(1 − σ)·√(2/π)(1 + 3·0.044715x²).
+/// </summary>
 public readonly struct GELU : IActivation
 {
     private const float C = 0.7978845608028654f; // √(2/π)
@@ -172,12 +177,12 @@ public readonly struct GELU : IActivation
     public static string Name => "gelu";
     public static bool HasParameter => false;
 
-    public static float Forward(float x, float p) => 0.5f * x * (1f + XMath.Tanh(C * (x + K * x * x * x)));
+    public static float Forward(float x, float p) => x * Sigmoid.Logistic(2f * C * (x + K * x * x * x));
 
     public static float Backward(float x, float y, float p)
     {
-        float t = XMath.Tanh(C * (x + K * x * x * x));
-        return 0.5f * (1f + t) + 0.5f * x * (1f - t * t) * C * (1f + 3f * K * x * x);
+        float s = Sigmoid.Logistic(2f * C * (x + K * x * x * x));
+        return s + 2f * x * s * (1f - s) * C * (1f + 3f * K * x * x);
     }
 
     public static float ParamGrad(float x, float y, float p) => 0f;
