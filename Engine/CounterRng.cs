@@ -6,14 +6,8 @@ namespace Activations.Engine;
 
 public static class CounterRng
 {
-    /// <summary>SplitMix64 finaliser of (seed, counter).</summary>
-    public static ulong Hash(ulong seed, ulong counter)
-    {
-        ulong z = seed * 0x9E3779B97F4A7C15UL + counter * 0xD1B54A32D192ED03UL + 0x632BE59BD9B4E019UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    /// <summary>SplitMix64 finaliser of (seed, counter); the same function the kernels use.</summary>
+    public static ulong Hash(ulong seed, ulong counter) => Kernels.CounterHash.Hash(seed, counter);
 
     /// <summary>Uniform double in [0, 1) with 53 random bits.</summary>
     public static double Uniform(ulong seed, ulong counter) => (Hash(seed, counter) >> 11) * (1.0 / (1UL << 53));

@@ -66,6 +66,17 @@ public sealed partial class Tensor : IDisposable
     public bool KeepAlive { get; set; }
 
     internal Tensor[] Parents { get; private set; } = [];
+
+    // Buffers only this tensor's backward needs (pooling indices, dropout masks): freed with it.
+    private List<IDisposable>? _owned;
+
+    /// <summary>Ties <paramref name="resource"/>'s lifetime to this tensor's.</summary>
+    internal T Own<T>(T resource) where T : IDisposable
+    {
+        (_owned ??= []).Add(resource);
+        if (resource is Tensor t) t.KeepAlive = true; // freed by this tensor, not by a scope
+        return resource;
+    }
     internal Action<Tensor>? BackwardFn { get; private set; }
 
     public bool IsLeaf => BackwardFn is null;
@@ -279,6 +290,11 @@ public sealed partial class Tensor : IDisposable
         _disposed = true;
         Grad?.Dispose();
         Grad = null;
+        if (_owned is not null)
+        {
+            foreach (var r in _owned) r.Dispose();
+            _owned = null;
+        }
         Parents = [];
         BackwardFn = null;
         if (!Device.IsDisposed) _storage.Release();

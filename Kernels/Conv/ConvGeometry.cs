@@ -1,0 +1,29 @@
+// The geometry of a 2-D convolution or pooling window over NCHW data, passed to kernels as one struct.
+namespace Activations.Kernels.Conv;
+
+/// <summary>
+/// Input (N, C, H, W), window kh×kw, stride, zero padding → output (N, C', Ho, Wo) with
+/// Ho = (H + 2·pad − kh) / stride + 1 (floor), likewise Wo.
+/// </summary>
+public readonly record struct ConvGeometry(int N, int C, int H, int W, int KH, int KW, int Stride, int Pad)
+{
+    public int OutH => (H + 2 * Pad - KH) / Stride + 1;
+    public int OutW => (W + 2 * Pad - KW) / Stride + 1;
+
+    /// <summary>Columns per output position: C·kh·kw.</summary>
+    public int Patch => C * KH * KW;
+
+    /// <summary>Rows of the im2col matrix: N·Ho·Wo.</summary>
+    public int Rows => N * OutH * OutW;
+
+    public string? Problem()
+    {
+        if (N < 1 || C < 1 || H < 1 || W < 1) return $"input [{N}, {C}, {H}, {W}] has an empty dimension";
+        if (KH < 1 || KW < 1) return $"kernel {KH}×{KW} is empty";
+        if (Stride < 1) return $"stride {Stride} must be ≥ 1";
+        if (Pad < 0) return $"padding {Pad} must be ≥ 0";
+        if (H + 2 * Pad < KH || W + 2 * Pad < KW)
+            return $"kernel {KH}×{KW} is larger than the padded input {H + 2 * Pad}×{W + 2 * Pad}";
+        return null;
+    }
+}

@@ -1,0 +1,216 @@
+// Max and average pooling over NCHW windows, forward and backward.
+//
+//   max:  y[n,c,oh,ow] = max_{i,j} x[n,c,oh·s−p+i, ow·s−p+j] (padding never wins), idx = h·W + w of
+//         the first maximum (NaN wins, so it propagates).  dx[n,c,h,w] = Σ dy over windows whose idx is (h,w).
+//   avg:  y = (1/(kh·kw)) Σ_{window} x (zero padding counts, PyTorch's count_include_pad=True).
+//         dx[n,c,h,w] = Σ_{windows containing (h,w)} dy/(kh·kw).
+// Backward passes are gathers (one thread per input element): deterministic, no atomics, and
+// correct for overlapping windows (stride < kernel).
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using Activations.Kernels.Conv;
+
+namespace Activations.Kernels.Pool;
+
+public sealed class PoolKernels : IKernelFamily<PoolKernels>
+{
+    private readonly LaunchPlan _plan;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry> _maxForward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry> _maxBackward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _avgForward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _avgBackward;
+
+    private PoolKernels(Accelerator accelerator, LaunchPlan plan)
+    {
+        _plan = plan;
+        _maxForward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry>(MaxForwardKernel);
+        _maxBackward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry>(MaxBackwardKernel);
+        _avgForward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(AvgForwardKernel);
+        _avgBackward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(AvgBackwardKernel);
+    }
+
+    public static PoolKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
+
+    private static void MaxForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g)
+    {
+        int oh = g.OutH, ow = g.OutW;
+        int total = g.N * g.C * oh * ow;
+        int stride = Grid.DimX * Group.DimX;
+        for (int t = Grid.GlobalIndex.X; t < total; t += stride)
+        {
+            int owi = t % ow;
+            int ohi = t / ow % oh;
+            int plane = t / (ow * oh); // n·C + c
+            int baseIndex = plane * g.H * g.W;
+            float best = 0f;
+            int bestAt = -1;
+            for (int i = 0; i < g.KH; i++)
+            {
+                int h = ohi * g.Stride - g.Pad + i;
+                if (h < 0 || h >= g.H) continue;
+                for (int j = 0; j < g.KW; j++)
+                {
+                    int w = owi * g.Stride - g.Pad + j;
+                    if (w < 0 || w >= g.W) continue;
+                    float v = x[baseIndex + h * g.W + w];
+                    if (bestAt < 0 || (!XMath.IsNaN(best) && (v > best || XMath.IsNaN(v))))
+                    {
+                        best = v;
+                        bestAt = h * g.W + w;
+                    }
+                }
+            }
+            y[t] = best;
+            idx[t] = bestAt;
+        }
+    }
+
+    private static void MaxBackwardKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g)
+    {
+        int oh = g.OutH, ow = g.OutW;
+        int total = g.N * g.C * g.H * g.W;
+        int stride = Grid.DimX * Group.DimX;
+        for (int t = Grid.GlobalIndex.X; t < total; t += stride)
+        {
+            int w = t % g.W;
+            int h = t / g.W % g.H;
+            int plane = t / (g.W * g.H);
+            int here = h * g.W + w;
+            float acc = 0f;
+            for (int i = 0; i < g.KH; i++)
+            {
+                int hh = h + g.Pad - i;
+                if (hh < 0 || hh % g.Stride != 0) continue;
+                int ohi = hh / g.Stride;
+                if (ohi >= oh) continue;
+                for (int j = 0; j < g.KW; j++)
+                {
+                    int ww = w + g.Pad - j;
+                    if (ww < 0 || ww % g.Stride != 0) continue;
+                    int owi = ww / g.Stride;
+                    if (owi >= ow) continue;
+                    int o = (plane * oh + ohi) * ow + owi;
+                    if (idx[o] == here) acc += dy[o];
+                }
+            }
+            dx[t] = acc;
+        }
+    }
+
+    private static void AvgForwardKernel(ArrayView<float> x, ArrayView<float> y, ConvGeometry g)
+    {
+        int oh = g.OutH, ow = g.OutW;
+        int total = g.N * g.C * oh * ow;
+        float inv = 1f / (g.KH * g.KW);
+        int stride = Grid.DimX * Group.DimX;
+        for (int t = Grid.GlobalIndex.X; t < total; t += stride)
+        {
+            int owi = t % ow;
+            int ohi = t / ow % oh;
+            int plane = t / (ow * oh);
+            int baseIndex = plane * g.H * g.W;
+            float acc = 0f;
+            for (int i = 0; i < g.KH; i++)
+            {
+                int h = ohi * g.Stride - g.Pad + i;
+                if (h < 0 || h >= g.H) continue;
+                for (int j = 0; j < g.KW; j++)
+                {
+                    int w = owi * g.Stride - g.Pad + j;
+                    if (w >= 0 && w < g.W) acc += x[baseIndex + h * g.W + w];
+                }
+            }
+            y[t] = acc * inv;
+        }
+    }
+
+    private static void AvgBackwardKernel(ArrayView<float> dy, ArrayView<float> dx, ConvGeometry g)
+    {
+        int oh = g.OutH, ow = g.OutW;
+        int total = g.N * g.C * g.H * g.W;
+        float inv = 1f / (g.KH * g.KW);
+        int stride = Grid.DimX * Group.DimX;
+        for (int t = Grid.GlobalIndex.X; t < total; t += stride)
+        {
+            int w = t % g.W;
+            int h = t / g.W % g.H;
+            int plane = t / (g.W * g.H);
+            float acc = 0f;
+            for (int i = 0; i < g.KH; i++)
+            {
+                int hh = h + g.Pad - i;
+                if (hh < 0 || hh % g.Stride != 0) continue;
+                int ohi = hh / g.Stride;
+                if (ohi >= oh) continue;
+                for (int j = 0; j < g.KW; j++)
+                {
+                    int ww = w + g.Pad - j;
+                    if (ww < 0 || ww % g.Stride != 0) continue;
+                    int owi = ww / g.Stride;
+                    if (owi < ow) acc += dy[(plane * oh + ohi) * ow + owi];
+                }
+            }
+            dx[t] = acc * inv;
+        }
+    }
+
+    public void MaxForward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g) =>
+        _maxForward(_plan.GridStride((long)g.N * g.C * g.OutH * g.OutW), x, y, idx, g);
+
+    public void MaxBackward(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g) =>
+        _maxBackward(_plan.GridStride((long)g.N * g.C * g.H * g.W), dy, idx, dx, g);
+
+    public void AvgForward(ArrayView<float> x, ArrayView<float> y, ConvGeometry g) =>
+        _avgForward(_plan.GridStride((long)g.N * g.C * g.OutH * g.OutW), x, y, g);
+
+    public void AvgBackward(ArrayView<float> dy, ArrayView<float> dx, ConvGeometry g) =>
+        _avgBackward(_plan.GridStride((long)g.N * g.C * g.H * g.W), dy, dx, g);
+
+    // ---- scalar references (double) ----
+
+    public static (double[] Y, int[] Idx) MaxReference(ReadOnlySpan<float> x, ConvGeometry g)
+    {
+        int oh = g.OutH, ow = g.OutW;
+        var y = new double[g.N * g.C * oh * ow];
+        var idx = new int[y.Length];
+        for (int p = 0; p < g.N * g.C; p++)
+        for (int a = 0; a < oh; a++)
+        for (int b = 0; b < ow; b++)
+        {
+            double best = double.NegativeInfinity;
+            int at = -1;
+            for (int i = 0; i < g.KH; i++)
+            for (int j = 0; j < g.KW; j++)
+            {
+                int h = a * g.Stride - g.Pad + i, w = b * g.Stride - g.Pad + j;
+                if (h < 0 || h >= g.H || w < 0 || w >= g.W) continue;
+                double v = x[(p * g.H + h) * g.W + w];
+                if (at < 0 || (!double.IsNaN(best) && (v > best || double.IsNaN(v)))) { best = v; at = h * g.W + w; }
+            }
+            y[(p * oh + a) * ow + b] = best;
+            idx[(p * oh + a) * ow + b] = at;
+        }
+        return (y, idx);
+    }
+
+    public static double[] AvgReference(ReadOnlySpan<float> x, ConvGeometry g)
+    {
+        int oh = g.OutH, ow = g.OutW;
+        var y = new double[g.N * g.C * oh * ow];
+        for (int p = 0; p < g.N * g.C; p++)
+        for (int a = 0; a < oh; a++)
+        for (int b = 0; b < ow; b++)
+        {
+            double acc = 0;
+            for (int i = 0; i < g.KH; i++)
+            for (int j = 0; j < g.KW; j++)
+            {
+                int h = a * g.Stride - g.Pad + i, w = b * g.Stride - g.Pad + j;
+                if (h >= 0 && h < g.H && w >= 0 && w < g.W) acc += x[(p * g.H + h) * g.W + w];
+            }
+            y[(p * oh + a) * ow + b] = acc / (g.KH * g.KW);
+        }
+        return y;
+    }
+}

@@ -1,0 +1,62 @@
+using Activations.Engine;
+using Activations.Kernels.Conv;
+using Activations.Tests.Infrastructure;
+
+namespace Activations.Tests.Conv;
+
+public class Im2ColTests
+{
+    public static TheoryData<string, int, int, int, int, int, int, int> Cases()
+    {
+        var data = new TheoryData<string, int, int, int, int, int, int, int>();
+        foreach (var dev in new[] { "cpu", "opencl", "cuda" })
+        {
+            data.Add(dev, 1, 1, 5, 5, 3, 1, 1);
+            data.Add(dev, 3, 5, 7, 6, 5, 2, 2);
+            data.Add(dev, 2, 3, 9, 9, 1, 2, 0);
+            data.Add(dev, 1, 2, 4, 7, 3, 3, 0);
+        }
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public void Im2ColAndCol2ImMatchReferences(string device, int n, int c, int h, int w, int k, int s, int pad)
+    {
+        var d = TestDevices.Get(device);
+        var g = new ConvGeometry(n, c, h, w, k, k, s, pad);
+        Assert.Null(g.Problem());
+        using var scope = TensorScope.Begin();
+        var kernels = d.Kernels.Get<ConvKernels>();
+        var x = CounterRng.Uniform(1, n * c * h * w, -1f, 1f);
+        var tx = Tensor.FromArray(d, x, n, c, h, w);
+        var cols = Tensor.Empty(d, g.Rows, g.Patch);
+        kernels.Im2Col(tx.View, cols.View, g);
+        Tolerances.AssertClose(cols.ToArray(), ConvKernels.Im2ColReference(x, g), 0, 0, "im2col");
+
+        var dc = CounterRng.Uniform(2, g.Rows * g.Patch, -1f, 1f);
+        var tdc = Tensor.FromArray(d, dc, g.Rows, g.Patch);
+        var dx = Tensor.Empty(d, n, c, h, w);
+        kernels.Col2Im(tdc.View, dx.View, g);
+        Tolerances.AssertClose(dx.ToArray(), ConvKernels.Col2ImReference(dc, g), 1e-6, 1e-6, "col2im");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void Transpose3SwapsTheLastTwoAxes(string device)
+    {
+        var d = TestDevices.Get(device);
+        using var scope = TensorScope.Begin();
+        var x = CounterRng.Uniform(3, 2 * 7 * 5, -1f, 1f);
+        var tx = Tensor.FromArray(d, x, 2, 7, 5);
+        var ty = Tensor.Empty(d, 2, 5, 7);
+        d.Kernels.Get<ConvKernels>().Transpose3(tx.View, ty.View, 2, 7, 5);
+        var y = ty.ToArray();
+        var expected = new double[y.Length];
+        for (int b = 0; b < 2; b++)
+            for (int r = 0; r < 7; r++)
+                for (int col = 0; col < 5; col++)
+                    expected[(b * 5 + col) * 7 + r] = x[(b * 7 + r) * 5 + col];
+        Tolerances.AssertClose(y, expected, 0, 0, "transpose3");
+    }
+}

@@ -1,0 +1,93 @@
+using Activations.Engine;
+using Activations.Engine.Autograd;
+using Activations.Kernels.Tensor;
+using Activations.Tests.Infrastructure;
+
+namespace Activations.Tests.Conv;
+
+public class NormDropoutTests
+{
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void DropoutMaskIsSeededAndScaled(string device)
+    {
+        var d = TestDevices.Get(device);
+        using var scope = TensorScope.Begin();
+        int n = 10_007;
+        var x = Tensor.Full(d, 2f, n);
+        var y = x.Dropout(0.3f, seed: 42).ToArray();
+        for (int i = 0; i < n; i++)
+            Assert.Equal(2f * DropoutKernels.MaskReference(42, i, 0.3f), y[i]);
+        double kept = y.Count(v => v != 0) / (double)n;
+        Assert.InRange(kept, 0.67, 0.73);
+        Assert.NotEqual(y, x.Dropout(0.3f, seed: 43).ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => x.Dropout(1f, 0));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void DropoutGradientUsesTheMask(string device)
+    {
+        var d = TestDevices.Get(device);
+        var x = CounterRng.Uniform(1, 64, -1f, 1f);
+        GradCheck.Check(d, [Array.ConvertAll(x, v => (double)v)], [[64]],
+            t => (t[0].Dropout(0.5f, 7) * t[0]).Sum(),
+            xs => xs[0].Select((v, i) => v * v * DropoutKernels.MaskReference(7, i, 0.5f)).Sum());
+    }
+
+    private static double[] NormaliseReference(double[] x, int n, int c, int hw, double[] gamma, double[] beta, double eps)
+    {
+        var y = new double[x.Length];
+        for (int ch = 0; ch < c; ch++)
+        {
+            double mean = 0, sq = 0;
+            for (int b = 0; b < n; b++) for (int k = 0; k < hw; k++) mean += x[(b * c + ch) * hw + k];
+            mean /= n * hw;
+            for (int b = 0; b < n; b++) for (int k = 0; k < hw; k++) sq += Math.Pow(x[(b * c + ch) * hw + k] - mean, 2);
+            double inv = 1 / Math.Sqrt(sq / (n * hw) + eps);
+            for (int b = 0; b < n; b++) for (int k = 0; k < hw; k++)
+                y[(b * c + ch) * hw + k] = gamma[ch] * (x[(b * c + ch) * hw + k] - mean) * inv + beta[ch];
+        }
+        return y;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void BatchNormTrainingMatchesReferenceAndGradients(string device)
+    {
+        var d = TestDevices.Get(device);
+        int n = 3, c = 2, hw = 5;
+        var x = CounterRng.Normal(2, n * c * hw, 0.5f, 2f).Select(v => (double)v).ToArray();
+        double[] gamma = [1.5, -0.7], beta = [0.2, 0.1];
+        var wts = CounterRng.Uniform(3, n * c * hw, -1f, 1f);
+        using var rm = Tensor.Zeros(d, c);
+        using var rv = Tensor.Ones(d, c);
+        GradCheck.Check(d, [x, gamma, beta], [[n, c, 1, hw], [c], [c]],
+            t => (t[0].BatchNorm(t[1], t[2], rm, rv, training: true) * Tensor.FromArray(d, wts, n, c, 1, hw)).Sum(),
+            xs => NormaliseReference(xs[0], n, c, hw, xs[1], xs[2], 1e-5).Select((v, i) => v * wts[i]).Sum(),
+            h: 1e-4);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void BatchNormUpdatesRunningStatsAndEvaluatesWithThem(string device)
+    {
+        var d = TestDevices.Get(device);
+        using var scope = TensorScope.Begin();
+        var x = Tensor.FromArray(d, [1f, 2f, 3f, 4f, 10f, 20f, 30f, 40f], 4, 2); // (N = 4, C = 2)
+        var gamma = Tensor.Ones(d, 2);
+        var beta = Tensor.Zeros(d, 2);
+        var rm = Tensor.Zeros(d, 2);
+        var rv = Tensor.Ones(d, 2);
+        using (GradMode.NoGrad()) x.BatchNorm(gamma, beta, rm, rv, training: true);
+        // channel 0 = {1, 3, 10, 30}, channel 1 = {2, 4, 20, 40}
+        double m0 = 11, m1 = 16.5;
+        double v0 = new[] { 1.0, 3, 10, 30 }.Sum(v => (v - m0) * (v - m0)) / 3;
+        double v1 = new[] { 2.0, 4, 20, 40 }.Sum(v => (v - m1) * (v - m1)) / 3;
+        Tolerances.AssertClose(rm.ToArray(), [0.1 * m0, 0.1 * m1], 1e-5, 1e-5, "running_mean");
+        Tolerances.AssertClose(rv.ToArray(), [0.9 + 0.1 * v0, 0.9 + 0.1 * v1], 1e-5, 1e-5, "running_var");
+        var y = x.BatchNorm(gamma, beta, rm, rv, training: false).ToArray();
+        Assert.Equal((1 - 0.1 * m0) / Math.Sqrt(0.9 + 0.1 * v0 + 1e-5), y[0], 4);
+        Assert.Throws<ArgumentException>(() => x.BatchNorm(Tensor.Ones(d, 3), beta, rm, rv, training: true));
+    }
+}

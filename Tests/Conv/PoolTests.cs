@@ -1,0 +1,105 @@
+using Activations.Engine;
+using Activations.Kernels.Conv;
+using Activations.Kernels.Pool;
+using Activations.Tests.Infrastructure;
+
+namespace Activations.Tests.Conv;
+
+public class PoolTests
+{
+    public static TheoryData<string, int, int, int, int, int, int, int> Cases()
+    {
+        var data = new TheoryData<string, int, int, int, int, int, int, int>();
+        foreach (var dev in new[] { "cpu", "opencl", "cuda" })
+        {
+            // device, N, C, H, W, kernel, stride, pad
+            data.Add(dev, 1, 1, 4, 4, 2, 2, 0);
+            data.Add(dev, 3, 5, 7, 5, 3, 2, 1);
+            data.Add(dev, 2, 3, 6, 6, 3, 1, 1); // overlapping windows
+            data.Add(dev, 1, 2, 5, 9, 2, 3, 0);
+        }
+        return data;
+    }
+
+    private static float[] Distinct(int n, ulong seed)
+    {
+        // A permutation scaled: no ties, so the max is unique and finite differences are clean.
+        var p = CounterRng.Permutation(seed, n);
+        return Array.ConvertAll(p, v => (v - n / 2f) * 0.37f);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public void MaxPoolMatchesReferenceAndGradient(string device, int n, int c, int h, int w, int k, int s, int pad)
+    {
+        var d = TestDevices.Get(device);
+        var g = new ConvGeometry(n, c, h, w, k, k, s, pad);
+        var x = Distinct(n * c * h * w, 4);
+        using (var scope = TensorScope.Begin())
+        {
+            var y = Tensor.FromArray(d, x, n, c, h, w).MaxPool2d(k, s, pad);
+            Assert.Equal(new Shape(n, c, g.OutH, g.OutW), y.Shape);
+            Tolerances.AssertClose(y.ToArray(), PoolKernels.MaxReference(x, g).Y, 0, 0, "max_pool2d");
+        }
+        var wts = CounterRng.Uniform(5, n * c * g.OutH * g.OutW, -1f, 1f);
+        GradCheck.Check(d, [Array.ConvertAll(x, v => (double)v)], [[n, c, h, w]],
+            t => (t[0].MaxPool2d(k, s, pad) * Tensor.FromArray(d, wts, n, c, g.OutH, g.OutW)).Sum(),
+            xs => Dot(PoolKernels.MaxReference(Array.ConvertAll(xs[0], v => (float)v), g).Y, wts), h: 1e-3);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public void AvgPoolMatchesReferenceAndGradient(string device, int n, int c, int h, int w, int k, int s, int pad)
+    {
+        var d = TestDevices.Get(device);
+        var g = new ConvGeometry(n, c, h, w, k, k, s, pad);
+        var x = CounterRng.Uniform(6, n * c * h * w, -2f, 2f);
+        using (var scope = TensorScope.Begin())
+        {
+            var y = Tensor.FromArray(d, x, n, c, h, w).AvgPool2d(k, s, pad);
+            Tolerances.AssertClose(y.ToArray(), PoolKernels.AvgReference(x, g), 1e-6, 1e-6, "avg_pool2d");
+        }
+        var wts = CounterRng.Uniform(7, n * c * g.OutH * g.OutW, -1f, 1f);
+        GradCheck.Check(d, [Array.ConvertAll(x, v => (double)v)], [[n, c, h, w]],
+            t => (t[0].AvgPool2d(k, s, pad) * Tensor.FromArray(d, wts, n, c, g.OutH, g.OutW)).Sum(),
+            xs => Dot(PoolKernels.AvgReference(Array.ConvertAll(xs[0], v => (float)v), g), wts));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void MaxPoolPropagatesNaNAndRejectsBadGeometry(string device)
+    {
+        var d = TestDevices.Get(device);
+        using var scope = TensorScope.Begin();
+        var x = Tensor.FromArray(d, [1f, float.NaN, 3f, 2f], 1, 1, 2, 2);
+        Assert.True(float.IsNaN(x.MaxPool2d(2).Item()));
+        var e = Assert.Throws<ArgumentException>(() => x.MaxPool2d(3));
+        Assert.Contains("[1, 1, 2, 2]", e.Message);
+        Assert.Throws<ArgumentException>(() => Tensor.Zeros(d, 4, 4).MaxPool2d(2));
+        Assert.Throws<ArgumentException>(() => x.MaxPool2d(2, 2, 2));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void GlobalAvgPoolIsMeanOverSpace(string device)
+    {
+        var d = TestDevices.Get(device);
+        var x = CounterRng.Uniform(8, 2 * 3 * 4 * 5, -1f, 1f);
+        GradCheck.Check(d, [Array.ConvertAll(x, v => (double)v)], [[2, 3, 4, 5]],
+            t => (t[0].GlobalAvgPool() * Tensor.FromArray(d, [1f, 2f, 3f, -1f, -2f, -3f], 2, 3)).Sum(),
+            xs =>
+            {
+                double total = 0;
+                double[] wts = [1, 2, 3, -1, -2, -3];
+                for (int p = 0; p < 6; p++) total += wts[p] * xs[0].Skip(p * 20).Take(20).Average();
+                return total;
+            });
+    }
+
+    private static double Dot(double[] a, float[] b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+        return s;
+    }
+}
