@@ -16,6 +16,18 @@ public readonly record struct ConvGeometry(int N, int C, int H, int W, int KH, i
     /// <summary>Rows of the im2col matrix: N·Ho·Wo.</summary>
     public int Rows => N * OutH * OutW;
 
+    /// <summary>
+    /// The output row (or column) whose window puts tap <paramref name="tap"/> on input position
+    /// <paramref name="position"/>, or −1 when none does. Backward gathers loop over taps with it.
+    /// </summary>
+    public static int OutputFor(int position, int tap, int pad, int stride, int outSize)
+    {
+        int shifted = position + pad - tap;
+        if (shifted < 0 || shifted % stride != 0) return -1;
+        int o = shifted / stride;
+        return o < outSize ? o : -1;
+    }
+
     public string? Problem()
     {
         if (N < 1 || C < 1 || H < 1 || W < 1) return $"input [{N}, {C}, {H}, {W}] has an empty dimension";

@@ -63,16 +63,12 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
             float acc = 0f;
             for (int i = 0; i < g.KH; i++)
             {
-                int hh = h + g.Pad - i;
-                if (hh < 0 || hh % g.Stride != 0) continue;
-                int ohi = hh / g.Stride;
-                if (ohi >= oh) continue;
+                int ohi = ConvGeometry.OutputFor(h, i, g.Pad, g.Stride, oh);
+                if (ohi < 0) continue;
                 for (int j = 0; j < g.KW; j++)
                 {
-                    int ww = w + g.Pad - j;
-                    if (ww < 0 || ww % g.Stride != 0) continue;
-                    int owi = ww / g.Stride;
-                    if (owi >= ow) continue;
+                    int owi = ConvGeometry.OutputFor(w, j, g.Pad, g.Stride, ow);
+                    if (owi < 0) continue;
                     int row = (n * oh + ohi) * ow + owi;
                     acc += cols[row * patch + (c * g.KH + i) * g.KW + j];
                 }

@@ -80,16 +80,12 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
             float acc = 0f;
             for (int i = 0; i < g.KH; i++)
             {
-                int hh = h + g.Pad - i;
-                if (hh < 0 || hh % g.Stride != 0) continue;
-                int ohi = hh / g.Stride;
-                if (ohi >= oh) continue;
+                int ohi = ConvGeometry.OutputFor(h, i, g.Pad, g.Stride, oh);
+                if (ohi < 0) continue;
                 for (int j = 0; j < g.KW; j++)
                 {
-                    int ww = w + g.Pad - j;
-                    if (ww < 0 || ww % g.Stride != 0) continue;
-                    int owi = ww / g.Stride;
-                    if (owi >= ow) continue;
+                    int owi = ConvGeometry.OutputFor(w, j, g.Pad, g.Stride, ow);
+                    if (owi < 0) continue;
                     int o = (plane * oh + ohi) * ow + owi;
                     if (idx[o] == here) acc += dy[o];
                 }
@@ -139,16 +135,12 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
             float acc = 0f;
             for (int i = 0; i < g.KH; i++)
             {
-                int hh = h + g.Pad - i;
-                if (hh < 0 || hh % g.Stride != 0) continue;
-                int ohi = hh / g.Stride;
-                if (ohi >= oh) continue;
+                int ohi = ConvGeometry.OutputFor(h, i, g.Pad, g.Stride, oh);
+                if (ohi < 0) continue;
                 for (int j = 0; j < g.KW; j++)
                 {
-                    int ww = w + g.Pad - j;
-                    if (ww < 0 || ww % g.Stride != 0) continue;
-                    int owi = ww / g.Stride;
-                    if (owi < ow) acc += dy[(plane * oh + ohi) * ow + owi];
+                    int owi = ConvGeometry.OutputFor(w, j, g.Pad, g.Stride, ow);
+                    if (owi >= 0) acc += dy[(plane * oh + ohi) * ow + owi];
                 }
             }
             dx[t] = acc * inv;
