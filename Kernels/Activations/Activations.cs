@@ -164,7 +164,14 @@ public readonly struct Sigmoid : IActivation
     public static double ParamGradReference(double x, double p) => 0;
 }
 
-/// <summary>GELU, tanh form: 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
+/// <summary>
+/// GELU, tanh form: 0.5x(1 + tanh u), u = √(2/π)(x + 0.044715x³). Evaluated as x·σ(2u), which is
+/// the same function (0.5(1 + tanh u) = σ(2u)) without the cancellation of 1 + tanh u for u ≪ 0:
+/// an accelerator tanh that stops an ulp short of ±1 (PoCL's does) otherwise leaves x·(1 ulp) in
+/// the output (GELU(−1e4) = −3e-4) and x³·(1 ulp) in the slope (GELU'(1e4) = 6380).
+/// Slope: σ + 2x·σ(1 − σ)·u', u' = √(2/π)(1 + 3·0.044715x²); the product is skipped where σ(1 − σ)
+/// is 0 so that huge |x| (x² = ∞) gives 0 or 1, not NaN.
+/// </summary>
 public readonly struct GELU : IActivation
 {
     private const float C = 0.7978845608028654f; // √(2/π)
@@ -172,12 +179,13 @@ public readonly struct GELU : IActivation
     public static string Name => "gelu";
     public static bool HasParameter => false;
 
-    public static float Forward(float x, float p) => 0.5f * x * (1f + XMath.Tanh(C * (x + K * x * x * x)));
+    public static float Forward(float x, float p) => x * Sigmoid.Logistic(2f * C * (x + K * x * x * x));
 
     public static float Backward(float x, float y, float p)
     {
-        float t = XMath.Tanh(C * (x + K * x * x * x));
-        return 0.5f * (1f + t) + 0.5f * x * (1f - t * t) * C * (1f + 3f * K * x * x);
+        float s = Sigmoid.Logistic(2f * C * (x + K * x * x * x));
+        float sp = s * (1f - s);
+        return sp == 0f ? s : s + 2f * C * x * sp * (1f + 3f * K * x * x);
     }
 
     public static float ParamGrad(float x, float y, float p) => 0f;
