@@ -65,6 +65,9 @@ public sealed partial class Tensor : IDisposable
     /// <summary>Exempt from disposal by the enclosing <see cref="TensorScope"/>.</summary>
     public bool KeepAlive { get; set; }
 
+    /// <summary>Tensors only this one's backward uses (the α of a fixed-parameter activation); disposed with it.</summary>
+    private List<Tensor>? _owned;
+
     internal Tensor[] Parents { get; private set; } = [];
     internal Action<Tensor>? BackwardFn { get; private set; }
 
@@ -126,6 +129,16 @@ public sealed partial class Tensor : IDisposable
         BackwardFn = backward;
         RequiresGrad = true;
         return this;
+    }
+
+    /// <summary>
+    /// Ties <paramref name="t"/>'s lifetime to this tensor's: it is disposed with this one, and not
+    /// before by a scope (this tensor may be kept past the scope that created both).
+    /// </summary>
+    internal void Own(Tensor t)
+    {
+        t.KeepAlive = true;
+        (_owned ??= []).Add(t);
     }
 
     /// <summary>Names the op without recording a backward (non-differentiable outputs).</summary>
@@ -281,6 +294,11 @@ public sealed partial class Tensor : IDisposable
         Grad = null;
         Parents = [];
         BackwardFn = null;
+        if (_owned is not null)
+        {
+            foreach (var t in _owned) t.Dispose();
+            _owned = null;
+        }
         if (!Device.IsDisposed) _storage.Release();
     }
 }
