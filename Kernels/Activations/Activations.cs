@@ -97,7 +97,7 @@ public readonly struct ExLU : IActivation
     {
         if (!(x < 0f)) return 0f;
         float e = y / p + 1f;
-        return (e - 1f) - x / p * e;
+        return (e - 1f) - x * (e / p); // not (x/p)·e: x/p overflows to −∞ for x ≪ 0, small α, and ∞·0 = NaN
     }
 
     public static double ForwardReference(double x, double p) => x < 0 ? p * (Math.Exp(x / p) - 1) : x;
