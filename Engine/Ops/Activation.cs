@@ -70,8 +70,12 @@ public sealed partial class Tensor
     {
         float p = float.IsNaN(parameter) ? ActivationCatalog.DefaultParameter(kind) : parameter;
         ActivationCatalog.Validate(kind, p);
-        using var alpha = FromArray(Device, [p], 1);
-        return Activate(kind, alpha);
+        var alpha = FromArray(Device, [p], 1);
+        var y = Activate(kind, alpha);
+        // The backward closure reads α, so α lives as long as y when a graph was recorded.
+        if (y.IsLeaf) alpha.Dispose();
+        else y.Own(alpha);
+        return y;
     }
 
     /// <summary>

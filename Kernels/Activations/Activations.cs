@@ -97,7 +97,7 @@ public readonly struct ExLU : IActivation
     {
         if (!(x < 0f)) return 0f;
         float e = y / p + 1f;
-        return (e - 1f) - x / p * e;
+        return (e - 1f) - x * (e / p); // not (x/p)·e: x/p overflows to −∞ for x ≪ 0, small α, and ∞·0 = NaN
     }
 
     public static double ForwardReference(double x, double p) => x < 0 ? p * (Math.Exp(x / p) - 1) : x;
@@ -165,10 +165,12 @@ public readonly struct Sigmoid : IActivation
 }
 
 /// <summary>
-/// GELU, tanh form: 0.5x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³), evaluated as x·σ(2u) (the same
-/// function, since 0.5(1 + tanh u) = σ(2u)) with the overflow-free logistic, so that large |x|
-/// saturates exactly (a backend tanh that stops just short of −1 would leave −3e-4 at x = −1e4).
-/// Backward: σ + 2x·σ(1 − σ)·√(2/π)(1 + 3·0.044715x²).
+/// GELU, tanh form: 0.5x(1 + tanh u), u = √(2/π)(x + 0.044715x³). Evaluated as x·σ(2u), which is
+/// the same function (0.5(1 + tanh u) = σ(2u)) without the cancellation of 1 + tanh u for u ≪ 0:
+/// an accelerator tanh that stops an ulp short of ±1 (PoCL's does) otherwise leaves x·(1 ulp) in
+/// the output (GELU(−1e4) = −3e-4) and x³·(1 ulp) in the slope (GELU'(1e4) = 6380).
+/// Slope: σ + 2x·σ(1 − σ)·u', u' = √(2/π)(1 + 3·0.044715x²); the product is skipped where σ(1 − σ)
+/// is 0 so that huge |x| (x² = ∞) gives 0 or 1, not NaN.
 /// </summary>
 public readonly struct GELU : IActivation
 {
@@ -182,7 +184,8 @@ public readonly struct GELU : IActivation
     public static float Backward(float x, float y, float p)
     {
         float s = Sigmoid.Logistic(2f * C * (x + K * x * x * x));
-        return s + 2f * x * s * (1f - s) * C * (1f + 3f * K * x * x);
+        float sp = s * (1f - s);
+        return sp == 0f ? s : s + 2f * C * x * sp * (1f + 3f * K * x * x);
     }
 
     public static float ParamGrad(float x, float y, float p) => 0f;

@@ -19,6 +19,12 @@ public static class Tolerances
     /// <summary>Analytic float32 gradients vs central finite differences of a double reference.</summary>
     public const double GradRel = 2e-3, GradAbs = 2e-4;
 
+    /// <summary>
+    /// Extra relative error of a float32 sum, taken relative to Σ|terms|: a sequential float sum of
+    /// k terms errs by about √k·2⁻²⁴ of that in practice (k·2⁻²⁴ at worst); 1e-5 covers k up to ~10⁵.
+    /// </summary>
+    public const double SumRel = 1e-5;
+
     public static (double Rel, double Abs) Transcendental(Device d) =>
         d.Kind == BackendKind.Cuda ? (CudaApproxRel, CudaApproxAbs) : (TranscendentalRel, TranscendentalAbs);
 
@@ -40,6 +46,21 @@ public static class Tolerances
                 continue;
             }
             Assert.True(Math.Abs(a - e) <= abs + rel * Math.Abs(e), $"{what}[{i}]: expected {e:R}, got {a:R} (|diff| {Math.Abs(a - e):E2})");
+        }
+    }
+
+    /// <summary>
+    /// Asserts sums computed on the device: |actual − expected| ≤ Abs + (Rel + SumRel)·Σ|terms|, where
+    /// <paramref name="magnitude"/> holds Σ|terms| of each sum.
+    /// </summary>
+    public static void AssertSumsClose(ReadOnlySpan<float> actual, ReadOnlySpan<double> expected, ReadOnlySpan<double> magnitude,
+        double rel, double abs, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double a = actual[i], e = expected[i], tol = abs + (rel + SumRel) * magnitude[i];
+            Assert.True(Math.Abs(a - e) <= tol, $"{what}[{i}]: expected {e:R}, got {a:R} (|diff| {Math.Abs(a - e):E2} > {tol:E2})");
         }
     }
 }
