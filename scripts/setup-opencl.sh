@@ -85,6 +85,8 @@ if [ ! -e "$PREFIX/lib/libpocl.so" ]; then
     cpu_flag=(-DLLC_HOST_CPU="$cpu")
   fi
   echo "setup-opencl: building PoCL 6.0 into $PREFIX (a few minutes; log: $LOG)" >&2
+  # (cmake is run from the scratch folder: PoCL's configure checks write compile_test_* files into the cwd)
+  cd "$work"
   cmake -S "$srcdir" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_INSTALL_PREFIX="$PREFIX" -DWITH_LLVM_CONFIG=/usr/bin/llvm-config-15 \
     -DENABLE_ICD=ON -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF -DENABLE_POCLCC=OFF "${cpu_flag[@]}" >>"$LOG" 2>&1 || fail "cmake configure of pocl failed (see $LOG)"
