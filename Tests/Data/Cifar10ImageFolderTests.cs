@@ -4,6 +4,7 @@
 // named; the decode cache round-trips and is rebuilt when damaged.
 using Activations.Training.Data;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace Activations.Tests.Data;
@@ -190,6 +191,15 @@ public sealed class Cifar10ImageFolderTests : IDisposable
         e = Assert.Throws<DatasetException>(() => Cifar10ImageFolder.Load(WriteFolder(files)));
         Assert.Contains("bomb.jpg", e.Message);
         Assert.Contains("refused before decoding", e.Message);
+    }
+
+    [Fact]
+    public void DecoderAllocatorIsCapped()
+    {
+        // A header that lies gets past Identify; the decoder's allocator still refuses a huge buffer.
+        long over = (ImageGuard.AllocationLimitMegabytes + 1L) << 20;
+        Assert.Throws<InvalidMemoryOperationException>(() => ImageGuard.Configuration.MemoryAllocator.Allocate<byte>((int)over).Dispose());
+        using var fine = ImageGuard.Configuration.MemoryAllocator.Allocate<byte>(1 << 20);
     }
 
     [Fact]

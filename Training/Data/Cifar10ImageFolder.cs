@@ -106,8 +106,8 @@ public static class Cifar10ImageFolder
         return new Cifar10Split(images, labels);
     }
 
-    // An image's place in the tree, from the last three path parts: <split>/<class>/<file>.
-    static Item? Classify(string relativePath, byte[]? bytes, string displayName)
+    // An image's place in the tree, from the last three path parts: <split>/<class>/<file> (bytes filled in later).
+    static Item? Classify(string relativePath, string displayName)
     {
         var parts = relativePath.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length < 3 || !Extensions.Contains(Path.GetExtension(parts[^1]), StringComparer.OrdinalIgnoreCase)) return null;
@@ -116,7 +116,7 @@ public static class Cifar10ImageFolder
         int label = Array.IndexOf(ClassNames, parts[^2]);
         if (label < 0)
             throw new DatasetException($"{displayName}: unknown class folder '{parts[^2]}' (expected one of {string.Join(", ", ClassNames)})");
-        return new Item(train, label, displayName, bytes!);
+        return new Item(train, label, displayName, []);
     }
 
     static List<Item> ReadFolder(string root, Cifar10LoadOptions options)
@@ -134,7 +134,7 @@ public static class Cifar10ImageFolder
                 {
                     if (taken == limit) break;
                     string relative = Path.GetRelativePath(root, file);
-                    if (Classify(relative, [], file) is not { } probe) continue;
+                    if (Classify(relative, file) is not { } probe) continue;
                     byte[] bytes;
                     try { bytes = File.ReadAllBytes(file); }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -157,7 +157,7 @@ public static class Cifar10ImageFolder
         foreach (var entry in archive.Entries())
         {
             if (entry.Type != TarArchiveEntryType.File) continue;
-            if (Classify(entry.Name, [], $"{path}:{entry.Name}") is not { } probe) continue;
+            if (Classify(entry.Name, $"{path}:{entry.Name}") is not { } probe) continue;
             int split = probe.Train ? 0 : 1;
             int? limit = probe.Train ? options.MaxTrainPerClass : options.MaxTestPerClass;
             if (taken[split, probe.Label] == limit) continue;
