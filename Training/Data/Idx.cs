@@ -137,7 +137,7 @@ public static class Idx
 
     private static int[] Header(byte[] content, string name, int magic, int rank, string what)
     {
-        if (content.Length < 4 + 4 * rank)
+        if (content.Length < 4)
             throw new DataFormatException($"{name}: {content.Length} bytes is too short for an IDX {what} header ({4 + 4 * rank} bytes)");
         int actual = BinaryPrimitives.ReadInt32BigEndian(content);
         if (actual != magic)
@@ -145,6 +145,8 @@ public static class Idx
             string hint = actual == (magic ^ ImagesMagic ^ LabelsMagic) ? $" (an IDX {(what == "images" ? "labels" : "images")} file?)" : "";
             throw new DataFormatException($"{name}: magic number 0x{actual:x8}, expected 0x{magic:x8} for IDX {what}{hint}");
         }
+        if (content.Length < 4 + 4 * rank)
+            throw new DataFormatException($"{name}: {content.Length} bytes is too short for an IDX {what} header ({4 + 4 * rank} bytes)");
         var dims = new int[rank];
         for (int i = 0; i < rank; i++)
         {

@@ -78,7 +78,7 @@ public sealed class Trainer : IDisposable
             var (trainLoss, lr) = TrainEpoch(epoch);
             double seconds = sw.Elapsed.TotalSeconds;
             var (testLoss, accuracy) = Evaluate();
-            var m = new EpochMetrics(epoch, trainLoss, testLoss, accuracy, seconds, _train.Count / Math.Max(seconds, 1e-9), lr);
+            var m = new EpochMetrics(epoch, trainLoss, testLoss, accuracy, seconds, _train.Count / Math.Max(seconds, 1e-9), (double)(decimal)lr);
             results.Add(m);
             run.Add(m);
             SaveCheckpoint(run.Checkpoint, epoch);
