@@ -19,6 +19,12 @@ public static class Tolerances
     /// <summary>Analytic float32 gradients vs central finite differences of a double reference.</summary>
     public const double GradRel = 2e-3, GradAbs = 2e-4;
 
+    /// <summary>
+    /// Matmul outputs vs double reference: |c − r| ≤ MatMulRel·Σ_k |a·b| + MatMulAbs. A float32 dot
+    /// product of length K errs by at most ≈ K·2⁻²⁴ of that sum, in practice ≈ √K·2⁻²⁴.
+    /// </summary>
+    public const double MatMulRel = 1e-5, MatMulAbs = 1e-6;
+
     public static (double Rel, double Abs) Transcendental(Device d) =>
         d.Kind == BackendKind.Cuda ? (CudaApproxRel, CudaApproxAbs) : (TranscendentalRel, TranscendentalAbs);
 
