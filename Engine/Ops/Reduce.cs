@@ -187,6 +187,22 @@ public sealed class IntBuffer : IDisposable
 
     public ILGPU.ArrayView<int> View => _buffer.View.SubView(0, Length);
 
+    /// <summary>A buffer holding <paramref name="values"/> (class labels, for instance).</summary>
+    public static IntBuffer FromArray(Device device, ReadOnlySpan<int> values)
+    {
+        var b = new IntBuffer(device, values.Length);
+        b.CopyFrom(values);
+        return b;
+    }
+
+    /// <summary>Overwrites the contents from the host (reuse one buffer for every batch of labels).</summary>
+    public void CopyFrom(ReadOnlySpan<int> values)
+    {
+        if (values.Length != Length)
+            throw new ArgumentException($"cannot copy {values.Length} values into an int buffer of {Length}");
+        if (Length > 0) View.CopyFromCPU(values.ToArray());
+    }
+
     public int[] ToArray()
     {
         var a = new int[Length];
