@@ -135,7 +135,8 @@ public sealed partial class Tensor
         if (idx.Length > 0) idx.View.CopyToCPU(host.AsSpan());
         idx.Dispose();
         var f = Array.ConvertAll(host, i => (float)i);
-        var t = FromArray(Device, f, values.Shape.ToArray());
+        var t = new Tensor(Device, values.Shape); // not FromArray: it reads shape [] as "infer [n]"
+        t.CopyFrom(f);
         values.Dispose();
         return t.Named("argmax");
     }
