@@ -73,6 +73,18 @@ public class ReductionTests
         }
     }
 
+    /// <summary>The mean over an empty axis is NaN (0/0), as in NumPy and PyTorch.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void MeanOfNothingIsNaN(string device)
+    {
+        var d = TestDevices.Get(device);
+        using var scope = TensorScope.Begin();
+        Assert.All(Tensor.Zeros(d, 0, 3).Mean(0).ToArray(), v => Assert.True(float.IsNaN(v)));
+        Assert.True(float.IsNaN(Tensor.Zeros(d, 0).Mean().Item()));
+        Assert.Empty(Tensor.Zeros(d, 3, 0).Mean(0).ToArray()); // no outputs at all
+    }
+
     /// <summary>Summing an empty axis gives zeros (as NumPy and PyTorch do).</summary>
     [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
