@@ -21,7 +21,8 @@ public sealed partial class Tensor
         var list = NormaliseAxes(axes);
         int count = 1;
         foreach (var a in list) count *= Shape[a];
-        float scale = mean ? 1f / Math.Max(1, count) : 1f;
+        // The mean of no elements is NaN (0/0), as in NumPy and PyTorch, not 0.
+        float scale = mean ? (count == 0 ? float.NaN : 1f / count) : 1f;
         var kept = ReduceSum(this, list, scale);
         var outDims = new List<int>();
         for (int i = 0; i < Rank; i++)
@@ -135,7 +136,8 @@ public sealed partial class Tensor
         if (idx.Length > 0) idx.View.CopyToCPU(host.AsSpan());
         idx.Dispose();
         var f = Array.ConvertAll(host, i => (float)i);
-        var t = FromArray(Device, f, values.Shape.ToArray());
+        var t = new Tensor(Device, values.Shape); // not FromArray: it reads shape [] as "infer [n]"
+        t.CopyFrom(f);
         values.Dispose();
         return t.Named("argmax");
     }
