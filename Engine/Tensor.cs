@@ -162,6 +162,13 @@ public sealed partial class Tensor : IDisposable
             if (owned) g.Dispose();
             return;
         }
+        if (_disposed)
+        {
+            // A gradient for a disposed leaf would leak; at a disposed intermediate (its backward
+            // cleared) the gradient would silently stop flowing. Say which tensor it was.
+            if (owned) g.Dispose();
+            ThrowIfDisposed();
+        }
         if (g.Shape != Shape)
             throw new InvalidOperationException($"gradient shape {g.Shape} does not match {Describe()}");
         if (Grad is null)

@@ -21,7 +21,8 @@ public sealed partial class Tensor
         var list = NormaliseAxes(axes);
         int count = 1;
         foreach (var a in list) count *= Shape[a];
-        float scale = mean ? 1f / Math.Max(1, count) : 1f;
+        // The mean of no elements is NaN (0/0), as in NumPy and PyTorch, not 0.
+        float scale = mean ? (count == 0 ? float.NaN : 1f / count) : 1f;
         var kept = ReduceSum(this, list, scale);
         var outDims = new List<int>();
         for (int i = 0; i < Rank; i++)
@@ -135,7 +136,8 @@ public sealed partial class Tensor
         if (idx.Length > 0) idx.View.CopyToCPU(host.AsSpan());
         idx.Dispose();
         var f = Array.ConvertAll(host, i => (float)i);
-        var t = FromArray(Device, f, values.Shape.ToArray());
+        var t = new Tensor(Device, values.Shape); // not FromArray: it reads shape [] as "infer [n]"
+        t.CopyFrom(f);
         values.Dispose();
         return t.Named("argmax");
     }
@@ -186,6 +188,22 @@ public sealed class IntBuffer : IDisposable
     }
 
     public ILGPU.ArrayView<int> View => _buffer.View.SubView(0, Length);
+
+    /// <summary>A buffer holding <paramref name="values"/> (class labels, for instance).</summary>
+    public static IntBuffer FromArray(Device device, ReadOnlySpan<int> values)
+    {
+        var b = new IntBuffer(device, values.Length);
+        b.CopyFrom(values);
+        return b;
+    }
+
+    /// <summary>Overwrites the contents from the host (reuse one buffer for every batch of labels).</summary>
+    public void CopyFrom(ReadOnlySpan<int> values)
+    {
+        if (values.Length != Length)
+            throw new ArgumentException($"cannot copy {values.Length} values into an int buffer of {Length}");
+        if (Length > 0) View.CopyFromCPU(values.ToArray());
+    }
 
     public int[] ToArray()
     {

@@ -25,6 +25,12 @@ public static class Tolerances
     /// </summary>
     public const double SumRel = 1e-5;
 
+    /// <summary>
+    /// Matmul outputs vs double reference: |c − r| ≤ MatMulRel·Σ_k |a·b| + MatMulAbs. A float32 dot
+    /// product of length K errs by at most ≈ K·2⁻²⁴ of that sum, in practice ≈ √K·2⁻²⁴.
+    /// </summary>
+    public const double MatMulRel = 1e-5, MatMulAbs = 1e-6;
+
     public static (double Rel, double Abs) Transcendental(Device d) =>
         d.Kind == BackendKind.Cuda ? (CudaApproxRel, CudaApproxAbs) : (TranscendentalRel, TranscendentalAbs);
 

@@ -1,0 +1,264 @@
+// Dense matrix products, row-major float32, without materialising transposes.
+//
+//   C (M, N) = op(A) (M, K) · op(B) (K, N)  [+ bias (N) broadcast over rows]  [+ C when accumulating]
+//   A is stored (M, K), or (K, M) when transposed; B is stored (K, N), or (N, K) when transposed.
+//   Every kernel reads A(i, k) = a[i·sAi + k·sAk] and B(k, j) = b[k·sBk + j·sBj], so one source
+//   serves A·B, Aᵀ·B and A·Bᵀ (and Aᵀ·Bᵀ) through the strides alone.
+//
+// Two implementations, validated against MatMulReference by the tests and chosen per accelerator:
+//   Tiled   (GPU, OpenCL): a 64×64 block of C per group of 16×16 threads, each thread holding a
+//           4×4 register block (rows ty+16r, columns tx+16c, so that neighbouring threads touch
+//           neighbouring columns: coalesced on a GPU, contiguous vector lanes on PoCL). K is walked
+//           in slices of 16 staged through shared memory, zero-padded at the edges.
+//   Blocked (CPU accelerator, a simulator with one OS thread per GPU thread): a handful of threads,
+//           each walking a contiguous range of 4×4 blocks of C column-panel by column-panel (so the
+//           K×4 panel of B stays in cache while the rows of A stream by), with no shared memory and
+//           no barriers. Edge blocks clamp their loads to the last row/column and mask their stores.
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Activations.Kernels.MatMul;
+
+/// <summary>Which matmul kernel to run.</summary>
+public enum MatMulAlgorithm { Tiled, Blocked, Blocked8 }
+
+/// <summary>Sizes, strides and flags of one matmul launch (strides in elements).</summary>
+public readonly record struct MatMulArgs(int M, int N, int K, int StrideAi, int StrideAk, int StrideBk, int StrideBj,
+    int HasBias, int Accumulate)
+{
+    public static MatMulArgs For(int m, int n, int k, bool transposeA, bool transposeB, bool hasBias, bool accumulate) => new(
+        m, n, k,
+        transposeA ? 1 : k, transposeA ? m : 1,
+        transposeB ? 1 : n, transposeB ? k : 1,
+        hasBias ? 1 : 0, accumulate ? 1 : 0);
+}
+
+/// <summary>A 4×4 block of accumulators, kept in registers.</summary>
+internal struct Block4x4
+{
+    public float C00, C01, C02, C03, C10, C11, C12, C13, C20, C21, C22, C23, C30, C31, C32, C33;
+
+    /// <summary>C += a·bᵀ (a rank-1 update with a column of 4 and a row of 4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3)
+    {
+        C00 += a0 * b0; C01 += a0 * b1; C02 += a0 * b2; C03 += a0 * b3;
+        C10 += a1 * b0; C11 += a1 * b1; C12 += a1 * b2; C13 += a1 * b3;
+        C20 += a2 * b0; C21 += a2 * b1; C22 += a2 * b2; C23 += a2 * b3;
+        C30 += a3 * b0; C31 += a3 * b1; C32 += a3 * b2; C33 += a3 * b3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Get(int r, int c) => r switch
+    {
+        0 => c == 0 ? C00 : c == 1 ? C01 : c == 2 ? C02 : C03,
+        1 => c == 0 ? C10 : c == 1 ? C11 : c == 2 ? C12 : C13,
+        2 => c == 0 ? C20 : c == 1 ? C21 : c == 2 ? C22 : C23,
+        _ => c == 0 ? C30 : c == 1 ? C31 : c == 2 ? C32 : C33,
+    };
+}
+
+public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
+{
+    // Tiled: block tile, threads per side, k-slice, and the padded row length of the shared tiles
+    // (65 spreads the transposing stores over the banks of a GPU's shared memory).
+    private const int Tile = 64, Side = 16, SliceK = 16, Pad = Tile + 1, GroupThreads = Side * Side;
+
+    private readonly LaunchPlan _plan;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs> _tiled;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs> _blocked;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs> _blocked8;
+
+    /// <summary>The kernel this accelerator runs by default.</summary>
+    public MatMulAlgorithm DefaultAlgorithm { get; }
+
+    /// <summary>Whether this accelerator can run <paramref name="algorithm"/> (Tiled needs groups of 256 threads).</summary>
+    public bool Supports(MatMulAlgorithm algorithm) => algorithm != MatMulAlgorithm.Tiled || _maxGroupSize >= GroupThreads;
+
+    private readonly int _maxGroupSize;
+
+    private MatMulKernels(Accelerator accelerator, LaunchPlan plan)
+    {
+        _plan = plan;
+        _maxGroupSize = accelerator.MaxNumThreadsPerGroup;
+        DefaultAlgorithm = plan.Kind == BackendKind.Cpu ? MatMulAlgorithm.Blocked : MatMulAlgorithm.Tiled;
+        _tiled = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(TiledKernel);
+        _blocked = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(BlockedKernel);
+        _blocked8 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(Blocked8Kernel);
+    }
+
+    public static MatMulKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
+
+    /// <summary>Writes (or adds) one finished output, with the bias of its column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(ArrayView<float> c, ArrayView<float> bias, MatMulArgs p, int i, int j, float v)
+    {
+        if (p.HasBias != 0) v += bias[j];
+        int at = i * p.N + j;
+        if (p.Accumulate != 0) c[at] += v;
+        else c[at] = v;
+    }
+
+    /// <summary>One group computes the 64×64 block (Grid.IdxX / tilesN, Grid.IdxX % tilesN) of C.</summary>
+    private static void TiledKernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+    {
+        var aTile = SharedMemory.Allocate<float>(SliceK * Pad); // aTile[kk·Pad + r] = A(row0 + r, k0 + kk)
+        var bTile = SharedMemory.Allocate<float>(SliceK * Pad); // bTile[kk·Pad + s] = B(k0 + kk, col0 + s)
+        int tid = Group.IdxX;
+        int tx = tid % Side, ty = tid / Side;
+        int tilesN = (p.N + Tile - 1) / Tile;
+        int row0 = Grid.IdxX / tilesN * Tile;
+        int col0 = Grid.IdxX % tilesN * Tile;
+        // Stage the slices so that neighbouring threads read neighbouring addresses of A and B.
+        bool aAlongK = p.StrideAk == 1, bAlongN = p.StrideBj == 1;
+        var acc = default(Block4x4);
+        for (int k0 = 0; k0 < p.K; k0 += SliceK)
+        {
+            for (int l = 0; l < Tile * SliceK / GroupThreads; l++)
+            {
+                int e = tid + l * GroupThreads;
+                int r = aAlongK ? e / SliceK : e % Tile;
+                int kk = aAlongK ? e % SliceK : e / Tile;
+                int gi = row0 + r, gk = k0 + kk;
+                aTile[kk * Pad + r] = gi < p.M && gk < p.K ? a[gi * p.StrideAi + gk * p.StrideAk] : 0f;
+                int s = bAlongN ? e % Tile : e / SliceK;
+                kk = bAlongN ? e / Tile : e % SliceK;
+                int gj = col0 + s;
+                gk = k0 + kk;
+                bTile[kk * Pad + s] = gj < p.N && gk < p.K ? b[gk * p.StrideBk + gj * p.StrideBj] : 0f;
+            }
+            Group.Barrier();
+            for (int kk = 0; kk < SliceK; kk++)
+            {
+                int ar = kk * Pad + ty, bs = kk * Pad + tx;
+                acc.Add(aTile[ar], aTile[ar + Side], aTile[ar + 2 * Side], aTile[ar + 3 * Side],
+                    bTile[bs], bTile[bs + Side], bTile[bs + 2 * Side], bTile[bs + 3 * Side]);
+            }
+            Group.Barrier();
+        }
+        for (int r = 0; r < 4; r++)
+        {
+            int i = row0 + ty + r * Side;
+            if (i >= p.M) break;
+            for (int s = 0; s < 4; s++)
+            {
+                int j = col0 + tx + s * Side;
+                if (j < p.N) Store(c, bias, p, i, j, acc.Get(r, s));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Thread t of T computes the 4×4 blocks [t·B/T, (t+1)·B/T) of C, numbered down each column
+    /// panel first: consecutive blocks share their panel of B.
+    /// </summary>
+    private static void BlockedKernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+    {
+        int strips = (p.M + 3) / 4, panels = (p.N + 3) / 4;
+        long blocks = (long)strips * panels;
+        long threads = (long)Grid.DimX * Group.DimX;
+        long t = Grid.GlobalIndex.X;
+        int begin = (int)(blocks * t / threads), end = (int)(blocks * (t + 1) / threads);
+        int sak = p.StrideAk, sbk = p.StrideBk;
+        for (int u = begin; u < end; u++)
+        {
+            int i0 = u % strips * 4, j0 = u / strips * 4;
+            // Clamped rows and columns: loads stay in bounds, the duplicates are never stored.
+            int a0 = i0 * p.StrideAi;
+            int a1 = (i0 + 1 < p.M ? i0 + 1 : p.M - 1) * p.StrideAi;
+            int a2 = (i0 + 2 < p.M ? i0 + 2 : p.M - 1) * p.StrideAi;
+            int a3 = (i0 + 3 < p.M ? i0 + 3 : p.M - 1) * p.StrideAi;
+            int b0 = j0 * p.StrideBj;
+            int b1 = (j0 + 1 < p.N ? j0 + 1 : p.N - 1) * p.StrideBj;
+            int b2 = (j0 + 2 < p.N ? j0 + 2 : p.N - 1) * p.StrideBj;
+            int b3 = (j0 + 3 < p.N ? j0 + 3 : p.N - 1) * p.StrideBj;
+            var acc = default(Block4x4);
+            for (int k = 0; k < p.K; k++)
+            {
+                acc.Add(a[a0], a[a1], a[a2], a[a3], b[b0], b[b1], b[b2], b[b3]);
+                a0 += sak; a1 += sak; a2 += sak; a3 += sak;
+                b0 += sbk; b1 += sbk; b2 += sbk; b3 += sbk;
+            }
+            for (int r = 0; r < 4 && i0 + r < p.M; r++)
+                for (int s = 0; s < 4 && j0 + s < p.N; s++)
+                    Store(c, bias, p, i0 + r, j0 + s, acc.Get(r, s));
+        }
+    }
+
+    private static void Blocked8Kernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+    {
+        int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8;
+        long blocks = (long)strips * panels;
+        long threads = (long)Grid.DimX * Group.DimX;
+        long t = Grid.GlobalIndex.X;
+        int begin = (int)(blocks * t / threads), end = (int)(blocks * (t + 1) / threads);
+        int sak = p.StrideAk, sbk = p.StrideBk;
+        for (int u = begin; u < end; u++)
+        {
+            int i0 = u % strips * 8, j0 = u / strips * 8;
+            int a0 = Clamp(i0, p.M) * p.StrideAi, a1 = Clamp(i0 + 1, p.M) * p.StrideAi, a2 = Clamp(i0 + 2, p.M) * p.StrideAi, a3 = Clamp(i0 + 3, p.M) * p.StrideAi;
+            int a4 = Clamp(i0 + 4, p.M) * p.StrideAi, a5 = Clamp(i0 + 5, p.M) * p.StrideAi, a6 = Clamp(i0 + 6, p.M) * p.StrideAi, a7 = Clamp(i0 + 7, p.M) * p.StrideAi;
+            int b0 = Clamp(j0, p.N) * p.StrideBj, b1 = Clamp(j0 + 1, p.N) * p.StrideBj, b2 = Clamp(j0 + 2, p.N) * p.StrideBj, b3 = Clamp(j0 + 3, p.N) * p.StrideBj;
+            int b4 = Clamp(j0 + 4, p.N) * p.StrideBj, b5 = Clamp(j0 + 5, p.N) * p.StrideBj, b6 = Clamp(j0 + 6, p.N) * p.StrideBj, b7 = Clamp(j0 + 7, p.N) * p.StrideBj;
+            var x00 = default(Block4x4); var x01 = default(Block4x4); var x10 = default(Block4x4); var x11 = default(Block4x4);
+            for (int k = 0; k < p.K; k++)
+            {
+                int ka = k * sak, kb = k * sbk;
+                float va0 = a[a0 + ka], va1 = a[a1 + ka], va2 = a[a2 + ka], va3 = a[a3 + ka];
+                float va4 = a[a4 + ka], va5 = a[a5 + ka], va6 = a[a6 + ka], va7 = a[a7 + ka];
+                float vb0 = b[b0 + kb], vb1 = b[b1 + kb], vb2 = b[b2 + kb], vb3 = b[b3 + kb];
+                float vb4 = b[b4 + kb], vb5 = b[b5 + kb], vb6 = b[b6 + kb], vb7 = b[b7 + kb];
+                x00.Add(va0, va1, va2, va3, vb0, vb1, vb2, vb3);
+                x01.Add(va0, va1, va2, va3, vb4, vb5, vb6, vb7);
+                x10.Add(va4, va5, va6, va7, vb0, vb1, vb2, vb3);
+                x11.Add(va4, va5, va6, va7, vb4, vb5, vb6, vb7);
+            }
+            for (int r = 0; r < 8 && i0 + r < p.M; r++)
+                for (int s = 0; s < 8 && j0 + s < p.N; s++)
+                {
+                    var x = r < 4 ? (s < 4 ? x00 : x01) : (s < 4 ? x10 : x11);
+                    Store(c, bias, p, i0 + r, j0 + s, x.Get(r % 4, s % 4));
+                }
+        }
+    }
+
+    private static int Clamp(int i, int n) => i < n ? i : n - 1;
+
+    /// <summary>
+    /// C = op(A)·op(B) (+ bias over rows) (+ C when <paramref name="accumulate"/>), with the
+    /// accelerator's default kernel. <paramref name="bias"/> may be empty (default).
+    /// </summary>
+    public void MatMul(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k,
+        bool transposeA = false, bool transposeB = false, ArrayView<float> bias = default, bool accumulate = false) =>
+        MatMul(DefaultAlgorithm, a, b, c, m, n, k, transposeA, transposeB, bias, accumulate);
+
+    /// <summary>As <see cref="MatMul(ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int, int, bool, bool, ArrayView{float}, bool)"/> with a chosen kernel (tests, benchmarks).</summary>
+    public void MatMul(MatMulAlgorithm algorithm, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k,
+        bool transposeA = false, bool transposeB = false, ArrayView<float> bias = default, bool accumulate = false)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), $"matmul sizes must be ≥ 0; got M={m}, N={n}, K={k}");
+        if (a.Length < (long)m * k || b.Length < (long)k * n || c.Length < (long)m * n)
+            throw new ArgumentException($"matmul views too short for M={m}, N={n}, K={k}: a {a.Length}, b {b.Length}, c {c.Length}");
+        bool hasBias = bias.IsValid && bias.Length > 0;
+        if (hasBias && bias.Length < n) throw new ArgumentException($"bias has {bias.Length} values; needs N={n}");
+        if (!Supports(algorithm))
+            throw new NotSupportedException($"matmul {algorithm} needs groups of {GroupThreads} threads; this accelerator allows {_maxGroupSize}");
+        if (m == 0 || n == 0) return;
+        var args = MatMulArgs.For(m, n, k, transposeA, transposeB, hasBias, accumulate);
+        var biasView = hasBias ? bias : c; // an unused but valid view
+        if (algorithm == MatMulAlgorithm.Tiled)
+        {
+            int groups = (m + Tile - 1) / Tile * ((n + Tile - 1) / Tile);
+            _tiled(new KernelConfig(groups, GroupThreads), a, b, c, biasView, args);
+        }
+        else
+        {
+            long blocks = (long)((m + 3) / 4) * ((n + 3) / 4);
+            int group = Math.Min(_plan.GroupSize, 256);
+            int groups = (int)Math.Clamp((blocks + group - 1) / group, 1, _plan.Kind == BackendKind.Cpu ? _plan.MaxGroups : int.MaxValue);
+            if (algorithm == MatMulAlgorithm.Blocked8) _blocked8(new KernelConfig(groups, group), a, b, c, biasView, args);
+            else _blocked(new KernelConfig(groups, group), a, b, c, biasView, args);
+        }
+    }
+}
