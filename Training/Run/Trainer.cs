@@ -90,6 +90,7 @@ public sealed class Trainer : IDisposable
     public IReadOnlyList<EpochMetrics> Train(RunFolder run, int startEpoch)
     {
         var results = new List<EpochMetrics>();
+        run.WriteConfig(_config);
         for (int epoch = startEpoch + 1; epoch <= _config.Epochs; epoch++)
         {
             var sw = Stopwatch.StartNew();
