@@ -36,6 +36,7 @@ internal sealed class Storage
 public sealed partial class Tensor : IDisposable
 {
     private readonly Storage _storage;
+    private readonly long _offset; // first element of this tensor in _storage (non-zero only for Slice views)
     private bool _disposed;
     private static long _nextId;
 
@@ -82,11 +83,12 @@ public sealed partial class Tensor : IDisposable
     public bool IsLeaf => BackwardFn is null;
     public bool IsDisposed => _disposed;
 
-    internal Tensor(Device device, Shape shape, Storage? shareWith = null)
+    internal Tensor(Device device, Shape shape, Storage? shareWith = null, long offset = 0)
     {
         device.ThrowIfDisposed();
         Device = device;
         Shape = shape;
+        _offset = offset;
         if (shareWith is null)
         {
             _storage = new Storage(device, shape.Length);
@@ -105,11 +107,14 @@ public sealed partial class Tensor : IDisposable
         get
         {
             ThrowIfDisposed();
-            return _storage.View;
+            return _offset == 0 && Shape.Length == _storage.Length ? _storage.View : _storage.View.SubView(_offset, Shape.Length);
         }
     }
 
     internal Storage Storage => _storage;
+
+    /// <summary>Where this tensor starts in its storage (views made by <see cref="Slice"/>).</summary>
+    internal long Offset => _offset;
 
     internal void ThrowIfDisposed()
     {
@@ -258,7 +263,7 @@ public sealed partial class Tensor : IDisposable
     /// <summary>Cuts this tensor from its graph (it becomes a leaf that requires no grad).</summary>
     public Tensor Detach()
     {
-        var t = new Tensor(Device, Shape, _storage) { Name = Name };
+        var t = new Tensor(Device, Shape, _storage, _offset) { Name = Name };
         t.Op = "detach";
         return t;
     }

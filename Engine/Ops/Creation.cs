@@ -1,4 +1,5 @@
 // Creating tensors: constants, host data, seeded random values; copies and reshaped views.
+using Activations.Engine.Autograd;
 using Activations.Kernels.Tensor;
 
 namespace Activations.Engine;
@@ -68,7 +69,7 @@ public sealed partial class Tensor
         var s = new Shape(dims);
         if (s.Length != Length)
             throw new ArgumentException($"cannot reshape {Describe()} ({Length} elements) to {s} ({s.Length} elements)");
-        var view = new Tensor(Device, s, _storage);
+        var view = new Tensor(Device, s, _storage, _offset);
         var input = this;
         return view.Record("reshape", [this], g =>
         {
@@ -86,5 +87,24 @@ public sealed partial class Tensor
         for (int i = 0; i < a; i++) dims[i] = Shape[i];
         dims[a] = Shape.Product(a, Rank);
         return Reshape(dims);
+    }
+
+    /// <summary>
+    /// Rows [<paramref name="start"/>, start + <paramref name="count"/>) of axis 0 as a view over the
+    /// same storage: no copy, no kernel. Made for data batches cut from one upload of an epoch, so it
+    /// is not differentiable (a tensor that requires grad is refused).
+    /// </summary>
+    public Tensor Slice(int start, int count)
+    {
+        ThrowIfDisposed();
+        if (Rank == 0) throw new ArgumentException($"cannot slice {Describe()}: it has no axis 0");
+        if (start < 0 || count < 0 || start > Shape[0] - count)
+            throw new ArgumentOutOfRangeException(nameof(start), $"rows [{start}, {start + count}) are outside axis 0 of {Describe()}");
+        if (RequiresGrad && GradMode.IsEnabled)
+            throw new InvalidOperationException($"Slice of {Describe()}, which requires grad: slices are views for data, not differentiable");
+        var dims = Shape.ToArray();
+        dims[0] = count;
+        long rowLength = Shape.Product(1, Rank);
+        return new Tensor(Device, new Shape(dims), _storage, _offset + start * rowLength).Named("slice");
     }
 }

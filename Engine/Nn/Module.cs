@@ -1,0 +1,94 @@
+// Layers: a Module owns named parameters and child modules and maps a tensor to a tensor.
+// Parameter names are dotted paths from the root ("fc1.weight", "act1.alpha"), the names used by
+// checkpoints, optimizer state and error messages. Parameters are created outside any TensorScope
+// (or kept), so a training step's scope never frees them.
+namespace Activations.Engine.Nn;
+
+public abstract class Module : IDisposable
+{
+    private readonly List<(string Name, Tensor Tensor)> _parameters = new();
+    private readonly List<(string Name, Module Module)> _children = new();
+    private bool _disposed;
+
+    /// <summary>y = f(x).</summary>
+    public abstract Tensor Forward(Tensor x);
+
+    /// <summary>The learnable tensors of this module and its children, with dotted names, in registration order.</summary>
+    public IReadOnlyList<(string Name, Tensor Tensor)> NamedParameters()
+    {
+        var list = new List<(string, Tensor)>();
+        Collect("", list);
+        return list;
+    }
+
+    public IReadOnlyList<Tensor> Parameters() => NamedParameters().Select(p => p.Tensor).ToList();
+
+    /// <summary>The children, with their names.</summary>
+    public IReadOnlyList<(string Name, Module Module)> Children => _children;
+
+    private void Collect(string prefix, List<(string, Tensor)> into)
+    {
+        foreach (var (name, t) in _parameters) into.Add((prefix + name, t));
+        foreach (var (name, m) in _children) m.Collect(prefix + name + ".", into);
+    }
+
+    /// <summary>Registers <paramref name="tensor"/> as a learnable parameter named <paramref name="name"/>.</summary>
+    protected Tensor AddParameter(string name, Tensor tensor)
+    {
+        if (_parameters.Any(p => p.Name == name)) throw new ArgumentException($"parameter '{name}' registered twice");
+        tensor.RequiresGrad = true;
+        tensor.KeepAlive = true;
+        tensor.Name = name;
+        _parameters.Add((name, tensor));
+        return tensor;
+    }
+
+    protected T AddChild<T>(string name, T module) where T : Module
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('.'))
+            throw new ArgumentException($"module name '{name}' must be non-empty and contain no '.'");
+        if (_children.Any(c => c.Name == name)) throw new ArgumentException($"module '{name}' registered twice");
+        _children.Add((name, module));
+        return module;
+    }
+
+    /// <summary>Renames every parameter to its full dotted path (done once by the root).</summary>
+    public void NameParameters()
+    {
+        foreach (var (name, t) in NamedParameters()) t.Name = name;
+    }
+
+    /// <summary>Frees parameters (and their gradients) of this module and its children.</summary>
+    public virtual void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var (_, t) in _parameters) t.Dispose();
+        foreach (var (_, m) in _children) m.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>Runs its children in order.</summary>
+public sealed class Sequential : Module
+{
+    private readonly List<Module> _layers = new();
+
+    public Sequential(params (string Name, Module Module)[] layers)
+    {
+        foreach (var (name, m) in layers) _layers.Add(AddChild(name, m));
+        NameParameters();
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        foreach (var layer in _layers) x = layer.Forward(x);
+        return x;
+    }
+}
+
+/// <summary>(N, d1, d2, …) → (N, d1·d2·…): a view.</summary>
+public sealed class Flatten : Module
+{
+    public override Tensor Forward(Tensor x) => x.Rank == 2 ? x : x.Flatten(1);
+}

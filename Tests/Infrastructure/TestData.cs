@@ -1,0 +1,41 @@
+// Where tests find the real MNIST files and make throw-away folders.
+// The mirror is $DATASETS_MIRROR, else shared/datasets beside the repository (../shared/datasets
+// from the repository root) or beside any folder above the test binaries.
+namespace Activations.Tests.Infrastructure;
+
+public static class TestData
+{
+    /// <summary>A folder holding mnist/&lt;the four .gz files&gt;, or null.</summary>
+    public static string? MnistMirror()
+    {
+        var candidates = new List<string>();
+        var env = Environment.GetEnvironmentVariable("DATASETS_MIRROR");
+        if (!string.IsNullOrWhiteSpace(env)) candidates.Add(Path.GetFullPath(env));
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            candidates.Add(Path.Combine(dir.FullName, "shared", "datasets"));
+        return candidates.FirstOrDefault(c => File.Exists(Path.Combine(c, "mnist", "train-images-idx3-ubyte.gz")));
+    }
+
+    /// <summary>The mirror, or a skip saying why there is none.</summary>
+    public static string RequireMnistMirror()
+    {
+        var m = MnistMirror();
+        Skip.If(m is null, "MNIST not found: set DATASETS_MIRROR to a folder holding mnist/*.gz (CI: ../shared/datasets)");
+        return m!;
+    }
+}
+
+/// <summary>A fresh temporary folder, deleted on dispose.</summary>
+public sealed class TempDir : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "activations-test-" + Guid.NewGuid().ToString("N"));
+
+    public TempDir() => Directory.CreateDirectory(Path);
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

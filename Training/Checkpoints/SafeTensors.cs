@@ -1,0 +1,232 @@
+// The .safetensors format (https://github.com/huggingface/safetensors), float32 only:
+//
+//   u64 little-endian N | N bytes of JSON header | raw little-endian tensor data
+//   header: {"__metadata__": {"key": "value", …},
+//            "fc1.weight": {"dtype": "F32", "shape": [128, 784], "data_offsets": [begin, end]}, …}
+//   offsets are relative to the start of the data; the header is padded with spaces to 8 bytes.
+//
+// Writes are atomic: a temporary file in the same folder, flushed to disk, then renamed over the
+// target, so a crash mid-save leaves the previous checkpoint intact. Reads trust nothing: the header
+// length against the file size, the JSON, every dtype, shape and offset range are checked, and every
+// failure is one CheckpointException naming the file (and the tensor).
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace Activations.Training.Checkpoints;
+
+/// <summary>A checkpoint file is unreadable, corrupt, or does not fit the model.</summary>
+public sealed class CheckpointException : Exception
+{
+    public CheckpointException(string message) : base(message) { }
+    public CheckpointException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>One tensor read from a file: its shape and float32 values.</summary>
+public sealed record StoredTensor(int[] Shape, float[] Data);
+
+/// <summary>The content of a .safetensors file: tensors by name (in file order) and metadata.</summary>
+public sealed record SafeTensorsContent(IReadOnlyDictionary<string, StoredTensor> Tensors, IReadOnlyList<string> Order,
+    IReadOnlyDictionary<string, string> Metadata);
+
+public static class SafeTensors
+{
+    /// <summary>Headers above this are refused before they are read.</summary>
+    public const long MaxHeaderBytes = 100L << 20;
+
+    /// <summary>Writes <paramref name="tensors"/> (host data) and <paramref name="metadata"/> atomically.</summary>
+    public static void Write(string path, IEnumerable<(string Name, int[] Shape, float[] Data)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var list = tensors.ToList();
+        var names = new HashSet<string>();
+        foreach (var (name, shape, data) in list)
+        {
+            if (name == "__metadata__" || !names.Add(name)) throw new ArgumentException($"tensor name '{name}' is reserved or repeated");
+            long n = 1;
+            foreach (var d in shape) n *= d;
+            if (n != data.Length) throw new ArgumentException($"tensor '{name}': shape {Shape(shape)} does not hold {data.Length} values");
+        }
+        byte[] header = Header(list, metadata);
+        string full = Path.GetFullPath(path);
+        string dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                Span<byte> len = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
+                fs.Write(len);
+                fs.Write(header);
+                foreach (var (_, _, data) in list) WriteFloats(fs, data);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { /* best effort */ }
+            throw;
+        }
+    }
+
+    private static byte[] Header(List<(string Name, int[] Shape, float[] Data)> list, IReadOnlyDictionary<string, string>? metadata)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                w.WriteStartObject("__metadata__");
+                foreach (var (k, v) in metadata) w.WriteString(k, v);
+                w.WriteEndObject();
+            }
+            long offset = 0;
+            foreach (var (name, shape, data) in list)
+            {
+                w.WriteStartObject(name);
+                w.WriteString("dtype", "F32");
+                w.WriteStartArray("shape");
+                foreach (var d in shape) w.WriteNumberValue(d);
+                w.WriteEndArray();
+                w.WriteStartArray("data_offsets");
+                w.WriteNumberValue(offset);
+                offset += 4L * data.Length;
+                w.WriteNumberValue(offset);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        int pad = (int)((8 - ms.Length % 8) % 8);
+        for (int i = 0; i < pad; i++) ms.WriteByte((byte)' ');
+        return ms.ToArray();
+    }
+
+    private static void WriteFloats(Stream s, float[] data)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            s.Write(MemoryMarshal.AsBytes(data.AsSpan()));
+            return;
+        }
+        var b = new byte[4];
+        foreach (var v in data)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(b, v);
+            s.Write(b);
+        }
+    }
+
+    /// <summary>Reads and validates a whole file.</summary>
+    public static SafeTensorsContent Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            if (Directory.Exists(path)) throw new CheckpointException($"{path}: is a directory, not a checkpoint file");
+            if (!File.Exists(path)) throw new CheckpointException($"{path}: checkpoint not found");
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"{path}: cannot be read ({e.Message})", e);
+        }
+        return Parse(bytes, path);
+    }
+
+    /// <summary>Parses the bytes of a file named <paramref name="name"/> (for messages).</summary>
+    public static SafeTensorsContent Parse(byte[] bytes, string name)
+    {
+        if (bytes.Length < 8) throw new CheckpointException($"{name}: {bytes.Length} bytes is too short for a safetensors file");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        if (headerLength > (ulong)(bytes.Length - 8) || headerLength > MaxHeaderBytes)
+            throw new CheckpointException($"{name}: header length {headerLength} does not fit in a file of {bytes.Length} bytes");
+        int dataStart = 8 + (int)headerLength;
+        long dataLength = bytes.Length - dataStart;
+        var tensors = new Dictionary<string, StoredTensor>();
+        var order = new List<string>();
+        var metadata = new Dictionary<string, string>();
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"{name}: the header is not valid JSON ({e.Message.ReplaceLineEndings(" ")})", e);
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new CheckpointException($"{name}: the header is not a JSON object");
+            var claimed = new List<(long Begin, long End, string Name)>();
+            foreach (var prop in doc.RootElement.EnumerateObject())
+            {
+                if (prop.Name == "__metadata__")
+                {
+                    if (prop.Value.ValueKind != JsonValueKind.Object) throw new CheckpointException($"{name}: __metadata__ is not an object");
+                    foreach (var m in prop.Value.EnumerateObject())
+                    {
+                        if (m.Value.ValueKind != JsonValueKind.String) throw new CheckpointException($"{name}: metadata '{m.Name}' is not a string");
+                        metadata[m.Name] = m.Value.GetString()!;
+                    }
+                    continue;
+                }
+                var (shape, begin, end) = Entry(prop, name);
+                long count = 1;
+                foreach (var d in shape) count *= d;
+                if (begin < 0 || end < begin || end > dataLength)
+                    throw new CheckpointException($"{name}: tensor '{prop.Name}': data_offsets [{begin}, {end}] are outside the {dataLength} bytes of data");
+                if (end - begin != 4 * count)
+                    throw new CheckpointException($"{name}: tensor '{prop.Name}': shape {Shape(shape)} needs {4 * count} bytes but data_offsets span {end - begin}");
+                claimed.Add((begin, end, prop.Name));
+                var data = new float[count];
+                var src = bytes.AsSpan(dataStart + (int)begin, (int)(end - begin));
+                if (BitConverter.IsLittleEndian) src.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
+                else for (int i = 0; i < data.Length; i++) data[i] = BinaryPrimitives.ReadSingleLittleEndian(src[(4 * i)..]);
+                if (!tensors.TryAdd(prop.Name, new StoredTensor(shape, data)))
+                    throw new CheckpointException($"{name}: tensor '{prop.Name}' appears twice");
+                order.Add(prop.Name);
+            }
+            claimed.Sort();
+            for (int i = 1; i < claimed.Count; i++)
+                if (claimed[i].Begin < claimed[i - 1].End)
+                    throw new CheckpointException($"{name}: tensors '{claimed[i - 1].Name}' and '{claimed[i].Name}' overlap in the data");
+        }
+        return new SafeTensorsContent(tensors, order, metadata);
+    }
+
+    private static (int[] Shape, long Begin, long End) Entry(JsonProperty prop, string file)
+    {
+        string t = prop.Name;
+        var v = prop.Value;
+        if (v.ValueKind != JsonValueKind.Object) throw new CheckpointException($"{file}: tensor '{t}': entry is not an object");
+        if (!v.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != JsonValueKind.String)
+            throw new CheckpointException($"{file}: tensor '{t}': no dtype");
+        if (dtype.GetString() != "F32")
+            throw new CheckpointException($"{file}: tensor '{t}': dtype {dtype.GetString()} is not supported (only F32)");
+        if (!v.TryGetProperty("shape", out var shapeEl) || shapeEl.ValueKind != JsonValueKind.Array)
+            throw new CheckpointException($"{file}: tensor '{t}': no shape");
+        var shape = new List<int>();
+        long count = 1;
+        foreach (var d in shapeEl.EnumerateArray())
+        {
+            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int n) || n < 0)
+                throw new CheckpointException($"{file}: tensor '{t}': shape holds {d.GetRawText()}, not a dimension");
+            count *= n;
+            if (count > int.MaxValue) throw new CheckpointException($"{file}: tensor '{t}': shape is too large");
+            shape.Add(n);
+        }
+        if (!v.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2
+            || !off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end))
+            throw new CheckpointException($"{file}: tensor '{t}': data_offsets must be two integers");
+        return (shape.ToArray(), begin, end);
+    }
+
+    private static string Shape(IEnumerable<int> s) => "[" + string.Join(", ", s) + "]";
+
+    /// <summary>"[128, 784]".</summary>
+    public static string FormatShape(IEnumerable<int> s) => Shape(s);
+}

@@ -1,0 +1,215 @@
+// The command line: `activations [train] [options]` (train is the default), `activations devices`,
+// `activations verify [--device X]`. Parsing is System.CommandLine; the values are then checked
+// here. Exit codes: 0 done, 1 a runtime failure (data, device, checkpoint), 2 a usage error. Every
+// error is one line on stderr starting with "error:"; no stack trace ever reaches the user.
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Activations.Engine;
+using Activations.Engine.Nn;
+using Activations.Training.Checkpoints;
+using Activations.Training.Data;
+using Activations.Training.Models;
+using Activations.Training.Run;
+
+namespace Activations.Training.Cli;
+
+/// <summary>A bad command line: printed as one line, exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Where the app writes, and whether stdout is a terminal (live progress bar).</summary>
+public sealed record Console2(TextWriter Out, TextWriter Error, bool Interactive);
+
+public static partial class CommandLine
+{
+    public const int Ok = 0, Failure = 1, Usage = 2;
+
+    public static readonly string[] Datasets = ["mnist"];
+    public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
+    public static readonly string[] Schedules = ["constant", "step", "cosine", "onecycle"];
+
+    private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist", DefaultValueFactory = _ => "mnist" };
+    private static readonly Option<string> ModelOpt = new("--model") { Description = "model: mlp (784-128-64-10)", DefaultValueFactory = _ => "mlp" };
+    private static readonly Option<string> ActivationOpt = new("--activation") { Description = "relu, leakyrelu, elu, talu, exlu, tanh, sigmoid, gelu, silu", DefaultValueFactory = _ => "relu" };
+    private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's parameter (default: α = 1; LeakyReLU slope 0.01)" };
+    private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn α (ELU, TaLU, ExLU, LeakyReLU)" };
+    private static readonly Option<bool> PerChannelOpt = new("--alpha-per-channel") { Description = "one learnable α per feature instead of one per layer" };
+    private static readonly Option<string> InitOpt = new("--init") { Description = "default (PyTorch), he, xavier, between, he-leaky", DefaultValueFactory = _ => "default" };
+    private static readonly Option<int> EpochsOpt = new("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> BatchOpt = new("--batch") { Description = "batch size", DefaultValueFactory = _ => 64 };
+    private static readonly Option<float> LrOpt = new("--lr") { Description = "learning rate", DefaultValueFactory = _ => 0.01f };
+    private static readonly Option<float> MomentumOpt = new("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9f };
+    private static readonly Option<bool> NesterovOpt = new("--nesterov") { Description = "Nesterov momentum" };
+    private static readonly Option<float> WeightDecayOpt = new("--weight-decay") { Description = "L2 weight decay (decoupled for adamw)", DefaultValueFactory = _ => 0f };
+    private static readonly Option<string> OptimizerOpt = new("--optimizer") { Description = "sgd, adam, adamw", DefaultValueFactory = _ => "sgd" };
+    private static readonly Option<string> ScheduleOpt = new("--schedule") { Description = "constant, step, cosine, onecycle", DefaultValueFactory = _ => "constant" };
+    private static readonly Option<ulong> SeedOpt = new("--seed") { Description = "seed of initialisation and shuffling", DefaultValueFactory = _ => 0UL };
+    private static readonly Option<string> DeviceOpt = new("--device") { Description = "auto, cpu, opencl[:N], cuda[:N]", DefaultValueFactory = _ => "auto" };
+    private static readonly Option<string?> DataOpt = new("--data") { Description = "data folder (default: $DATASETS_DIR, else datasets/ in the repository)" };
+    private static readonly Option<string?> MirrorOpt = new("--mirror") { Description = "local mirror folder to copy missing data from (default: $DATASETS_MIRROR)" };
+    private static readonly Option<string> OutOpt = new("--out") { Description = "folder for run folders", DefaultValueFactory = _ => "runs" };
+    private static readonly Option<int> LimitTrainOpt = new("--limit-train") { Description = "use only the first N training images (0: all)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> LimitTestOpt = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "continue from a checkpoint.safetensors (to --epochs in total)" };
+    private static readonly Option<string> VerifyDeviceOpt = new("--device") { Description = "accelerator to verify", DefaultValueFactory = _ => "auto" };
+
+    private static readonly Option[] TrainOptions =
+    [
+        DatasetOpt, ModelOpt, ActivationOpt, AlphaOpt, LearnableOpt, PerChannelOpt, InitOpt, EpochsOpt, BatchOpt, LrOpt, MomentumOpt,
+        NesterovOpt, WeightDecayOpt, OptimizerOpt, ScheduleOpt, SeedOpt, DeviceOpt, DataOpt, MirrorOpt, OutOpt, LimitTrainOpt, LimitTestOpt, ResumeOpt,
+    ];
+
+    private static RootCommand Build()
+    {
+        var root = new RootCommand("Activations: train small networks on MNIST with a GPU tensor engine (ILGPU) to compare activation functions.");
+        var train = new Command("train", "train a model (the default command)");
+        foreach (var o in TrainOptions) train.Options.Add(o);
+        var devices = new Command("devices", "list every accelerator and whether it can run the kernels");
+        var verify = new Command("verify", "check every kernel family against its scalar reference on one accelerator");
+        verify.Options.Add(VerifyDeviceOpt);
+        root.Subcommands.Add(train);
+        root.Subcommands.Add(devices);
+        root.Subcommands.Add(verify);
+        return root;
+    }
+
+    /// <summary>Runs the app with <paramref name="args"/>; returns the exit code. Never throws.</summary>
+    public static int Run(string[] args, Console2 console)
+    {
+        try
+        {
+            var root = Build();
+            string[] argv = args.Length == 0 || !IsCommandOrHelp(args[0], root) ? ["train", .. args] : args;
+            var parse = root.Parse(argv);
+            if (parse.Errors.Count > 0)
+                throw new UsageException(parse.Errors[0].Message.ReplaceLineEndings(" "));
+            if (parse.Action is HelpAction || parse.CommandResult.Command == root)
+            {
+                var help = root.Parse(parse.CommandResult.Command == root ? ["--help"] : argv);
+                return help.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error });
+            }
+            return parse.CommandResult.Command.Name switch
+            {
+                "devices" => Devices(console),
+                "verify" => Verify(parse.GetValue(VerifyDeviceOpt)!, console),
+                _ => Train(ToConfig(parse), console),
+            };
+        }
+        catch (UsageException e)
+        {
+            console.Error.WriteLine($"error: {e.Message} (see `activations --help`)");
+            return Usage;
+        }
+        catch (Exception e) when (e is DeviceUnavailableException or DataFormatException or DatasetUnavailableException
+                                   or CheckpointException or DeviceOutOfMemoryException or NotSupportedException)
+        {
+            console.Error.WriteLine($"error: {OneLine(e.Message)}");
+            return Failure;
+        }
+        catch (Exception e)
+        {
+            console.Error.WriteLine($"error: {e.GetType().Name}: {OneLine(e.Message)}");
+            return Failure;
+        }
+    }
+
+    private static string OneLine(string s) => s.ReplaceLineEndings(" ");
+
+    private static bool IsCommandOrHelp(string first, RootCommand root) =>
+        first is "-h" or "--help" or "-?" or "/?" or "/h" or "--version" || root.Subcommands.Any(c => c.Name == first);
+
+    /// <summary>The checked configuration of a `train` command line.</summary>
+    public static TrainConfig ToConfig(ParseResult p)
+    {
+        string Lower(Option<string> o) => (p.GetValue(o) ?? "").Trim().ToLowerInvariant();
+        var c = new TrainConfig
+        {
+            Dataset = Lower(DatasetOpt),
+            Model = Lower(ModelOpt),
+            Activation = Lower(ActivationOpt),
+            Alpha = p.GetValue(AlphaOpt),
+            LearnableAlpha = p.GetValue(LearnableOpt),
+            AlphaPerChannel = p.GetValue(PerChannelOpt),
+            Init = Lower(InitOpt),
+            Epochs = p.GetValue(EpochsOpt),
+            Batch = p.GetValue(BatchOpt),
+            Lr = p.GetValue(LrOpt),
+            Momentum = p.GetValue(MomentumOpt),
+            Nesterov = p.GetValue(NesterovOpt),
+            WeightDecay = p.GetValue(WeightDecayOpt),
+            Optimizer = Lower(OptimizerOpt),
+            Schedule = Lower(ScheduleOpt),
+            Seed = p.GetValue(SeedOpt),
+            Device = Lower(DeviceOpt),
+            Data = p.GetValue(DataOpt),
+            Mirror = p.GetValue(MirrorOpt),
+            Out = p.GetValue(OutOpt) ?? "runs",
+            LimitTrain = p.GetValue(LimitTrainOpt),
+            LimitTest = p.GetValue(LimitTestOpt),
+            Resume = p.GetValue(ResumeOpt),
+        };
+        return Validate(c);
+    }
+
+    /// <summary>Checks every value; throws a UsageException naming the option.</summary>
+    public static TrainConfig Validate(TrainConfig c)
+    {
+        if (!Datasets.Contains(c.Dataset)) throw new UsageException($"--dataset: unknown data set '{c.Dataset}'; expected one of {string.Join(", ", Datasets)}");
+        if (!ModelFactory.Names.Contains(c.Model)) throw new UsageException($"--model: unknown model '{c.Model}'; expected one of {string.Join(", ", ModelFactory.Names)}");
+        if (!ActivationCatalog.TryParse(c.Activation, out var kind))
+            throw new UsageException($"--activation: unknown activation '{c.Activation}'; expected one of {string.Join(", ", ActivationCatalog.All.Select(ActivationCatalog.Name))}");
+        c = c with { Activation = ActivationCatalog.Name(kind) };
+        if (c.Alpha is { } a)
+        {
+            try { ActivationCatalog.Validate(kind, a); }
+            catch (ArgumentOutOfRangeException e) { throw new UsageException($"--alpha: {FirstLine(e.Message)}"); }
+        }
+        if (c.LearnableAlpha && !ActivationCatalog.HasParameter(kind))
+            throw new UsageException($"--learnable-alpha: {c.Activation} has no parameter (use leakyrelu, elu, talu or exlu)");
+        if (c.AlphaPerChannel && !c.LearnableAlpha) throw new UsageException("--alpha-per-channel needs --learnable-alpha");
+        if (!Init.TryParse(c.Init, out var scheme)) throw new UsageException($"--init: unknown scheme '{c.Init}'; expected one of {string.Join(", ", Init.Names)}");
+        c = c with { Init = Init.Name(scheme) };
+        if (c.Epochs <= 0) throw new UsageException($"--epochs must be at least 1; got {c.Epochs}");
+        if (c.Batch <= 0) throw new UsageException($"--batch must be at least 1; got {c.Batch}");
+        if (!(c.Lr > 0) || !float.IsFinite(c.Lr)) throw new UsageException($"--lr must be a positive number; got {c.Lr.ToString(CultureInfo.InvariantCulture)}");
+        if (!(c.Momentum >= 0 && c.Momentum < 1)) throw new UsageException($"--momentum must be in [0, 1); got {c.Momentum.ToString(CultureInfo.InvariantCulture)}");
+        if (c.Nesterov && c.Momentum == 0) throw new UsageException("--nesterov needs --momentum > 0");
+        if (!(c.WeightDecay >= 0) || !float.IsFinite(c.WeightDecay)) throw new UsageException($"--weight-decay must be ≥ 0; got {c.WeightDecay.ToString(CultureInfo.InvariantCulture)}");
+        if (!Optimizers.Contains(c.Optimizer)) throw new UsageException($"--optimizer: unknown optimizer '{c.Optimizer}'; expected one of {string.Join(", ", Optimizers)}");
+        if (!Schedules.Contains(c.Schedule)) throw new UsageException($"--schedule: unknown schedule '{c.Schedule}'; expected one of {string.Join(", ", Schedules)}");
+        if (!DeviceSpec().IsMatch(c.Device)) throw new UsageException($"--device: unknown device '{c.Device}'; expected auto, cpu, opencl[:N] or cuda[:N]");
+        if (c.LimitTrain < 0 || c.LimitTest < 0) throw new UsageException("--limit-train and --limit-test must be ≥ 0");
+        if (string.IsNullOrWhiteSpace(c.Out)) throw new UsageException("--out needs a folder");
+        return c;
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Split(" (Parameter")[0].Trim();
+
+    [GeneratedRegex("^(auto|cpu|cuda(:[0-9]+)?|opencl(:[0-9]+)?)$")]
+    private static partial Regex DeviceSpec();
+
+    private static int Devices(Console2 console)
+    {
+        var rows = Device.List();
+        console.Out.WriteLine($"{"key",-10} {"usable",-7} {"name",-40} {"memory",-10} {"warp",5} {"group",6} {"MPs",4}  note");
+        foreach (var d in rows)
+        {
+            string mem = d.Kind == Kernels.BackendKind.Cpu ? "host" : $"{d.MemoryBytes / (double)(1L << 30):F1} GiB";
+            console.Out.WriteLine($"{d.Key,-10} {(d.Usable ? "yes" : "no"),-7} {Trim(d.Name, 40),-40} {mem,-10} {d.WarpSize,5} {d.MaxGroupSize,6} {d.Multiprocessors,4}  {d.Note}");
+        }
+        return Ok;
+    }
+
+    private static string Trim(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
+
+    private static int Verify(string spec, Console2 console)
+    {
+        if (!DeviceSpec().IsMatch(spec.Trim().ToLowerInvariant()))
+            throw new UsageException($"--device: unknown device '{spec}'; expected auto, cpu, opencl[:N] or cuda[:N]");
+        using var device = Device.Create(spec);
+        return new Verify.KernelVerifier(device, console.Out).Run() == 0 ? Ok : Failure;
+    }
+
+    private static int Train(TrainConfig config, Console2 console) => TrainCommand.Run(config, console);
+}

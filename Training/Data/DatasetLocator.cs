@@ -1,0 +1,226 @@
+// Where data sets live, and how missing files get there.
+//
+// Data folder: `--data DIR`, else $DATASETS_DIR, else datasets/ in the repository root (the folder
+// holding Activations.sln, found by walking up from the app's folder, then from the working
+// directory), else ./datasets. Files sit at <data>/<dataset>/<file>, e.g. datasets/mnist/….gz.
+//
+// A missing file is copied from a local mirror when one is configured (`--mirror DIR`, else
+// $DATASETS_MIRROR; same layout: <mirror>/mnist/<file>.gz), otherwise downloaded from the official
+// MNIST mirrors (the ones torchvision uses) with a progress display. Downloads are checked against
+// the SHA-256 of their decompressed content before they are moved into place; copies and downloads
+// are written to a temporary file and renamed, so an interrupted fetch leaves nothing half-written.
+// When nothing works, one line says what failed and where to put the files by hand.
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Security.Cryptography;
+
+namespace Activations.Training.Data;
+
+/// <summary>A data set's files are missing and could not be copied or downloaded.</summary>
+public sealed class DatasetUnavailableException(string message) : Exception(message);
+
+public sealed class DatasetLocator
+{
+    /// <summary>The official MNIST mirrors, in the order torchvision tries them.</summary>
+    public static IReadOnlyList<string> MnistMirrors { get; } =
+        ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"];
+
+    public static IReadOnlyList<string> MnistFiles { get; } =
+        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
+
+    /// <summary>The data folder (absolute).</summary>
+    public string DataRoot { get; }
+
+    /// <summary>The local mirror folder, or null.</summary>
+    public string? Mirror { get; }
+
+    /// <summary>Download base URLs, tried in order (tests substitute unreachable ones).</summary>
+    public IReadOnlyList<string> DownloadUrls { get; init; } = MnistMirrors;
+
+    /// <summary>The handler downloads go through (tests inject one).</summary>
+    public HttpMessageHandler? HttpHandler { get; init; }
+
+    /// <summary>Where progress and notes go (null: nowhere).</summary>
+    public TextWriter? Log { get; init; }
+
+    /// <summary>Draw the download progress in place (\r) — only on a terminal.</summary>
+    public bool LiveProgress { get; init; }
+
+    public DatasetLocator(string? dataOption = null, string? mirrorOption = null, Func<string, string?>? environment = null)
+    {
+        var env = environment ?? Environment.GetEnvironmentVariable;
+        DataRoot = ResolveDataRoot(dataOption, env);
+        Mirror = ResolveMirror(mirrorOption, env);
+    }
+
+    /// <summary>--data, else $DATASETS_DIR, else &lt;repo root&gt;/datasets, else ./datasets.</summary>
+    public static string ResolveDataRoot(string? option, Func<string, string?> env)
+    {
+        if (!string.IsNullOrWhiteSpace(option)) return Path.GetFullPath(option);
+        var fromEnv = env("DATASETS_DIR");
+        if (!string.IsNullOrWhiteSpace(fromEnv)) return Path.GetFullPath(fromEnv);
+        var root = FindRepositoryRoot();
+        return Path.GetFullPath(root is null ? "datasets" : Path.Combine(root, "datasets"));
+    }
+
+    /// <summary>--mirror, else $DATASETS_MIRROR (a relative path is taken from the working directory, then the repository root).</summary>
+    public static string? ResolveMirror(string? option, Func<string, string?> env)
+    {
+        string? m = !string.IsNullOrWhiteSpace(option) ? option : env("DATASETS_MIRROR");
+        if (string.IsNullOrWhiteSpace(m)) return null;
+        if (Path.IsPathRooted(m) || Directory.Exists(m)) return Path.GetFullPath(m);
+        var root = FindRepositoryRoot();
+        if (root is not null && Directory.Exists(Path.Combine(root, m))) return Path.GetFullPath(Path.Combine(root, m));
+        return Path.GetFullPath(m);
+    }
+
+    /// <summary>The folder holding Activations.sln above the app's folder or the working directory, or null.</summary>
+    public static string? FindRepositoryRoot()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Activations.sln"))) return dir.FullName;
+        }
+        return null;
+    }
+
+    /// <summary>Makes sure the four MNIST files are in &lt;data&gt;/mnist; returns that folder.</summary>
+    public string EnsureMnist()
+    {
+        string folder = Path.Combine(DataRoot, "mnist");
+        foreach (var file in MnistFiles) EnsureFile("mnist", file, Idx.ExpectedSha256(file));
+        return folder;
+    }
+
+    /// <summary>Makes sure &lt;data&gt;/&lt;dataset&gt;/&lt;file&gt; exists: copy from the mirror, else download.</summary>
+    public string EnsureFile(string dataset, string file, string? decompressedSha256)
+    {
+        string folder = Path.Combine(DataRoot, dataset);
+        string target = Path.Combine(folder, file);
+        if (File.Exists(target)) return target;
+        if (Directory.Exists(target)) throw new DataFormatException($"{target}: is a directory, not a data file");
+        var failures = new List<string>();
+        if (Mirror is not null)
+        {
+            string source = Path.Combine(Mirror, dataset, file);
+            if (File.Exists(source))
+            {
+                CreateFolder(folder);
+                string tmp = TempName(target);
+                try
+                {
+                    File.Copy(source, tmp, overwrite: true);
+                    File.Move(tmp, target, overwrite: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    TryDelete(tmp);
+                    throw new DatasetUnavailableException($"cannot copy {source} to {target}: {e.Message}");
+                }
+                Log?.WriteLine($"copied {file} from {Mirror}");
+                return target;
+            }
+            failures.Add($"mirror {Mirror} has no {dataset}/{file}");
+        }
+        foreach (var baseUrl in DownloadUrls)
+        {
+            string url = baseUrl.TrimEnd('/') + "/" + file;
+            try
+            {
+                CreateFolder(folder);
+                Download(url, target, decompressedSha256);
+                return target;
+            }
+            catch (DownloadFailedException e)
+            {
+                failures.Add($"{url}: {e.Message}");
+            }
+        }
+        throw new DatasetUnavailableException(
+            $"{dataset}/{file} is missing and could not be fetched ({string.Join("; ", failures)}); " +
+            $"put the files in {folder}{Path.DirectorySeparatorChar} by hand, or point DATASETS_MIRROR (or --mirror) at a folder holding {dataset}/{file}");
+    }
+
+    private sealed class DownloadFailedException(string message) : Exception(message);
+
+    private void Download(string url, string target, string? decompressedSha256)
+    {
+        string tmp = TempName(target);
+        try
+        {
+            var handler = HttpHandler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15) };
+            using var client = new HttpClient(handler, disposeHandler: HttpHandler is null) { Timeout = TimeSpan.FromMinutes(5) };
+            using var response = client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
+            if (!response.IsSuccessStatusCode)
+                throw new DownloadFailedException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+            long? total = response.Content.Headers.ContentLength;
+            string name = Path.GetFileName(target);
+            using (var body = response.Content.ReadAsStream())
+            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                var buffer = new byte[1 << 16];
+                long done = 0;
+                var sw = Stopwatch.StartNew();
+                long lastDraw = -1;
+                int n;
+                while ((n = body.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    file.Write(buffer, 0, n);
+                    done += n;
+                    if (LiveProgress && sw.ElapsedMilliseconds - lastDraw >= 200)
+                    {
+                        lastDraw = sw.ElapsedMilliseconds;
+                        string pct = total > 0 ? $"{100.0 * done / total.Value,5:F1}%" : "";
+                        Log?.Write($"\rdownloading {name} {pct} {done / 1e6:F1} MB");
+                    }
+                }
+                file.Flush(flushToDisk: true);
+                if (LiveProgress) Log?.Write("\r");
+                Log?.WriteLine($"downloaded {name} ({done / 1e6:F1} MB) from {url}");
+            }
+            if (decompressedSha256 is not null) CheckDecompressedHash(tmp, url, decompressedSha256);
+            File.Move(tmp, target, overwrite: true);
+        }
+        catch (DownloadFailedException) { TryDelete(tmp); throw; }
+        catch (HttpRequestException e) { TryDelete(tmp); throw new DownloadFailedException(OneLine(e)); }
+        catch (TaskCanceledException) { TryDelete(tmp); throw new DownloadFailedException("timed out"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            TryDelete(tmp);
+            throw new DownloadFailedException(OneLine(e));
+        }
+    }
+
+    private static void CheckDecompressedHash(string path, string url, string expected)
+    {
+        using var file = File.OpenRead(path);
+        using var gz = new GZipStream(file, CompressionMode.Decompress);
+        string actual = Convert.ToHexStringLower(SHA256.HashData(gz));
+        if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+            throw new DownloadFailedException($"downloaded content has SHA-256 {actual}, expected {expected}");
+    }
+
+    private static string OneLine(Exception e)
+    {
+        string m = e.Message;
+        if (e.InnerException is { } inner && !m.Contains(inner.Message)) m += $" ({inner.Message})";
+        return m.ReplaceLineEndings(" ");
+    }
+
+    private static void CreateFolder(string folder)
+    {
+        try { Directory.CreateDirectory(folder); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DatasetUnavailableException($"cannot create the data folder {folder}: {e.Message}");
+        }
+    }
+
+    private static string TempName(string target) => target + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* best effort */ }
+    }
+}
