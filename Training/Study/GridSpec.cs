@@ -1,0 +1,107 @@
+// A study grid: activations × α values × fixed/learnable × init schemes × seeds, on one dataset,
+// model and training recipe. Expand() turns it into RunConfigs with stable ids, seed-major (all
+// configurations of the first seed, then the second, ...) so that an interrupted grid already
+// holds complete comparisons for the seeds it finished.
+//
+// α applies only where the activation has a parameter: ELU/TaLU/ExLU take each of Alphas,
+// LeakyReLU takes each of LeakySlopes (α = 1 would make it the identity), and the parameter-free
+// activations (ReLU, tanh, sigmoid, GELU, SiLU) get one configuration per init with no α and no
+// learnable flag — "relu-default-s3", never "relu-a1-learn-default-s3".
+using Activations.Engine;
+
+namespace Activations.Training.Study;
+
+public sealed record GridSpec
+{
+    public required string Dataset { get; init; }
+    public required string Model { get; init; }
+    public required int Epochs { get; init; }
+    public int BatchSize { get; init; } = 64;
+    public double LearningRate { get; init; } = 0.01;
+    public double Momentum { get; init; } = 0.9;
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Activation names ("relu", "talu", "exlu", ...); parsed by ActivationCatalog.</summary>
+    public required IReadOnlyList<string> Activations { get; init; }
+
+    /// <summary>α values for ELU, TaLU and ExLU.</summary>
+    public IReadOnlyList<double> Alphas { get; init; } = [1.0];
+
+    /// <summary>Negative slopes for LeakyReLU.</summary>
+    public IReadOnlyList<double> LeakySlopes { get; init; } = [0.01];
+
+    /// <summary>false = fixed α, true = learnable α; both to compare them.</summary>
+    public IReadOnlyList<bool> Learnable { get; init; } = [false];
+
+    /// <summary>Weight-initialisation scheme names, passed to the train function as they are.</summary>
+    public IReadOnlyList<string> Inits { get; init; } = ["default"];
+
+    public required IReadOnlyList<int> Seeds { get; init; }
+
+    /// <summary>Further app options, copied into every RunConfig.</summary>
+    public SortedDictionary<string, string> Extra { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every run of the grid with its id, seed-major; throws on unknown activations, bad α, duplicates.</summary>
+    public IReadOnlyList<RunConfig> Expand()
+    {
+        Validate();
+        var runs = new List<RunConfig>();
+        foreach (int seed in Seeds)
+            foreach (string name in Activations)
+            {
+                var kind = ActivationCatalog.Parse(name);
+                string act = ActivationCatalog.Name(kind);
+                foreach (string init in Inits)
+                {
+                    if (!ActivationCatalog.HasParameter(kind))
+                    {
+                        runs.Add(Make(act, null, false, init, seed));
+                        continue;
+                    }
+                    var values = kind == ActivationKind.LeakyReLU ? LeakySlopes : Alphas;
+                    foreach (double a in values)
+                    {
+                        ActivationCatalog.Validate(kind, (float)a);
+                        foreach (bool learn in Learnable) runs.Add(Make(act, a, learn, init, seed));
+                    }
+                }
+            }
+        var dup = runs.GroupBy(r => r.Id).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null)
+            throw new ArgumentException($"grid lists run '{dup.Key}' {dup.Count()} times: remove the repeated activation, α, init or seed");
+        return runs;
+    }
+
+    private RunConfig Make(string act, double? alpha, bool learn, string init, int seed) => new()
+    {
+        Id = RunConfig.RunId(act, alpha, learn, init, seed),
+        Dataset = Dataset,
+        Model = Model,
+        Activation = act,
+        Alpha = alpha,
+        LearnableAlpha = learn,
+        Init = init,
+        Epochs = Epochs,
+        BatchSize = BatchSize,
+        LearningRate = LearningRate,
+        Momentum = Momentum,
+        Seed = seed,
+        Device = Device,
+        Extra = new SortedDictionary<string, string>(Extra, StringComparer.Ordinal),
+    };
+
+    private void Validate()
+    {
+        if (Activations.Count == 0) throw new ArgumentException("grid has no activations");
+        if (Seeds.Count == 0) throw new ArgumentException("grid has no seeds");
+        if (Inits.Count == 0) throw new ArgumentException("grid has no init schemes");
+        if (Learnable.Count == 0) throw new ArgumentException("grid has neither fixed nor learnable α");
+        if (Epochs < 1) throw new ArgumentException($"grid needs at least one epoch; got {Epochs}");
+        foreach (string init in Inits)
+            if (string.IsNullOrWhiteSpace(init) || init.IndexOfAny(['/', '\\', ' ']) >= 0)
+                throw new ArgumentException($"init scheme '{init}' cannot be part of a folder name");
+    }
+
+    /// <summary>The grid in canonical JSON: two grids are the same grid exactly when these are equal.</summary>
+    public string CanonicalJson() => System.Text.Json.JsonSerializer.Serialize(this, StudyJson.Options);
+}

@@ -1,0 +1,374 @@
+// The study's figures, all PNG:
+//   ActivationFunctions  f(x) and f'(x) over x ∈ [−5, 5], computed by the device kernels themselves
+//                        (ActivationKernels<T>.Forward/Backward with dy = 1), not the C# references:
+//                        the picture shows what training actually ran.
+//   TrainingCurves       training loss and test accuracy per epoch, mean over seeds ± 1 sd band.
+//   FinalAccuracy        final test accuracy per configuration: mean with its 95% t-interval,
+//                        every run as a small grey dot.
+//   PredictionGrid       test images with a green (correct) or red (wrong) border and a caption
+//                        "predicted/true" in a built-in 3×5 pixel digit font, drawn with ImageSharp
+//                        2.1.13. Its text packages (SixLabors.Fonts / ImageSharp.Drawing) are not
+//                        available here at a compatible version, so the class names go into a
+//                        Markdown legend (and a CSV) next to the PNG.
+// The charts use ScottPlot 5 (SkiaSharp). Its text needs a font; where the machine has DejaVu Sans
+// it is used, so the labels do not depend on what fontconfig finds.
+using Activations.Engine;
+using Activations.Kernels.Activations;
+using ScottPlot;
+using Color = ScottPlot.Color;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Activations.Training.Study;
+
+/// <summary>One activation to draw: kind and parameter (NaN = the catalog default).</summary>
+public sealed record ActivationCurve(ActivationKind Kind, float Parameter = float.NaN)
+{
+    public float Resolved => float.IsNaN(Parameter) ? ActivationCatalog.DefaultParameter(Kind) : Parameter;
+
+    public string Label => ActivationCatalog.HasParameter(Kind)
+        ? $"{ActivationCatalog.Name(Kind)} ({(Kind == ActivationKind.LeakyReLU ? "slope" : "α")} = {Resolved.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)})"
+        : ActivationCatalog.Name(Kind);
+}
+
+/// <summary>What PredictionGrid wrote.</summary>
+public sealed record PredictionGridResult(string PngPath, string LegendPath, string CsvPath, int Columns, int Rows, int Width, int Height, int Wrong);
+
+public static class Plots
+{
+    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
+    static Plots()
+    {
+        // Prefer a font we know is there to whatever Skia's font manager finds (or does not).
+        foreach (string f in new[] { "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf" })
+        {
+            if (!File.Exists(f)) continue;
+            ScottPlot.Fonts.AddFontFile("DejaVu Sans", f);
+            ScottPlot.Fonts.Default = "DejaVu Sans";
+            break;
+        }
+    }
+
+    private static Color ColorOf(int i) => new ScottPlot.Palettes.Category10().GetColor(i % 10);
+    private static LinePattern PatternOf(int i) => Patterns[i / 10 % Patterns.Length];
+
+    /// <summary>The activations of the study at one α: ReLU, LeakyReLU, ELU, TaLU, ExLU, tanh, GELU, SiLU.</summary>
+    public static IReadOnlyList<ActivationCurve> StudyCurves(float alpha = 1f) =>
+    [
+        new(ActivationKind.ReLU), new(ActivationKind.LeakyReLU), new(ActivationKind.ELU, alpha), new(ActivationKind.TaLU, alpha),
+        new(ActivationKind.ExLU, alpha), new(ActivationKind.Tanh), new(ActivationKind.GELU), new(ActivationKind.SiLU),
+    ];
+
+    /// <summary>
+    /// f(x) and f'(x) of <paramref name="kind"/> at the points <paramref name="x"/>, computed on
+    /// <paramref name="device"/> by the forward and backward kernels (backward with dy = 1).
+    /// </summary>
+    public static (float[] Y, float[] Slope) EvaluateKernels(Device device, ActivationKind kind, float parameter, float[] x) => kind switch
+    {
+        ActivationKind.ReLU => Evaluate<ReLU>(device, parameter, x),
+        ActivationKind.LeakyReLU => Evaluate<LeakyReLU>(device, parameter, x),
+        ActivationKind.ELU => Evaluate<ELU>(device, parameter, x),
+        ActivationKind.TaLU => Evaluate<TaLU>(device, parameter, x),
+        ActivationKind.ExLU => Evaluate<ExLU>(device, parameter, x),
+        ActivationKind.Tanh => Evaluate<Tanh>(device, parameter, x),
+        ActivationKind.Sigmoid => Evaluate<Sigmoid>(device, parameter, x),
+        ActivationKind.GELU => Evaluate<GELU>(device, parameter, x),
+        _ => Evaluate<SiLU>(device, parameter, x),
+    };
+
+    private static (float[] Y, float[] Slope) Evaluate<T>(Device device, float parameter, float[] x) where T : struct, IActivation
+    {
+        using var scope = TensorScope.Begin();
+        var kernels = device.Kernels.Get<ActivationKernels<T>>();
+        var tx = Tensor.FromArray(device, x, x.Length);
+        var alpha = Tensor.FromArray(device, [parameter], 1);
+        var ones = Tensor.Full(device, 1f, x.Length);
+        var y = Tensor.Empty(device, x.Length);
+        var slope = Tensor.Empty(device, x.Length);
+        kernels.Forward(tx.View, y.View, alpha.View);
+        kernels.Backward(tx.View, y.View, ones.View, slope.View, alpha.View);
+        return (y.ToArray(), slope.ToArray());
+    }
+
+    /// <summary>
+    /// Two panels, f(x) and f'(x), of each curve over [xMin, xMax], evaluated by the kernels on
+    /// <paramref name="device"/>. Returns the data drawn (x, then per curve y and slope).
+    /// </summary>
+    public static (float[] X, IReadOnlyList<(float[] Y, float[] Slope)> Curves) ActivationFunctions(
+        Device device, IReadOnlyList<ActivationCurve> curves, string pngPath,
+        double xMin = -5, double xMax = 5, int points = 801, int width = 1500, int height = 650)
+    {
+        if (curves.Count == 0) throw new ArgumentException("no activation to plot", nameof(curves));
+        if (points < 2 || !(xMax > xMin)) throw new ArgumentException($"need points ≥ 2 and xMax > xMin; got {points}, [{xMin}, {xMax}]");
+        var x = Enumerable.Range(0, points).Select(i => (float)(xMin + (xMax - xMin) * i / (points - 1))).ToArray();
+        var xs = x.Select(v => (double)v).ToArray();
+        var data = curves.Select(c =>
+        {
+            ActivationCatalog.Validate(c.Kind, c.Resolved);
+            return EvaluateKernels(device, c.Kind, c.Resolved, x);
+        }).ToArray();
+
+        var multi = new Multiplot();
+        multi.AddPlots(2);
+        multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        var (f, df) = (multi.GetPlot(0), multi.GetPlot(1));
+        for (int i = 0; i < curves.Count; i++)
+        {
+            foreach (var (plot, ys) in new[] { (f, data[i].Y), (df, data[i].Slope) })
+            {
+                var line = plot.Add.ScatterLine(xs, ys.Select(v => (double)v).ToArray(), ColorOf(i));
+                line.LineWidth = 2;
+                line.LinePattern = PatternOf(i);
+                line.LegendText = curves[i].Label;
+            }
+        }
+        f.Title("f(x)");
+        df.Title("f′(x)");
+        foreach (var p in new[] { f, df })
+        {
+            p.XLabel("x");
+            var zero = p.Add.HorizontalLine(0, 1, Colors.Gray);
+            zero.LinePattern = LinePattern.Dotted;
+            var axis = p.Add.VerticalLine(0, 1, Colors.Gray);
+            axis.LinePattern = LinePattern.Dotted;
+        }
+        f.Axes.SetLimitsY(Math.Max(-3, data.Min(d => d.Y.Min()) - 0.3), Math.Min(xMax, data.Max(d => d.Y.Max())) + 0.3);
+        df.Axes.SetLimitsY(-0.2, Math.Min(2.5, data.Max(d => d.Slope.Max()) + 0.2));
+        f.ShowLegend(Alignment.UpperLeft);
+        df.HideLegend();
+        Save(multi, pngPath, width, height, $"kernels on {device.Key}");
+        return (x, data);
+    }
+
+    /// <summary>Mean and sample sd over runs at each epoch index (runs shorter than an epoch are left out there).</summary>
+    public static (double[] Epoch, double[] Mean, double[] Sd) MeanCurve(IReadOnlyList<RunRecord> runs, Func<EpochMetrics, double> value)
+    {
+        int epochs = runs.Max(r => r.Result.Epochs.Count);
+        var e = new double[epochs];
+        var m = new double[epochs];
+        var s = new double[epochs];
+        for (int i = 0; i < epochs; i++)
+        {
+            var v = runs.Where(r => r.Result.Epochs.Count > i).Select(r => value(r.Result.Epochs[i])).Where(double.IsFinite).ToArray();
+            var first = runs.First(r => r.Result.Epochs.Count > i).Result.Epochs[i];
+            e[i] = first.Epoch;
+            m[i] = Statistics.Mean(v);
+            s[i] = v.Length < 2 ? 0 : Statistics.StandardDeviation(v);
+        }
+        return (e, m, s);
+    }
+
+    /// <summary>Training loss (left) and test accuracy in % (right) per epoch: a mean line per configuration and a ±1 sd band over seeds.</summary>
+    public static void TrainingCurves(IReadOnlyList<RunGroup> groups, string pngPath, int width = 1600, int height = 650)
+    {
+        if (groups.Count == 0) throw new ArgumentException("no finished runs to plot", nameof(groups));
+        var multi = new Multiplot();
+        multi.AddPlots(2);
+        multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        var (loss, acc) = (multi.GetPlot(0), multi.GetPlot(1));
+        for (int i = 0; i < groups.Count; i++)
+        {
+            var g = groups[i];
+            var color = ColorOf(i);
+            foreach (var (plot, value) in new (Plot, Func<EpochMetrics, double>)[] { (loss, e => e.TrainLoss), (acc, e => e.TestAccuracy * 100) })
+            {
+                var (x, mean, sd) = MeanCurve(g.Runs, value);
+                if (g.Runs.Count > 1)
+                {
+                    var band = plot.Add.FillY(x, mean.Zip(sd, (a, b) => a - b).ToArray(), mean.Zip(sd, (a, b) => a + b).ToArray());
+                    band.FillStyle.Color = color.WithAlpha(0.18);
+                    band.LineStyle.Width = 0;
+                }
+                var line = plot.Add.Scatter(x, mean, color);
+                line.LineWidth = 2;
+                line.MarkerSize = 4;
+                line.LinePattern = PatternOf(i);
+                line.LegendText = $"{g.Name} (n={g.Runs.Count})";
+            }
+        }
+        loss.Title("Training loss (mean ± 1 sd over seeds)");
+        loss.XLabel("epoch");
+        loss.YLabel("loss");
+        acc.Title("Test accuracy (mean ± 1 sd over seeds)");
+        acc.XLabel("epoch");
+        acc.YLabel("accuracy (%)");
+        foreach (var p in new[] { loss, acc })
+            p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        loss.HideLegend();
+        acc.ShowLegend(Edge.Right);
+        Save(multi, pngPath, width, height, "training curves");
+    }
+
+    public static void TrainingCurves(StudyReport report, string pngPath, int width = 1600, int height = 650) =>
+        TrainingCurves(report.Groups, pngPath, width, height);
+
+    /// <summary>Final test accuracy (%) per configuration: mean with its t confidence interval, and each run as a grey dot.</summary>
+    public static void FinalAccuracy(StudyReport report, string pngPath, int width = 1200, int height = 700)
+    {
+        var cs = report.Configurations;
+        if (cs.Count == 0) throw new ArgumentException("no finished runs to plot", nameof(report));
+        var plot = new Plot();
+        var xs = Enumerable.Range(0, cs.Count).Select(i => (double)i).ToArray();
+        for (int i = 0; i < cs.Count; i++)
+        {
+            var accs = report.Groups[i].FinalAccuracies;
+            var dots = plot.Add.Markers(accs.Select((_, k) => i + 0.15 * ((k + 0.5) / accs.Length - 0.5)).ToArray(),
+                accs.Select(a => a * 100).ToArray(), MarkerShape.FilledCircle, 4, Colors.Gray.WithAlpha(0.7));
+            dots.LegendText = i == 0 ? "one run" : "";
+        }
+        var means = cs.Select(c => c.FinalAccuracy.Mean * 100).ToArray();
+        var half = cs.Select(c => double.IsNaN(c.FinalAccuracy.CiHalfWidth) ? 0 : c.FinalAccuracy.CiHalfWidth * 100).ToArray();
+        var bars = plot.Add.ErrorBar(xs, means, half);
+        bars.Color = Colors.Black;
+        bars.LineWidth = 2;
+        var mean = plot.Add.Markers(xs, means, MarkerShape.FilledSquare, 9, ColorOf(0));
+        mean.LegendText = $"mean, {report.Level * 100:0.##}% CI";
+        plot.Axes.Bottom.SetTicks(xs, cs.Select(c => c.Name).ToArray());
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 8 * cs.Max(c => c.Name.Length) * 0.75f + 20;
+        plot.Axes.SetLimitsX(-0.7, cs.Count - 0.3);
+        plot.Title("Final test accuracy per configuration");
+        plot.YLabel("test accuracy (%)");
+        plot.ShowLegend(Alignment.LowerLeft);
+        Save(plot, pngPath, width, height, "final accuracy");
+    }
+
+    private static void Save(Plot plot, string path, int width, int height, string what)
+    {
+        CreateFolderOf(path);
+        plot.SavePng(path, width, height);
+        Check(path, what);
+    }
+
+    private static void Save(Multiplot multi, string path, int width, int height, string what)
+    {
+        CreateFolderOf(path);
+        multi.SavePng(path, width, height);
+        Check(path, what);
+    }
+
+    private static void CreateFolderOf(string path)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+    }
+
+    private static void Check(string path, string what)
+    {
+        if (!File.Exists(path) || new FileInfo(path).Length == 0)
+            throw new IOException($"plot '{what}' was not written to {path}");
+    }
+
+    // ---- prediction grid ----
+
+    // 3×5 glyphs, one row per 3 bits (most significant bit = leftmost pixel), top row first.
+    private static readonly Dictionary<char, int[]> Glyphs = new()
+    {
+        ['0'] = [7, 5, 5, 5, 7], ['1'] = [2, 6, 2, 2, 7], ['2'] = [7, 1, 7, 4, 7], ['3'] = [7, 1, 7, 1, 7],
+        ['4'] = [5, 5, 7, 1, 1], ['5'] = [7, 4, 7, 1, 7], ['6'] = [7, 4, 7, 5, 7], ['7'] = [7, 1, 1, 1, 1],
+        ['8'] = [7, 5, 7, 5, 7], ['9'] = [7, 5, 7, 1, 7], ['/'] = [1, 1, 2, 4, 4],
+    };
+
+    /// <summary>
+    /// A grid of the first <paramref name="count"/> images (bytes, N×C×H×W with C = 1 or 3, or
+    /// N×H×W with <paramref name="channels"/> = 1), each upscaled by <paramref name="scale"/>,
+    /// framed green where predicted = true and red where not, captioned "predicted/true" by class
+    /// index. Writes the PNG, a Markdown legend (class names, every wrong prediction) and a CSV of
+    /// all images next to it: same name, ".md" and ".csv".
+    /// </summary>
+    public static PredictionGridResult PredictionGrid(
+        byte[] images, int count, int channels, int height, int width,
+        IReadOnlyList<int> predicted, IReadOnlyList<int> labels, IReadOnlyList<string> classNames,
+        string pngPath, int columns = 10, int scale = 3)
+    {
+        if (channels is not (1 or 3)) throw new ArgumentException($"images need 1 or 3 channels; got {channels}");
+        if (count < 1 || images.Length < (long)count * channels * height * width)
+            throw new ArgumentException($"{images.Length} bytes do not hold {count} images of {channels}×{height}×{width}");
+        if (predicted.Count < count || labels.Count < count)
+            throw new ArgumentException($"need {count} predictions and labels; got {predicted.Count} and {labels.Count}");
+        if (columns < 1 || scale < 1) throw new ArgumentException("columns and scale must be ≥ 1");
+
+        const int Border = 3, Gap = 2, FontScale = 2;
+        int rows = (count + columns - 1) / columns;
+        int captionHeight = 5 * FontScale + 4;
+        int cellW = width * scale + 2 * Border, cellH = height * scale + 2 * Border + captionHeight;
+        int imgW = columns * cellW + (columns + 1) * Gap, imgH = rows * cellH + (rows + 1) * Gap;
+        var green = new Rgb24(0, 170, 0);
+        var red = new Rgb24(220, 0, 0);
+        var background = new Rgb24(255, 255, 255);
+        int wrong = 0;
+        using (var canvas = new Image<Rgb24>(imgW, imgH, background))
+        {
+            for (int n = 0; n < count; n++)
+            {
+                bool ok = predicted[n] == labels[n];
+                if (!ok) wrong++;
+                int x0 = Gap + n % columns * (cellW + Gap), y0 = Gap + n / columns * (cellH + Gap);
+                var frame = ok ? green : red;
+                for (int y = 0; y < height * scale + 2 * Border; y++)
+                    for (int x = 0; x < cellW; x++)
+                        canvas[x0 + x, y0 + y] = frame;
+                int plane = height * width;
+                for (int y = 0; y < height * scale; y++)
+                    for (int x = 0; x < width * scale; x++)
+                    {
+                        int src = n * channels * plane + y / scale * width + x / scale;
+                        var px = channels == 1
+                            ? new Rgb24(images[src], images[src], images[src])
+                            : new Rgb24(images[src], images[src + plane], images[src + 2 * plane]);
+                        canvas[x0 + Border + x, y0 + Border + y] = px;
+                    }
+                string caption = ok ? $"{predicted[n]}" : $"{predicted[n]}/{labels[n]}";
+                DrawText(canvas, caption, x0 + Border, y0 + height * scale + 2 * Border + 2, FontScale, ok ? new Rgb24(0, 110, 0) : red);
+            }
+            CreateFolderOf(pngPath);
+            canvas.SaveAsPng(pngPath);
+        }
+
+        string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(pngPath))!, Path.GetFileNameWithoutExtension(pngPath));
+        string mdPath = stem + ".md", csvPath = stem + ".csv";
+        string Name(int c) => c >= 0 && c < classNames.Count ? classNames[c] : $"class {c}";
+        var md = new System.Text.StringBuilder();
+        md.AppendLine($"# {Path.GetFileName(pngPath)}").AppendLine();
+        md.AppendLine($"{count} test images, {columns} per row, read left to right. Green border: predicted correctly; red border: wrong. "
+            + "The caption under each image is the predicted class index, or \"predicted/true\" when wrong.").AppendLine();
+        md.AppendLine($"Wrong: {wrong} of {count} ({100.0 * wrong / count:0.#}%).").AppendLine();
+        md.AppendLine("| Index | Class |").AppendLine("|---:|---|");
+        for (int c = 0; c < classNames.Count; c++) md.AppendLine($"| {c} | {classNames[c]} |");
+        md.AppendLine();
+        if (wrong > 0)
+        {
+            md.AppendLine("| Image | Row | Column | Predicted | True |").AppendLine("|---:|---:|---:|---|---|");
+            for (int n = 0; n < count; n++)
+                if (predicted[n] != labels[n])
+                    md.AppendLine($"| {n} | {n / columns + 1} | {n % columns + 1} | {Name(predicted[n])} | {Name(labels[n])} |");
+        }
+        StudyJson.WriteTextAtomic(mdPath, md.ToString());
+        var csv = new System.Text.StringBuilder("image,row,column,predicted,predicted_name,true,true_name,correct\n");
+        for (int n = 0; n < count; n++)
+            csv.AppendLine($"{n},{n / columns + 1},{n % columns + 1},{predicted[n]},\"{Name(predicted[n])}\",{labels[n]},\"{Name(labels[n])}\",{(predicted[n] == labels[n] ? "true" : "false")}");
+        StudyJson.WriteTextAtomic(csvPath, csv.ToString());
+        return new PredictionGridResult(Path.GetFullPath(pngPath), mdPath, csvPath, columns, rows, imgW, imgH, wrong);
+    }
+
+    /// <summary>Draws digits and '/' with the built-in 3×5 font; other characters leave a gap.</summary>
+    private static void DrawText(Image<Rgb24> canvas, string text, int x, int y, int s, Rgb24 color)
+    {
+        foreach (char ch in text)
+        {
+            if (Glyphs.TryGetValue(ch, out var rowsOfBits))
+                for (int r = 0; r < 5; r++)
+                    for (int c = 0; c < 3; c++)
+                        if ((rowsOfBits[r] >> (2 - c) & 1) != 0)
+                            for (int dy = 0; dy < s; dy++)
+                                for (int dx = 0; dx < s; dx++)
+                                {
+                                    int px = x + c * s + dx, py = y + r * s + dy;
+                                    if (px < canvas.Width && py < canvas.Height) canvas[px, py] = color;
+                                }
+            x += 4 * s;
+        }
+    }
+}
