@@ -1,5 +1,5 @@
 // A fully connected layer: y = x·Wᵀ + b, x (N, in), W (out, in), b (out) → y (N, out).
-// Parameters start uninitialised; Init.Apply fills them (PyTorch's default unless told otherwise).
+// Parameters start at zero; Init.Apply fills them (PyTorch's default unless told otherwise).
 namespace Activations.Engine.Nn;
 
 public sealed class Linear : Module

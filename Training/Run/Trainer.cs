@@ -139,7 +139,7 @@ public sealed class Trainer : IDisposable
                 report(i, float.IsNaN(shown) ? null : () => shown);
             }
         });
-        return (lossSum.Item() / _train.Count, lr);
+        return ((double)lossSum.Item() / _train.Count, lr);
     }
 
     /// <summary>Mean test loss and accuracy, under NoGrad.</summary>
@@ -163,7 +163,7 @@ public sealed class Trainer : IDisposable
             batch.Dispose();
         }
         int n = Math.Max(1, _test.Count);
-        return (lossSum.Item() / n, correct.Item() / n);
+        return ((double)lossSum.Item() / n, Math.Round(correct.Item()) / n);
     }
 
     private void SaveCheckpoint(string path, int epoch)
