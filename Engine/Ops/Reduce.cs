@@ -178,8 +178,11 @@ public sealed partial class Tensor
 public sealed class IntBuffer : IDisposable
 {
     private readonly ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense> _buffer;
+    private readonly int _offset;
+    private readonly IntBuffer? _parent; // set on views made by Slice: they own no memory
     public int Length { get; }
-    public bool IsDisposed { get; private set; }
+    public bool IsDisposed => _disposed || (_parent?.IsDisposed ?? false);
+    private bool _disposed;
 
     public IntBuffer(Device device, int length)
     {
@@ -187,7 +190,27 @@ public sealed class IntBuffer : IDisposable
         _buffer = device.Accelerator.Allocate1D<int>(Math.Max(1, length));
     }
 
-    public ILGPU.ArrayView<int> View => _buffer.View.SubView(0, Length);
+    private IntBuffer(IntBuffer parent, int offset, int length)
+    {
+        _buffer = parent._buffer;
+        _parent = parent;
+        _offset = parent._offset + offset;
+        Length = length;
+    }
+
+    public ILGPU.ArrayView<int> View => _buffer.View.SubView(_offset, Length);
+
+    /// <summary>
+    /// Elements [<paramref name="start"/>, start + <paramref name="count"/>) as a view (no copy): the
+    /// labels of one batch cut from an epoch's upload. The view owns no memory and is valid while
+    /// this buffer is; disposing it frees nothing.
+    /// </summary>
+    public IntBuffer Slice(int start, int count)
+    {
+        if (start < 0 || count < 0 || start > Length - count)
+            throw new ArgumentOutOfRangeException(nameof(start), $"[{start}, {start + count}) is outside an int buffer of {Length}");
+        return new IntBuffer(this, start, count);
+    }
 
     /// <summary>A buffer holding <paramref name="values"/> (class labels, for instance).</summary>
     public static IntBuffer FromArray(Device device, ReadOnlySpan<int> values)
@@ -214,8 +237,8 @@ public sealed class IntBuffer : IDisposable
 
     public void Dispose()
     {
-        if (IsDisposed) return;
-        IsDisposed = true;
-        _buffer.Dispose();
+        if (_disposed) return;
+        _disposed = true;
+        if (_parent is null) _buffer.Dispose();
     }
 }

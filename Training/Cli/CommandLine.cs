@@ -41,7 +41,7 @@ public static partial class CommandLine
     private static readonly Option<float> LrOpt = new("--lr") { Description = "learning rate", DefaultValueFactory = _ => 0.01f };
     private static readonly Option<float> MomentumOpt = new("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9f };
     private static readonly Option<bool> NesterovOpt = new("--nesterov") { Description = "Nesterov momentum" };
-    private static readonly Option<float> WeightDecayOpt = new("--weight-decay") { Description = "L2 weight decay (decoupled for adamw)", DefaultValueFactory = _ => 0f };
+    private static readonly Option<float?> WeightDecayOpt = new("--weight-decay") { Description = "L2 weight decay (decoupled for adamw; default 0, adamw 0.01)" };
     private static readonly Option<string> OptimizerOpt = new("--optimizer") { Description = "sgd, adam, adamw", DefaultValueFactory = _ => "sgd" };
     private static readonly Option<string> ScheduleOpt = new("--schedule") { Description = "constant, step, cosine, onecycle", DefaultValueFactory = _ => "constant" };
     private static readonly Option<ulong> SeedOpt = new("--seed") { Description = "seed of initialisation and shuffling", DefaultValueFactory = _ => 0UL };
@@ -102,7 +102,7 @@ public static partial class CommandLine
             return Usage;
         }
         catch (Exception e) when (e is DeviceUnavailableException or DataFormatException or DatasetUnavailableException
-                                   or CheckpointException or DeviceOutOfMemoryException or NotSupportedException)
+                                   or CheckpointException or DeviceOutOfMemoryException)
         {
             console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return Failure;
@@ -175,7 +175,7 @@ public static partial class CommandLine
         if (!(c.Lr > 0) || !float.IsFinite(c.Lr)) throw new UsageException($"--lr must be a positive number; got {c.Lr.ToString(CultureInfo.InvariantCulture)}");
         if (!(c.Momentum >= 0 && c.Momentum < 1)) throw new UsageException($"--momentum must be in [0, 1); got {c.Momentum.ToString(CultureInfo.InvariantCulture)}");
         if (c.Nesterov && c.Momentum == 0) throw new UsageException("--nesterov needs --momentum > 0");
-        if (!(c.WeightDecay >= 0) || !float.IsFinite(c.WeightDecay)) throw new UsageException($"--weight-decay must be ≥ 0; got {c.WeightDecay.ToString(CultureInfo.InvariantCulture)}");
+        if (c.WeightDecay is { } wd && (!(wd >= 0) || !float.IsFinite(wd))) throw new UsageException($"--weight-decay must be ≥ 0; got {wd.ToString(CultureInfo.InvariantCulture)}");
         if (!Optimizers.Contains(c.Optimizer)) throw new UsageException($"--optimizer: unknown optimizer '{c.Optimizer}'; expected one of {string.Join(", ", Optimizers)}");
         if (!Schedules.Contains(c.Schedule)) throw new UsageException($"--schedule: unknown schedule '{c.Schedule}'; expected one of {string.Join(", ", Schedules)}");
         if (!DeviceSpec().IsMatch(c.Device)) throw new UsageException($"--device: unknown device '{c.Device}'; expected auto, cpu, opencl[:N] or cuda[:N]");

@@ -36,7 +36,6 @@ public static class TrainCommand
         {
             run = RunFolder.Create(config.Out, config, DateTime.Now);
         }
-        run.WriteConfig(config);
         console.Out.WriteLine($"run folder: {run.Path}");
         trainer.Train(run, start);
         return CommandLine.Ok;

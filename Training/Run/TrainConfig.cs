@@ -19,7 +19,8 @@ public sealed record TrainConfig
     public float Lr { get; init; } = 0.01f;
     public float Momentum { get; init; } = 0.9f;
     public bool Nesterov { get; init; }
-    public float WeightDecay { get; init; }
+    /// <summary>null: 0, or 0.01 for AdamW (PyTorch's defaults).</summary>
+    public float? WeightDecay { get; init; }
     public string Optimizer { get; init; } = "sgd";
     public string Schedule { get; init; } = "constant";
     public ulong Seed { get; init; }

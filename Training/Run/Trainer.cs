@@ -6,9 +6,11 @@
 // per epoch, and every few steps only when a live progress bar wants it.
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Activations.Engine;
 using Activations.Engine.Autograd;
 using Activations.Engine.Nn;
+using Activations.Engine.Optim;
 using Activations.Kernels.Tensor;
 using Activations.Training.Checkpoints;
 using Activations.Training.Data;
@@ -35,16 +37,17 @@ public sealed class NoProgress : ITrainingProgress
 public sealed class Trainer : IDisposable
 {
     /// <summary>Images per evaluation batch.</summary>
-    public const int EvalBatch = 250;
+    public const int EvalBatch = 1000;
 
     private readonly TrainConfig _config;
     private readonly Device _device;
     private readonly EpochBatcher _train, _test;
     private readonly TextWriter _out;
     private readonly ITrainingProgress _progress;
+    private readonly LrSchedule _schedule;
 
     public Module Model { get; }
-    public IOptimizer Optimizer { get; }
+    public Optimizer Optimizer { get; }
     public int StepsPerEpoch => _train.BatchesPerEpoch;
 
     public Trainer(TrainConfig config, Device device, ImageSplit train, ImageSplit test, TextWriter output, ITrainingProgress progress)
@@ -54,17 +57,32 @@ public sealed class Trainer : IDisposable
         _out = output;
         _progress = progress;
         Model = Models.ModelFactory.Create(config, device, train.ImageSize, train.Classes);
-        Optimizer = TrainingOps.CreateOptimizer(config, Model.NamedParameters());
+        Optimizer = TrainingOps.CreateOptimizer(config, Model.Parameters());
         _train = new EpochBatcher(device, train, config.Batch, config.Seed, shuffle: true);
         _test = new EpochBatcher(device, test, EvalBatch, config.Seed, shuffle: false);
+        _schedule = TrainingOps.CreateSchedule(config, _train.BatchesPerEpoch);
     }
+
+    private IEnumerable<(string Name, Tensor Tensor)> OptimizerState => Optimizer.State.Select(kv => (kv.Key, kv.Value));
 
     /// <summary>Loads a checkpoint into the model and optimizer; returns the number of completed epochs.</summary>
     public int Resume(string checkpoint)
     {
-        var meta = Checkpoint.Load(checkpoint, Model.NamedParameters(), Optimizer.State);
+        var meta = Checkpoint.Load(checkpoint, Model.NamedParameters(), OptimizerState);
         if (!meta.TryGetValue("epoch", out var e) || !int.TryParse(e, NumberStyles.Integer, CultureInfo.InvariantCulture, out int epoch) || epoch < 0)
             throw new CheckpointException($"{checkpoint}: metadata has no valid 'epoch'");
+        Dictionary<string, long>? steps = null;
+        try
+        {
+            if (meta.TryGetValue("optimizer_steps", out var json)) steps = JsonSerializer.Deserialize<Dictionary<string, long>>(json);
+        }
+        catch (JsonException) { }
+        foreach (var p in Optimizer.Parameters)
+        {
+            if (steps is null || !steps.TryGetValue(p.Name!, out long n) || n < 0)
+                throw new CheckpointException($"{checkpoint}: metadata has no optimizer step count for '{p.Name}'");
+            Optimizer.SetStep(p.Name!, n);
+        }
         return epoch;
     }
 
@@ -72,6 +90,7 @@ public sealed class Trainer : IDisposable
     public IReadOnlyList<EpochMetrics> Train(RunFolder run, int startEpoch)
     {
         var results = new List<EpochMetrics>();
+        run.WriteConfig(_config);
         for (int epoch = startEpoch + 1; epoch <= _config.Epochs; epoch++)
         {
             var sw = Stopwatch.StartNew();
@@ -91,7 +110,6 @@ public sealed class Trainer : IDisposable
     private (double Loss, float Lr) TrainEpoch(int epoch)
     {
         int steps = _train.BatchesPerEpoch;
-        long totalSteps = (long)steps * _config.Epochs;
         var axpy = _device.Kernels.Get<AffineKernels>();
         using var lossSum = Tensor.Zeros(_device, 1);
         lossSum.KeepAlive = true;
@@ -102,20 +120,20 @@ public sealed class Trainer : IDisposable
             foreach (var batch in _train.Epoch(epoch - 1))
             {
                 long step = (long)(epoch - 1) * steps + i;
-                lr = TrainingOps.LearningRate(_config.Schedule, _config.Lr, step, totalSteps, steps, _config.Epochs);
+                lr = (float)_schedule.At(step);
                 Optimizer.LearningRate = lr;
                 float lossNow = float.NaN;
                 using (TensorScope.Begin())
                 {
                     var logits = Model.Forward(batch.Images);
-                    var loss = TrainingOps.CrossEntropy(logits, batch.Labels, batch.OneHot);
+                    var loss = Tensor.SoftmaxCrossEntropy(logits, batch.Labels);
                     Optimizer.ZeroGrad();
                     loss.Backward();
                     Optimizer.Step();
                     axpy.Axpy(loss.View, lossSum.View, batch.Count);
                     if (_progress.WantsLoss && (i % 20 == 0 || i == steps - 1)) lossNow = loss.Item();
                 }
-                Dispose(batch);
+                batch.Dispose();
                 i++;
                 float shown = lossNow;
                 report(i, float.IsNaN(shown) ? null : () => shown);
@@ -130,21 +148,22 @@ public sealed class Trainer : IDisposable
         using var _ = GradMode.NoGrad();
         using var lossSum = Tensor.Zeros(_device, 1);
         lossSum.KeepAlive = true;
+        using var correct = Tensor.Zeros(_device, 1);
+        correct.KeepAlive = true;
         var axpy = _device.Kernels.Get<AffineKernels>();
-        long correct = 0;
         foreach (var batch in _test.Epoch(0))
         {
             using (TensorScope.Begin())
             {
                 var logits = Model.Forward(batch.Images);
-                var loss = TrainingOps.CrossEntropy(logits, batch.Labels, batch.OneHot);
+                var loss = Tensor.SoftmaxCrossEntropy(logits, batch.Labels);
                 axpy.Axpy(loss.View, lossSum.View, batch.Count);
-                correct += TrainingOps.CorrectCount(logits, batch.Labels);
+                axpy.Axpy(Tensor.CorrectCount(logits, batch.Labels).View, correct.View, 1f);
             }
-            Dispose(batch);
+            batch.Dispose();
         }
         int n = Math.Max(1, _test.Count);
-        return (lossSum.Item() / n, (double)correct / n);
+        return (lossSum.Item() / n, correct.Item() / n);
     }
 
     private void SaveCheckpoint(string path, int epoch)
@@ -157,22 +176,17 @@ public sealed class Trainer : IDisposable
             ["seed"] = _config.Seed.ToString(CultureInfo.InvariantCulture),
             ["device"] = _device.Key,
             ["config"] = _config.ToJson(),
+            ["optimizer"] = _config.Optimizer,
+            ["optimizer_steps"] = JsonSerializer.Serialize(Optimizer.Parameters.ToDictionary(p => p.Name!, p => Optimizer.GetStep(p.Name!))),
         };
-        Checkpoint.Save(path, Model.NamedParameters(), Optimizer.State, meta);
-    }
-
-    private static void Dispose(Batch b)
-    {
-        b.Images.Dispose();
-        b.Labels.Dispose();
-        b.OneHot.Dispose();
+        Checkpoint.Save(path, Model.NamedParameters(), OptimizerState, meta);
     }
 
     public void Dispose()
     {
         _train.Dispose();
         _test.Dispose();
-        foreach (var (_, t) in Optimizer.State) t.Dispose();
+        Optimizer.Dispose();
         Model.Dispose();
     }
 }
