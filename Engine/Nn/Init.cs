@@ -16,6 +16,19 @@ namespace Activations.Engine.Nn;
 
 public enum InitScheme { Default, He, Xavier, Between, HeLeaky }
 
+/// <summary>A layer with a weight (and optional bias) that the init schemes fill.</summary>
+public interface IWeightedLayer
+{
+    Tensor Weight { get; }
+    Tensor? Bias { get; }
+
+    /// <summary>Inputs per output unit: in_features, or C·kh·kw for a convolution.</summary>
+    int FanIn { get; }
+
+    /// <summary>Outputs per input unit: out_features, or Cout·kh·kw for a convolution.</summary>
+    int FanOut { get; }
+}
+
 public static class Init
 {
     public static IReadOnlyList<string> Names { get; } = ["default", "he", "xavier", "between", "he-leaky"];
@@ -46,12 +59,12 @@ public static class Init
     /// <summary>The seed of parameter <paramref name="name"/> in a run seeded <paramref name="seed"/>.</summary>
     public static ulong ParameterSeed(ulong seed, string name) => CounterRng.Hash(seed, NameHash(name));
 
-    /// <summary>Initialises every Linear in <paramref name="model"/> (weights by scheme, biases PyTorch default).</summary>
+    /// <summary>Initialises every Linear and Conv2d in <paramref name="model"/> (weights by scheme, biases PyTorch default).</summary>
     public static void Apply(Module model, InitScheme scheme, ulong seed)
     {
-        foreach (var layer in Linears(model))
+        foreach (var layer in WeightedLayers(model))
         {
-            int fanIn = layer.InFeatures, fanOut = layer.OutFeatures;
+            int fanIn = layer.FanIn, fanOut = layer.FanOut;
             var w = layer.Weight;
             string wName = w.Name ?? "weight";
             ulong ws = ParameterSeed(seed, wName);
@@ -71,10 +84,10 @@ public static class Init
 
     private static float[] Uniform(ulong seed, int n, double bound) => CounterRng.Uniform(seed, n, (float)-bound, (float)bound);
 
-    private static IEnumerable<Linear> Linears(Module m)
+    private static IEnumerable<IWeightedLayer> WeightedLayers(Module m)
     {
-        if (m is Linear l) yield return l;
+        if (m is IWeightedLayer l) yield return l;
         foreach (var (_, c) in m.Children)
-            foreach (var x in Linears(c)) yield return x;
+            foreach (var x in WeightedLayers(c)) yield return x;
     }
 }

@@ -2,12 +2,14 @@
 // Parameters start at zero; Init.Apply fills them (PyTorch's default unless told otherwise).
 namespace Activations.Engine.Nn;
 
-public sealed class Linear : Module
+public sealed class Linear : Module, IWeightedLayer
 {
     public int InFeatures { get; }
     public int OutFeatures { get; }
     public Tensor Weight { get; } // (out, in)
     public Tensor? Bias { get; }  // (out)
+    public int FanIn => InFeatures;
+    public int FanOut => OutFeatures;
 
     public Linear(Device device, int inFeatures, int outFeatures, bool bias = true)
     {

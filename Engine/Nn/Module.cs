@@ -8,7 +8,45 @@ public abstract class Module : IDisposable
 {
     private readonly List<(string Name, Tensor Tensor)> _parameters = new();
     private readonly List<(string Name, Module Module)> _children = new();
+    private readonly List<(string Name, Tensor Tensor)> _buffers = new();
     private bool _disposed;
+
+    /// <summary>Training mode (batch statistics in BatchNorm) or evaluation mode (running statistics).</summary>
+    public bool IsTraining { get; private set; } = true;
+
+    /// <summary>Sets training mode on this module and every child.</summary>
+    public void Train(bool training = true)
+    {
+        IsTraining = training;
+        foreach (var (_, m) in _children) m.Train(training);
+    }
+
+    /// <summary>Evaluation mode: <c>Train(false)</c>.</summary>
+    public void Eval() => Train(false);
+
+    /// <summary>State that is saved and restored but not learned (BatchNorm's running statistics), with dotted names.</summary>
+    public IReadOnlyList<(string Name, Tensor Tensor)> NamedBuffers()
+    {
+        var list = new List<(string, Tensor)>();
+        CollectBuffers("", list);
+        return list;
+    }
+
+    private void CollectBuffers(string prefix, List<(string, Tensor)> into)
+    {
+        foreach (var (name, t) in _buffers) into.Add((prefix + name, t));
+        foreach (var (name, m) in _children) m.CollectBuffers(prefix + name + ".", into);
+    }
+
+    /// <summary>Registers a non-learned state tensor (kept alive, saved in checkpoints).</summary>
+    protected Tensor AddBuffer(string name, Tensor tensor)
+    {
+        if (_buffers.Any(b => b.Name == name)) throw new ArgumentException($"buffer '{name}' registered twice");
+        tensor.KeepAlive = true;
+        tensor.Name = name;
+        _buffers.Add((name, tensor));
+        return tensor;
+    }
 
     /// <summary>y = f(x).</summary>
     public abstract Tensor Forward(Tensor x);
@@ -56,6 +94,7 @@ public abstract class Module : IDisposable
     public void NameParameters()
     {
         foreach (var (name, t) in NamedParameters()) t.Name = name;
+        foreach (var (name, t) in NamedBuffers()) t.Name = name;
     }
 
     /// <summary>Frees parameters (and their gradients) of this module and its children.</summary>
@@ -64,6 +103,7 @@ public abstract class Module : IDisposable
         if (_disposed) return;
         _disposed = true;
         foreach (var (_, t) in _parameters) t.Dispose();
+        foreach (var (_, t) in _buffers) t.Dispose();
         foreach (var (_, m) in _children) m.Dispose();
         GC.SuppressFinalize(this);
     }
