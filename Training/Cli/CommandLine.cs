@@ -30,7 +30,7 @@ public static partial class CommandLine
     public static readonly string[] Schedules = ["constant", "step", "cosine", "onecycle"];
 
     private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist", DefaultValueFactory = _ => "mnist" };
-    private static readonly Option<string> ModelOpt = new("--model") { Description = "model: mlp (784-128-64-10)", DefaultValueFactory = _ => "mlp" };
+    private static readonly Option<string> ModelOpt = new("--model") { Description = "model: mlp (784-128-64-10), cnn, lenet, vgg (see Training/Models/ModelFactory.cs)", DefaultValueFactory = _ => "mlp" };
     private static readonly Option<string> ActivationOpt = new("--activation") { Description = "relu, leakyrelu, elu, talu, exlu, tanh, sigmoid, gelu, silu", DefaultValueFactory = _ => "relu" };
     private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's parameter (default: α = 1; LeakyReLU slope 0.01)" };
     private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn α (ELU, TaLU, ExLU, LeakyReLU)" };

@@ -63,12 +63,15 @@ public sealed class Trainer : IDisposable
         _schedule = TrainingOps.CreateSchedule(config, _train.BatchesPerEpoch);
     }
 
+    /// <summary>What a checkpoint holds of the model: parameters, then buffers (BatchNorm's running statistics).</summary>
+    private IEnumerable<(string Name, Tensor Tensor)> ModelState => Model.NamedParameters().Concat(Model.NamedBuffers());
+
     private IEnumerable<(string Name, Tensor Tensor)> OptimizerState => Optimizer.State.Select(kv => (kv.Key, kv.Value));
 
     /// <summary>Loads a checkpoint into the model and optimizer; returns the number of completed epochs.</summary>
     public int Resume(string checkpoint)
     {
-        var meta = Checkpoint.Load(checkpoint, Model.NamedParameters(), OptimizerState);
+        var meta = Checkpoint.Load(checkpoint, ModelState, OptimizerState);
         if (!meta.TryGetValue("epoch", out var e) || !int.TryParse(e, NumberStyles.Integer, CultureInfo.InvariantCulture, out int epoch) || epoch < 0)
             throw new CheckpointException($"{checkpoint}: metadata has no valid 'epoch'");
         Dictionary<string, long>? steps = null;
@@ -114,6 +117,7 @@ public sealed class Trainer : IDisposable
         using var lossSum = Tensor.Zeros(_device, 1);
         lossSum.KeepAlive = true;
         float lr = _config.Lr;
+        Model.Train();
         _progress.RunEpoch(epoch, _config.Epochs, steps, report =>
         {
             int i = 0;
@@ -146,6 +150,7 @@ public sealed class Trainer : IDisposable
     public (double Loss, double Accuracy) Evaluate()
     {
         using var _ = GradMode.NoGrad();
+        Model.Eval();
         using var lossSum = Tensor.Zeros(_device, 1);
         lossSum.KeepAlive = true;
         using var correct = Tensor.Zeros(_device, 1);
@@ -179,7 +184,7 @@ public sealed class Trainer : IDisposable
             ["optimizer"] = _config.Optimizer,
             ["optimizer_steps"] = JsonSerializer.Serialize(Optimizer.Parameters.ToDictionary(p => p.Name!, p => Optimizer.GetStep(p.Name!))),
         };
-        Checkpoint.Save(path, Model.NamedParameters(), OptimizerState, meta);
+        Checkpoint.Save(path, ModelState, OptimizerState, meta);
     }
 
     public void Dispose()
