@@ -18,9 +18,11 @@
 //           compute 8×8 blocks, reading 8 floats of A and 8 of B per k with one view access each.
 //           The simulator checks every view access (bounds, buffer kind), so fewer, wider accesses
 //           are what make it fast; packing costs O(MK + KN) against O(MNK) and makes all layouts alike.
-// Measured on the 2-core AVX-512 development machine (GFLOP/s at 1024³; see the report in git log):
-//   CPU accelerator: Packed 5.7 per busy core, Blocked 2.4.  PoCL: Blocked ≈ 10, Packed ≈ 7, Tiled ≈ 2.5
-//   (PoCL vectorises across work-items only in loop-free regions; every kernel here has a K loop).
+// Measured on the 2-core AVX-512 development machine, 1024³, in GFLOP per busy core-second (the
+// machine was shared; wall-clock GFLOP/s on both cores is up to twice these):
+//   CPU accelerator: Packed 5–6, Blocked 2.2.   OpenCL on PoCL 6: Blocked 8–12, Packed 7.5–8, Tiled 2.8.
+// PoCL compiles every kernel here to scalar code (checked with objdump): none has a loop-free
+// work-item region for it to vectorise across work-items, and its SLP vectoriser finds nothing.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -28,7 +30,7 @@ using ILGPU.Runtime.OpenCL;
 
 namespace Activations.Kernels.MatMul;
 
-/// <summary>Which matmul kernel to run.</summary>
+/// <summary>Which matmul kernel to run (see the file header for when each is the default).</summary>
 public enum MatMulAlgorithm { Tiled, Blocked, Packed }
 
 /// <summary>Sizes, strides and flags of one matmul launch (strides in elements).</summary>
