@@ -25,11 +25,11 @@ public static partial class CommandLine
 {
     public const int Ok = 0, Failure = 1, Usage = 2;
 
-    public static readonly string[] Datasets = ["mnist"];
+    public static readonly string[] Datasets = ["mnist", "cifar10"];
     public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
     public static readonly string[] Schedules = ["constant", "step", "cosine", "onecycle"];
 
-    private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist", DefaultValueFactory = _ => "mnist" };
+    private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist, cifar10", DefaultValueFactory = _ => "mnist" };
     private static readonly Option<string> ModelOpt = new("--model") { Description = "model: mlp (784-128-64-10), cnn, lenet, vgg (see Training/Models/ModelFactory.cs)", DefaultValueFactory = _ => "mlp" };
     private static readonly Option<string> ActivationOpt = new("--activation") { Description = "relu, leakyrelu, elu, talu, exlu, tanh, sigmoid, gelu, silu", DefaultValueFactory = _ => "relu" };
     private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's parameter (default: α = 1; LeakyReLU slope 0.01)" };
@@ -50,6 +50,7 @@ public static partial class CommandLine
     private static readonly Option<string?> MirrorOpt = new("--mirror") { Description = "local mirror folder to copy missing data from (default: $DATASETS_MIRROR)" };
     private static readonly Option<string> OutOpt = new("--out") { Description = "folder for run folders", DefaultValueFactory = _ => "runs" };
     private static readonly Option<int> LimitTrainOpt = new("--limit-train") { Description = "use only the first N training images (0: all)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<bool> AugmentOpt = new("--augment") { Description = "CIFAR-10: seeded random crop (4-pixel padding) and horizontal flip each epoch" };
     private static readonly Option<int> LimitTestOpt = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "continue from a checkpoint.safetensors (to --epochs in total)" };
     private static readonly Option<string> VerifyDeviceOpt = new("--device") { Description = "accelerator to verify", DefaultValueFactory = _ => "auto" };
@@ -57,7 +58,7 @@ public static partial class CommandLine
     private static readonly Option[] TrainOptions =
     [
         DatasetOpt, ModelOpt, ActivationOpt, AlphaOpt, LearnableOpt, PerChannelOpt, InitOpt, EpochsOpt, BatchOpt, LrOpt, MomentumOpt,
-        NesterovOpt, WeightDecayOpt, OptimizerOpt, ScheduleOpt, SeedOpt, DeviceOpt, DataOpt, MirrorOpt, OutOpt, LimitTrainOpt, LimitTestOpt, ResumeOpt,
+        NesterovOpt, WeightDecayOpt, OptimizerOpt, ScheduleOpt, SeedOpt, DeviceOpt, DataOpt, MirrorOpt, OutOpt, LimitTrainOpt, LimitTestOpt, AugmentOpt, ResumeOpt,
     ];
 
     private static RootCommand Build()
@@ -147,6 +148,7 @@ public static partial class CommandLine
             Out = p.GetValue(OutOpt) ?? "runs",
             LimitTrain = p.GetValue(LimitTrainOpt),
             LimitTest = p.GetValue(LimitTestOpt),
+            Augment = p.GetValue(AugmentOpt),
             Resume = p.GetValue(ResumeOpt),
         };
         return Validate(c);

@@ -11,13 +11,26 @@ public static class TrainCommand
     {
         using var device = Device.Create(config.Device);
         var locator = new DatasetLocator(config.Data, config.Mirror) { Log = console.Error, LiveProgress = console.Interactive };
-        string folder = locator.EnsureMnist();
-        var data = MnistDataset.Load(folder, config.LimitTrain, config.LimitTest);
+        ImageSplit trainSplit, testSplit;
+        IEpochFill? fill = null;
+        if (config.Dataset == "cifar10")
+        {
+            string source = locator.EnsureCifar10();
+            var cifar = Cifar10Training.Load(source, Path.Combine(locator.DataRoot, "cifar10"), config.LimitTrain, config.LimitTest,
+                config.Augment, config.Seed, console.Error.WriteLine);
+            (trainSplit, testSplit, fill) = (cifar.Train, cifar.Test, cifar);
+        }
+        else
+        {
+            var mnist = MnistDataset.Load(locator.EnsureMnist(), config.LimitTrain, config.LimitTest);
+            (trainSplit, testSplit) = (mnist.Train, mnist.Test);
+        }
+        var data = (Train: trainSplit, Test: testSplit);
         console.Out.WriteLine($"training {config.Model} ({config.Activation}{AlphaText(config)}, init {config.Init}) on {config.Dataset}: " +
             $"{data.Train.Count} train / {data.Test.Count} test images, {config.Epochs} epochs, batch {config.Batch}, " +
             $"{config.Optimizer} lr {config.Lr} ({config.Schedule}), seed {config.Seed}, device {device}");
         ITrainingProgress progress = console.Interactive ? new LiveProgress() : new NoProgress();
-        using var trainer = new Trainer(config, device, data.Train, data.Test, console.Out, progress);
+        using var trainer = new Trainer(config, device, data.Train, data.Test, console.Out, progress, fill);
         int start = 0;
         RunFolder run;
         if (config.Resume is { } ckpt)

@@ -93,6 +93,65 @@ public sealed class DatasetLocator
         return folder;
     }
 
+    /// <summary>The CIFAR-10 files this app can read, most preferred first.</summary>
+    public static IReadOnlyList<string> Cifar10Sources { get; } = ["cifar-10-binary.tar.gz", "cifar10-jpeg.tar.gz"];
+
+    /// <summary>The official binary release.</summary>
+    public static string Cifar10Url { get; } = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
+
+    /// <summary>
+    /// Makes sure a CIFAR-10 source is in &lt;data&gt;/cifar10 and returns it: an archive listed in
+    /// <see cref="Cifar10Sources"/>, an extracted folder (cifar-10-batches-bin, or train/ and test/), else
+    /// a copy from the mirror (its root or its cifar10/ folder), else a download of the official binary release.
+    /// </summary>
+    public string EnsureCifar10()
+    {
+        string folder = Path.Combine(DataRoot, "cifar10");
+        foreach (var name in Cifar10Sources)
+            if (File.Exists(Path.Combine(folder, name))) return Path.Combine(folder, name);
+        if (Directory.Exists(Path.Combine(folder, "cifar-10-batches-bin"))) return Path.Combine(folder, "cifar-10-batches-bin");
+        if (Directory.Exists(Path.Combine(folder, "train")) && Directory.Exists(Path.Combine(folder, "test"))) return folder;
+        if (Mirror is not null)
+        {
+            foreach (var name in Cifar10Sources)
+            {
+                foreach (var source in new[] { Path.Combine(Mirror, name), Path.Combine(Mirror, "cifar10", name) })
+                {
+                    if (!File.Exists(source)) continue;
+                    string target = Path.Combine(folder, name);
+                    CreateFolder(folder);
+                    string tmp = TempName(target);
+                    try
+                    {
+                        File.Copy(source, tmp, overwrite: true);
+                        File.Move(tmp, target, overwrite: true);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        TryDelete(tmp);
+                        throw new DatasetUnavailableException($"cannot copy {source} to {target}: {e.Message}");
+                    }
+                    Log?.WriteLine($"copied {name} from {Mirror}");
+                    return target;
+                }
+            }
+        }
+        try
+        {
+            CreateFolder(folder);
+            string target = Path.Combine(folder, Cifar10Sources[0]);
+            Download(Cifar10Url, target, null);
+            return target;
+        }
+        catch (DownloadFailedException e)
+        {
+            throw new DatasetUnavailableException(
+                $"cifar10 is missing and could not be fetched ({Cifar10Url}: {e.Message}); put cifar-10-binary.tar.gz " +
+                $"(or an image tree train/<class>/*.jpg, test/<class>/*.jpg) in {folder}{Path.DirectorySeparatorChar} by hand, " +
+                "or point DATASETS_MIRROR (or --mirror) at a folder holding it");
+        }
+    }
+
     /// <summary>Makes sure &lt;data&gt;/&lt;dataset&gt;/&lt;file&gt; exists: copy from the mirror, else download.</summary>
     public string EnsureFile(string dataset, string file, string? decompressedSha256)
     {

@@ -31,6 +31,7 @@ public sealed class EpochBatcher : IDisposable
     private readonly IntBuffer _labels;
     private readonly float[] _hostImages;
     private readonly int[] _hostLabels;
+    private readonly IEpochFill? _fill;
     private int _uploadedEpoch = -1;
 
     public int BatchSize { get; }
@@ -43,8 +44,10 @@ public sealed class EpochBatcher : IDisposable
     /// <summary>The labels of the uploaded epoch in batch order (host copy).</summary>
     public ReadOnlySpan<int> EpochLabels => _hostLabels;
 
-    public EpochBatcher(Device device, ImageSplit split, int batchSize, ulong seed, bool shuffle)
+    /// <param name="fill">Fills a shuffled epoch's images instead of copying them (augmentation), or null.</param>
+    public EpochBatcher(Device device, ImageSplit split, int batchSize, ulong seed, bool shuffle, IEpochFill? fill = null)
     {
+        _fill = shuffle ? fill : null;
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be positive; got {batchSize}");
         _split = split;
         _seed = seed;
@@ -83,9 +86,10 @@ public sealed class EpochBatcher : IDisposable
         for (int i = 0; i < order.Length; i++)
         {
             int src = order[i];
-            if (_shuffle) Array.Copy(_split.Images, (long)src * size, _hostImages, (long)i * size, size);
+            if (_shuffle && _fill is null) Array.Copy(_split.Images, (long)src * size, _hostImages, (long)i * size, size);
             _hostLabels[i] = _split.Labels[src];
         }
+        _fill?.Fill(epoch, order, _hostImages);
         if (Count > 0)
         {
             _images.View.CopyFromCPU(_hostImages);

@@ -30,6 +30,7 @@ public sealed record TrainConfig
     public string Out { get; init; } = "runs";
     public int LimitTrain { get; init; }
     public int LimitTest { get; init; }
+    public bool Augment { get; init; }
     public string? Resume { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()

@@ -50,7 +50,8 @@ public sealed class Trainer : IDisposable
     public Optimizer Optimizer { get; }
     public int StepsPerEpoch => _train.BatchesPerEpoch;
 
-    public Trainer(TrainConfig config, Device device, ImageSplit train, ImageSplit test, TextWriter output, ITrainingProgress progress)
+    public Trainer(TrainConfig config, Device device, ImageSplit train, ImageSplit test, TextWriter output, ITrainingProgress progress,
+        IEpochFill? trainFill = null)
     {
         _config = config;
         _device = device;
@@ -58,7 +59,7 @@ public sealed class Trainer : IDisposable
         _progress = progress;
         Model = Models.ModelFactory.Create(config, device, train.ImageSize, train.Classes);
         Optimizer = TrainingOps.CreateOptimizer(config, Model.Parameters());
-        _train = new EpochBatcher(device, train, config.Batch, config.Seed, shuffle: true);
+        _train = new EpochBatcher(device, train, config.Batch, config.Seed, shuffle: true, trainFill);
         _test = new EpochBatcher(device, test, EvalBatch, config.Seed, shuffle: false);
         _schedule = TrainingOps.CreateSchedule(config, _train.BatchesPerEpoch);
     }
