@@ -117,22 +117,7 @@ public sealed class DatasetLocator
             {
                 foreach (var source in new[] { Path.Combine(Mirror, name), Path.Combine(Mirror, "cifar10", name) })
                 {
-                    if (!File.Exists(source)) continue;
-                    string target = Path.Combine(folder, name);
-                    CreateFolder(folder);
-                    string tmp = TempName(target);
-                    try
-                    {
-                        File.Copy(source, tmp, overwrite: true);
-                        File.Move(tmp, target, overwrite: true);
-                    }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                    {
-                        TryDelete(tmp);
-                        throw new DatasetUnavailableException($"cannot copy {source} to {target}: {e.Message}");
-                    }
-                    Log?.WriteLine($"copied {name} from {Mirror}");
-                    return target;
+                    if (File.Exists(source)) return CopyFromMirror(source, Path.Combine(folder, name));
                 }
             }
         }
@@ -163,23 +148,7 @@ public sealed class DatasetLocator
         if (Mirror is not null)
         {
             string source = Path.Combine(Mirror, dataset, file);
-            if (File.Exists(source))
-            {
-                CreateFolder(folder);
-                string tmp = TempName(target);
-                try
-                {
-                    File.Copy(source, tmp, overwrite: true);
-                    File.Move(tmp, target, overwrite: true);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    TryDelete(tmp);
-                    throw new DatasetUnavailableException($"cannot copy {source} to {target}: {e.Message}");
-                }
-                Log?.WriteLine($"copied {file} from {Mirror}");
-                return target;
-            }
+            if (File.Exists(source)) return CopyFromMirror(source, target);
             failures.Add($"mirror {Mirror} has no {dataset}/{file}");
         }
         foreach (var baseUrl in DownloadUrls)
@@ -199,6 +168,25 @@ public sealed class DatasetLocator
         throw new DatasetUnavailableException(
             $"{dataset}/{file} is missing and could not be fetched ({string.Join("; ", failures)}); " +
             $"put the files in {folder}{Path.DirectorySeparatorChar} by hand, or point DATASETS_MIRROR (or --mirror) at a folder holding {dataset}/{file}");
+    }
+
+    /// <summary>Copies a mirror file into the data folder atomically (temporary name, then rename).</summary>
+    private string CopyFromMirror(string source, string target)
+    {
+        CreateFolder(Path.GetDirectoryName(target)!);
+        string tmp = TempName(target);
+        try
+        {
+            File.Copy(source, tmp, overwrite: true);
+            File.Move(tmp, target, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(tmp);
+            throw new DatasetUnavailableException($"cannot copy {source} to {target}: {e.Message}");
+        }
+        Log?.WriteLine($"copied {Path.GetFileName(target)} from {Mirror}");
+        return target;
     }
 
     private sealed class DownloadFailedException(string message) : Exception(message);
