@@ -50,7 +50,9 @@ public sealed class DatasetLocator
     {
         var env = environment ?? Environment.GetEnvironmentVariable;
         DataRoot = ResolveDataRoot(dataOption, env);
-        Mirror = ResolveMirror(mirrorOption, env);
+        // The shared folder beside the repository is a default of the real environment only, so that
+        // callers passing their own environment (tests) see exactly the mirror they asked for.
+        Mirror = ResolveMirror(mirrorOption, env, besideRepository: environment is null);
     }
 
     /// <summary>--data, else $DATASETS_DIR, else &lt;repo root&gt;/datasets, else ./datasets.</summary>
@@ -63,11 +65,21 @@ public sealed class DatasetLocator
         return Path.GetFullPath(root is null ? "datasets" : Path.Combine(root, "datasets"));
     }
 
-    /// <summary>--mirror, else $DATASETS_MIRROR (a relative path is taken from the working directory, then the repository root).</summary>
-    public static string? ResolveMirror(string? option, Func<string, string?> env)
+    /// <summary>
+    /// --mirror, else $DATASETS_MIRROR (a relative path is taken from the working directory, then the
+    /// repository root), else a read-only shared/datasets folder beside the repository when there is one
+    /// (these project machines keep their data there).
+    /// </summary>
+    public static string? ResolveMirror(string? option, Func<string, string?> env, bool besideRepository = false)
     {
         string? m = !string.IsNullOrWhiteSpace(option) ? option : env("DATASETS_MIRROR");
-        if (string.IsNullOrWhiteSpace(m)) return null;
+        if (string.IsNullOrWhiteSpace(m))
+        {
+            if (!besideRepository) return null;
+            var repo = FindRepositoryRoot();
+            var beside = repo is null ? null : Path.GetFullPath(Path.Combine(repo, "..", "shared", "datasets"));
+            return beside is not null && Directory.Exists(beside) ? beside : null;
+        }
         if (Path.IsPathRooted(m) || Directory.Exists(m)) return Path.GetFullPath(m);
         var root = FindRepositoryRoot();
         if (root is not null && Directory.Exists(Path.Combine(root, m))) return Path.GetFullPath(Path.Combine(root, m));
