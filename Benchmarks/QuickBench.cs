@@ -31,6 +31,9 @@ public static class QuickBench
                 rows.Add(ActivationRow<ExLU>(device, size, 0.2f));
                 rows.Add(ActivationRow<ReLU>(device, size, 0f));
                 rows.Add(ActivationRow<GELU>(device, size, 0f));
+                foreach (int n in new[] { 512, 1024 })
+                    foreach (var (ta, tb, name) in new[] { (false, false, "A·B"), (true, false, "Aᵀ·B"), (false, true, "A·Bᵀ") })
+                        rows.Add(MatMulRow(device, n, ta, tb, name));
             }
         }
         var table = string.Join(Environment.NewLine, rows);
@@ -41,6 +44,30 @@ public static class QuickBench
             File.WriteAllText(Path.Combine(outDir, "quick.md"), table + Environment.NewLine, Encoding.UTF8);
         }
         return 0;
+    }
+
+    /// <summary>C = op(A)·op(B), n×n×n, with the accelerator's default kernel: 64 sampled outputs checked, then timed.</summary>
+    private static string MatMulRow(Device device, int n, bool ta, bool tb, string name)
+    {
+        var a = CounterRng.Uniform(1, n * n, -1f, 1f);
+        var b = CounterRng.Uniform(2, n * n, -1f, 1f);
+        using var ta_ = Tensor.FromArray(device, a, n, n);
+        using var tb_ = Tensor.FromArray(device, b, n, n);
+        using var tc = Tensor.Empty(device, n, n);
+        var k = device.Kernels.Get<Kernels.MatMul.MatMulKernels>();
+        k.MatMul(ta_.View, tb_.View, tc.View, n, n, n, ta, tb);
+        var c = tc.ToArray();
+        for (int s = 0; s < 64; s++)
+        {
+            int i = (int)(CounterRng.Hash(3, (ulong)s) % (ulong)n), j = (int)(CounterRng.Hash(4, (ulong)s) % (ulong)n);
+            var (value, scale) = Kernels.MatMul.MatMulReference.Entry(a, b, n, n, n, ta, tb, i, j);
+            if (Math.Abs(c[i * n + j] - value) > 1e-5 * scale + 1e-6)
+                throw new InvalidOperationException($"matmul {name} {n}³ on {device.Key}: C[{i},{j}] = {c[i * n + j]}, reference {value}");
+        }
+        double ms = Time(device, () => k.MatMul(ta_.View, tb_.View, tc.View, n, n, n, ta, tb));
+        double gflops = 2.0 * n * n * n / (ms / 1000) / 1e9;
+        Console.WriteLine($"matmul {name} {n}³ ({k.DefaultAlgorithm}): {ms:F1} ms, {gflops:F1} GFLOP/s");
+        return $"| {device.Key} | matmul {name} ({k.DefaultAlgorithm}) | {n}³ | {ms:F2} | {gflops:F1} GFLOP/s |";
     }
 
     /// <summary>Mean milliseconds of <paramref name="launch"/>, synchronised, over ≥ 1 s or 50 runs.</summary>
