@@ -1,5 +1,5 @@
 // Benchmarks entry point.
-//   dotnet run -c Release --project Benchmarks -- quick [--device cpu,opencl] [--out DIR]
+//   dotnet run -c Release --project Benchmarks -- quick [--device cpu,opencl] [--elements N] [--matmul 512,1024] [--out DIR]
 //       short validated runs, a table of throughput per accelerator (CI smoke test, tuning)
 //   dotnet run -c Release --project Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
 //       the full BenchmarkDotNet suites

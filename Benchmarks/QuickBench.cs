@@ -14,6 +14,7 @@ public static class QuickBench
         string devices = Option(args, "--device") ?? "cpu,opencl,cuda";
         string? outDir = Option(args, "--out");
         int size = int.Parse(Option(args, "--elements") ?? (16 << 20).ToString());
+        int[] matmulSizes = (Option(args, "--matmul") ?? "512,1024").Split(',').Select(int.Parse).ToArray();
         var rows = new List<string> { "| device | case | size | time (ms) | throughput |", "| --- | --- | --- | --- | --- |" };
         foreach (var key in devices.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -31,7 +32,7 @@ public static class QuickBench
                 rows.Add(ActivationRow<ExLU>(device, size, 0.2f));
                 rows.Add(ActivationRow<ReLU>(device, size, 0f));
                 rows.Add(ActivationRow<GELU>(device, size, 0f));
-                foreach (int n in new[] { 512, 1024 })
+                foreach (int n in matmulSizes)
                     foreach (var (ta, tb, name) in new[] { (false, false, "A·B"), (true, false, "Aᵀ·B"), (false, true, "A·Bᵀ") })
                         rows.Add(MatMulRow(device, n, ta, tb, name));
             }
