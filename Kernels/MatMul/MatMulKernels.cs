@@ -93,6 +93,9 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     public MatMulAlgorithm DefaultAlgorithm { get; }
 
     /// <summary>Whether this accelerator can run <paramref name="algorithm"/> (Tiled needs groups of 256 threads).</summary>
+    /// <summary>The kernel that runs for a request of <paramref name="algorithm"/> here (the default when unsupported).</summary>
+    public MatMulAlgorithm Resolve(MatMulAlgorithm algorithm) => Supports(algorithm) ? algorithm : DefaultAlgorithm;
+
     public bool Supports(MatMulAlgorithm algorithm) => algorithm != MatMulAlgorithm.Tiled || _maxGroupSize >= GroupThreads;
 
     private MatMulKernels(Accelerator accelerator, LaunchPlan plan)
@@ -292,8 +295,9 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
             throw new ArgumentException($"matmul views too short for M={m}, N={n}, K={k}: a {a.Length}, b {b.Length}, c {c.Length}");
         bool hasBias = bias.IsValid && bias.Length > 0;
         if (hasBias && bias.Length < n) throw new ArgumentException($"bias has {bias.Length} values; needs N={n}");
-        if (!Supports(algorithm))
-            throw new NotSupportedException($"matmul {algorithm} needs groups of {GroupThreads} threads; this accelerator allows {_maxGroupSize}");
+        // Tiled needs 256-thread groups; an accelerator with smaller groups (the CPU simulator) runs
+        // its own default kernel instead: a fallback, never a failure.
+        algorithm = Resolve(algorithm);
         if (m == 0 || n == 0) return;
         var args = MatMulArgs.For(m, n, k, transposeA, transposeB, hasBias, accumulate);
         var biasView = hasBias ? bias : c; // an unused but valid view

@@ -23,7 +23,8 @@ public class MatMulKernelTests
     {
         var d = TestDevices.Get(device);
         var kernels = d.Kernels.Get<MatMulKernels>();
-        Skip.IfNot(kernels.Supports(algorithm), $"{algorithm} needs larger groups than {device} offers");
+        // Where Tiled's 256-thread groups are not available the launcher falls back to the default kernel.
+        if (!kernels.Supports(algorithm)) Assert.Equal(kernels.DefaultAlgorithm, kernels.Resolve(algorithm));
         using var scope = TensorScope.Begin();
         ulong seed = (ulong)(m * 7919 + n * 104729 + k * 31 + (ta ? 1 : 0) + (tb ? 2 : 0));
         var ha = CounterRng.Uniform(seed, m * k, -1f, 1f);
