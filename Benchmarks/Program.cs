@@ -11,7 +11,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "quick") return QuickBench.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "quick") return Training.Bench.QuickBench.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -53,6 +53,10 @@ public static partial class CommandLine
     private static readonly Option<bool> AugmentOpt = new("--augment") { Description = "CIFAR-10: seeded random crop (4-pixel padding) and horizontal flip each epoch" };
     private static readonly Option<int> LimitTestOpt = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "continue from a checkpoint.safetensors (to --epochs in total)" };
+    private static readonly Option<string> BenchDeviceOpt = new("--device") { Description = "accelerators, comma-separated (cpu, opencl, cuda); absent ones are skipped", DefaultValueFactory = _ => "cpu,opencl,cuda" };
+    private static readonly Option<int> BenchElementsOpt = new("--elements") { Description = "elements per activation case", DefaultValueFactory = _ => 16 << 20 };
+    private static readonly Option<string> BenchMatMulOpt = new("--matmul") { Description = "square matmul sizes, comma-separated", DefaultValueFactory = _ => "512,1024" };
+    private static readonly Option<string?> BenchOutOpt = new("--out") { Description = "folder for quick.md" };
     private static readonly Option<string> VerifyDeviceOpt = new("--device") { Description = "accelerator to verify", DefaultValueFactory = _ => "auto" };
 
     private static readonly Option[] TrainOptions =
@@ -72,6 +76,12 @@ public static partial class CommandLine
         root.Subcommands.Add(train);
         root.Subcommands.Add(devices);
         root.Subcommands.Add(verify);
+        var bench = new Command("bench", "quick validated benchmarks (activations, matmul) on each accelerator named");
+        bench.Options.Add(BenchDeviceOpt);
+        bench.Options.Add(BenchElementsOpt);
+        bench.Options.Add(BenchMatMulOpt);
+        bench.Options.Add(BenchOutOpt);
+        root.Subcommands.Add(bench);
         return root;
     }
 
@@ -94,6 +104,7 @@ public static partial class CommandLine
             {
                 "devices" => Devices(console),
                 "verify" => Verify(parse.GetValue(VerifyDeviceOpt)!, console),
+                "bench" => Bench(parse, console),
                 _ => Train(ToConfig(parse), console),
             };
         }
@@ -211,6 +222,21 @@ public static partial class CommandLine
             throw new UsageException($"--device: unknown device '{spec}'; expected auto, cpu, opencl[:N] or cuda[:N]");
         using var device = Device.Create(spec);
         return new Verify.KernelVerifier(device, console.Out).Run() == 0 ? Ok : Failure;
+    }
+
+    private static int Bench(ParseResult parse, Console2 console)
+    {
+        int elements = parse.GetValue(BenchElementsOpt);
+        if (elements <= 0) throw new UsageException($"--elements must be positive; got {elements}");
+        string sizes = parse.GetValue(BenchMatMulOpt)!;
+        if (sizes.Split(',').Any(x => !int.TryParse(x, out int v) || v <= 0))
+            throw new UsageException($"--matmul: expected positive sizes separated by commas; got '{sizes}'");
+        var args = new List<string> { "--device", parse.GetValue(BenchDeviceOpt)!, "--elements", elements.ToString(), "--matmul", sizes };
+        if (parse.GetValue(BenchOutOpt) is { } outDir) args.AddRange(["--out", outDir]);
+        var previous = Console.Out;
+        Console.SetOut(console.Out);
+        try { return Training.Bench.QuickBench.Run([.. args]); }
+        finally { Console.SetOut(previous); }
     }
 
     private static int Train(TrainConfig config, Console2 console) => TrainCommand.Run(config, console);

@@ -1,14 +1,15 @@
-// Quick benchmarks: each case is validated against its scalar reference, then timed with the
+// `activations bench` (and `dotnet run --project Benchmarks -- quick`): each case is validated against its scalar reference, then timed with the
 // accelerator synchronised inside the measured region; prints elements/s or GFLOP/s.
 using System.Diagnostics;
 using System.Text;
 using Activations.Engine;
 using Activations.Kernels.Activations;
 
-namespace Activations.Benchmarks;
+namespace Activations.Training.Bench;
 
 public static class QuickBench
 {
+    /// <summary>Runs the quick suite; args: [--device cpu,opencl,cuda] [--elements N] [--matmul 512,1024] [--out DIR].</summary>
     public static int Run(string[] args)
     {
         string devices = Option(args, "--device") ?? "cpu,opencl,cuda";

@@ -1,0 +1,35 @@
+using Activations.Training.Cli;
+
+namespace Activations.Tests.Training;
+
+public class BenchCommandTests
+{
+    private static (int Code, string Out, string Err) Cli(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = CommandLine.Run(args, new Console2(o, e, Interactive: false));
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void BenchValidatesThenTimesEveryCaseOnTheCpuAccelerator()
+    {
+        var (code, output, err) = Cli("bench", "--device", "cpu", "--elements", "4097", "--matmul", "33");
+        Assert.True(code == 0, err);
+        Assert.Contains("| cpu | talu forward+backward | 4097 |", output);
+        Assert.Contains("| cpu | matmul Aᵀ·B", output);
+        Assert.Contains("GFLOP/s", output);
+    }
+
+    [Theory]
+    [InlineData("--matmul", "0")]
+    [InlineData("--matmul", "12,x")]
+    [InlineData("--elements", "-5")]
+    public void BadSizesAreUsageErrors(string option, string value)
+    {
+        var (code, _, err) = Cli("bench", "--device", "cpu", option, value);
+        Assert.Equal(2, code);
+        Assert.StartsWith("error:", err);
+    }
+}
