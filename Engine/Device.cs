@@ -63,26 +63,8 @@ public sealed class Device : IDisposable
         return new CPUDevice(4, 1, Math.Max(1, Environment.ProcessorCount));
     }
 
-    private static Context CreateContext()
-    {
-        QuietPocl();
-        return Context.Create(b => b.CPU(SimulatedCpu()).Cuda().OpenCL().EnableAlgorithms().Optimize(OptimizationLevel.O2));
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setenv")]
-    private static extern int SetNativeEnvironment(string name, string value, int overwrite);
-
-    /// <summary>
-    /// PoCL prints its OpenCL C compiler's warnings about ILGPU's generated code ("4 warnings
-    /// generated.") on stderr at every kernel load; pass -w unless the user set PoCL's extra build flags.
-    /// (The native environment, which PoCL reads, is not the one .NET's SetEnvironmentVariable changes.)
-    /// </summary>
-    private static void QuietPocl()
-    {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("POCL_EXTRA_BUILD_FLAGS") is not null) return;
-        try { SetNativeEnvironment("POCL_EXTRA_BUILD_FLAGS", "-w", 0); }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
-    }
+    private static Context CreateContext() =>
+        Context.Create(b => b.CPU(SimulatedCpu()).Cuda().OpenCL().EnableAlgorithms().Optimize(OptimizationLevel.O2));
 
     /// <summary>Every accelerator found, with whether our kernels can run on it.</summary>
     public static IReadOnlyList<DeviceInfo> List()
