@@ -36,8 +36,12 @@ public sealed class NoProgress : ITrainingProgress
 
 public sealed class Trainer : IDisposable
 {
-    /// <summary>Images per evaluation batch.</summary>
-    public const int EvalBatch = 1000;
+    /// <summary>
+    /// Images per evaluation batch (or the training batch, if larger). Not more: a convolution's
+    /// im2col matrix grows with the batch — 1000 CIFAR images through VGG's 64→128 conv need a
+    /// 2.2 GiB buffer, more than PoCL will allocate at once (measured: out of device memory).
+    /// </summary>
+    public const int EvalBatch = 256;
 
     private readonly TrainConfig _config;
     private readonly Device _device;
@@ -60,7 +64,7 @@ public sealed class Trainer : IDisposable
         Model = Models.ModelFactory.Create(config, device, train.ImageSize, train.Classes);
         Optimizer = TrainingOps.CreateOptimizer(config, Model.Parameters());
         _train = new EpochBatcher(device, train, config.Batch, config.Seed, shuffle: true, trainFill);
-        _test = new EpochBatcher(device, test, EvalBatch, config.Seed, shuffle: false);
+        _test = new EpochBatcher(device, test, Math.Max(EvalBatch, config.Batch), config.Seed, shuffle: false);
         _schedule = TrainingOps.CreateSchedule(config, _train.BatchesPerEpoch);
     }
 
