@@ -82,6 +82,8 @@ public static partial class CommandLine
         bench.Options.Add(BenchMatMulOpt);
         bench.Options.Add(BenchOutOpt);
         root.Subcommands.Add(bench);
+        root.Subcommands.Add(CompareCommand.BuildCompare());
+        root.Subcommands.Add(CompareCommand.BuildPlot());
         return root;
     }
 
@@ -105,6 +107,8 @@ public static partial class CommandLine
                 "devices" => Devices(console),
                 "verify" => Verify(parse.GetValue(VerifyDeviceOpt)!, console),
                 "bench" => Bench(parse, console),
+                "compare" => CompareCommand.RunCompare(parse, console),
+                "plot" => CompareCommand.RunPlot(parse, console),
                 _ => Train(ToConfig(parse), console),
             };
         }

@@ -1,0 +1,63 @@
+using Activations.Tests.Infrastructure;
+using Activations.Training.Cli;
+
+namespace Activations.Tests.Study;
+
+public class CompareCommandTests
+{
+    private static (int Code, string Out, string Err) Cli(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = CommandLine.Run(args, new Console2(o, e, Interactive: false));
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [SkippableFact]
+    public void CompareTrainsTheGridReportsAndResumesWithoutRetraining()
+    {
+        string mirror = TestData.RequireMnistMirror();
+        using var grid = new TempDir();
+        string[] args = ["compare", "--activations", "relu,exlu", "--alphas", "0.2", "--seeds", "0-1", "--epochs", "1",
+            "--limit-train", "600", "--limit-test", "200", "--device", "cpu", "--mirror", mirror, "--data", grid.File("data"), "--out", grid.File("g")];
+        var r = Cli(args);
+        Assert.True(r.Code == 0, r.Err + r.Out);
+        Assert.Contains("4 trained, 0 already done", r.Out);
+        string report = File.ReadAllText(grid.File("g/report.md"));
+        Assert.Contains("relu-default", report);
+        Assert.Contains("exlu-a0.2-fixed-default", report);
+        Assert.Matches("within noise|significant", report);
+        Assert.Equal(3, File.ReadAllLines(grid.File("g/summary.csv")).Length); // header + 2 configurations
+        foreach (var png in new[] { "g/curves.png", "g/accuracy.png" })
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(grid.File(png))[..4]);
+
+        r = Cli(args);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("0 trained, 4 already done", r.Out);
+    }
+
+    [Theory]
+    [InlineData("--activations", "")]
+    [InlineData("--activations", "relu,bogus")]
+    [InlineData("--alphas", "0")]
+    [InlineData("--seeds", "3-1x")]
+    [InlineData("--learnable", "sometimes")]
+    [InlineData("--model", "resnet")]
+    public void BadGridOptionsAreUsageErrors(string option, string value)
+    {
+        var r = Cli("compare", option, value, "--device", "cpu");
+        Assert.Equal(2, r.Code);
+        Assert.StartsWith("error:", r.Err);
+    }
+
+    [SkippableFact]
+    public void PlotDrawsTheActivationFiguresFromTheKernels()
+    {
+        using var dir = new TempDir();
+        var r = Cli("plot", "--alphas", "0.2,1", "--activations", "relu,talu,exlu", "--device", "cpu", "--out", dir.File("a.png"));
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("cpu kernels", r.Out);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(dir.File("a.png"))[..4]);
+        Assert.Equal(2, Cli("plot", "--alphas", "-1", "--activations", "exlu", "--device", "cpu").Code);
+    }
+}

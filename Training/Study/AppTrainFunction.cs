@@ -1,0 +1,53 @@
+// The study's TrainFunction backed by the app's own Trainer: one configuration trained in process on
+// a shared device, into the run folder the grid chose. Every run with the same seed starts from the
+// same weights (Init seeds each parameter from the run seed and its name) and sees the same data
+// order (EpochBatcher permutes with seed + epoch), whatever the activation.
+using Activations.Engine;
+using Activations.Training.Data;
+using Activations.Training.Run;
+
+namespace Activations.Training.Study;
+
+public sealed class AppTrainFunction(Device device, DatasetLocator locator, int limitTrain, int limitTest, TextWriter log)
+{
+    private readonly Dictionary<string, (ImageSplit Train, ImageSplit Test, IEpochFill? Fill)> _data = new();
+
+    private (ImageSplit, ImageSplit, IEpochFill?) Data(string dataset, ulong seed)
+    {
+        string key = dataset == "cifar10" ? $"{dataset}/{seed}" : dataset;
+        if (_data.TryGetValue(key, out var d)) return d;
+        if (dataset == "cifar10")
+        {
+            var c = Cifar10Training.Load(locator.EnsureCifar10(), Path.Combine(locator.DataRoot, "cifar10"), limitTrain, limitTest,
+                augment: false, seed, log.WriteLine);
+            d = (c.Train, c.Test, c);
+        }
+        else
+        {
+            var m = MnistDataset.Load(locator.EnsureMnist(), limitTrain, limitTest);
+            d = (m.Train, m.Test, null);
+        }
+        return _data[key] = d;
+    }
+
+    public RunResult Train(RunConfig rc, string runFolder, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        var config = new TrainConfig
+        {
+            Dataset = rc.Dataset, Model = rc.Model, Activation = rc.Activation, Alpha = rc.Alpha is { } a ? (float)a : null,
+            LearnableAlpha = rc.LearnableAlpha, Init = rc.Init, Epochs = rc.Epochs, Batch = rc.BatchSize,
+            Lr = (float)rc.LearningRate, Momentum = (float)rc.Momentum, Seed = (ulong)rc.Seed, Device = device.Key,
+            LimitTrain = limitTrain, LimitTest = limitTest,
+        };
+        var (train, test, fill) = Data(rc.Dataset, config.Seed);
+        log.WriteLine($"run {rc.Id}");
+        using var trainer = new Trainer(config, device, train, test, log, new NoProgress(), fill);
+        Directory.CreateDirectory(runFolder);
+        var metrics = trainer.Train(Run.RunFolder.Continue(runFolder, 0), 0);
+        return new RunResult
+        {
+            Epochs = metrics.Select(m => new EpochMetrics(m.Epoch, m.TrainLoss, m.TestLoss, m.TestAccuracy, m.Seconds, m.ImagesPerSec, m.Lr)).ToList(),
+        };
+    }
+}
