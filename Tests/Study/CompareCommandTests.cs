@@ -5,13 +5,7 @@ namespace Activations.Tests.Study;
 
 public class CompareCommandTests
 {
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CommandLine.Run(args, new Console2(o, e, Interactive: false));
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => AppCli.Run(args);
 
     [SkippableFact]
     public void CompareTrainsTheGridReportsAndResumesWithoutRetraining()

@@ -1,16 +1,11 @@
+using Activations.Tests.Infrastructure;
 using Activations.Training.Cli;
 
 namespace Activations.Tests.Training;
 
 public class BenchCommandTests
 {
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CommandLine.Run(args, new Console2(o, e, Interactive: false));
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => AppCli.Run(args);
 
     [Fact]
     public void BenchValidatesThenTimesEveryCaseOnTheCpuAccelerator()

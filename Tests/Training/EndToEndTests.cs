@@ -35,13 +35,7 @@ public class EndToEndTests
             Assert.True(File.Exists(Path.Combine(run.Path, f)), f);
     }
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CommandLine.Run(args, new Console2(o, e, Interactive: false));
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => AppCli.Run(args);
 
     private static List<EpochMetrics> Metrics(string runFolder) =>
         JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(runFolder, RunFolder.MetricsJson)), TrainConfig.Json)!;
