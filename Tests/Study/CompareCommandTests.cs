@@ -30,6 +30,28 @@ public class CompareCommandTests
         Assert.Contains("0 trained, 4 already done", r.Out);
     }
 
+    [SkippableFact]
+    public void AnInterruptedRunResumesFromItsCheckpointAndLearnedAlphaIsReported()
+    {
+        string mirror = TestData.RequireMnistMirror();
+        using var grid = new TempDir();
+        string[] args = ["compare", "--activations", "talu", "--alphas", "0.5", "--learnable", "learnable", "--seeds", "0", "--epochs", "1",
+            "--limit-train", "400", "--limit-test", "100", "--device", "cpu", "--mirror", mirror, "--data", grid.File("data"), "--out", grid.File("g")];
+        var r = Cli(args);
+        Assert.True(r.Code == 0, r.Err + r.Out);
+        string run = Assert.Single(Directory.GetDirectories(grid.File("g")));
+        string report = File.ReadAllText(grid.File("g/report.md"));
+        Assert.Contains("talu-a0.5-learn-default", report);
+        File.Delete(Path.Combine(run, "done.json")); // as if the process had died after its last checkpoint
+        r = Cli(args);
+        Assert.True(r.Code == 0, r.Err + r.Out);
+        Assert.Contains("resumed talu-a0.5-learn-default-s0 after epoch 1", r.Out);
+        Assert.True(File.Exists(Path.Combine(run, "done.json")));
+        // The learned α (mean over its values) fills the report's last column instead of "n/a".
+        var row = File.ReadAllLines(grid.File("g/report.md")).First(l => l.StartsWith("| talu-a0.5-learn-default |"));
+        Assert.Matches(@"\| 0\.\d+ \|$", row);
+    }
+
     [Theory]
     [InlineData("--activations", "")]
     [InlineData("--activations", "relu,bogus")]

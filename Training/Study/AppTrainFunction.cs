@@ -42,12 +42,44 @@ public sealed class AppTrainFunction(Device device, DatasetLocator locator, int 
         };
         var (train, test, fill) = Data(rc.Dataset, config.Seed);
         log.WriteLine($"run {rc.Id}");
-        using var trainer = new Trainer(config, device, train, test, log, new NoProgress(), fill);
         Directory.CreateDirectory(runFolder);
-        var metrics = trainer.Train(Run.RunFolder.Continue(runFolder, 0), 0);
-        return new RunResult
+        // An interrupted run continues from its last epoch checkpoint; one that cannot be loaded is retrained.
+        var trainer = new Trainer(config, device, train, test, log, new NoProgress(), fill);
+        try
         {
-            Epochs = metrics.Select(m => new EpochMetrics(m.Epoch, m.TrainLoss, m.TestLoss, m.TestAccuracy, m.Seconds, m.ImagesPerSec, m.Lr)).ToList(),
-        };
+            int start = 0;
+            string checkpoint = Path.Combine(runFolder, Run.RunFolder.CheckpointFile);
+            if (File.Exists(checkpoint))
+            {
+                try
+                {
+                    start = Math.Min(trainer.Resume(checkpoint), config.Epochs);
+                    log.WriteLine($"resumed {rc.Id} after epoch {start}");
+                }
+                catch (Checkpoints.CheckpointException e)
+                {
+                    log.WriteLine($"retraining {rc.Id}: {e.Message}");
+                    trainer.Dispose();
+                    trainer = new Trainer(config, device, train, test, log, new NoProgress(), fill);
+                    start = 0;
+                }
+            }
+            var folder = Run.RunFolder.Continue(runFolder, start);
+            trainer.Train(folder, start);
+            cancellation.ThrowIfCancellationRequested();
+            IReadOnlyList<double>? alphas = rc.LearnableAlpha
+                ? trainer.Model.NamedParameters().Where(p => p.Name.EndsWith("alpha", StringComparison.Ordinal))
+                    .SelectMany(p => p.Tensor.ToArray()).Select(v => (double)v).ToList()
+                : null;
+            return new RunResult
+            {
+                Epochs = folder.Metrics.Select(m => new EpochMetrics(m.Epoch, m.TrainLoss, m.TestLoss, m.TestAccuracy, m.Seconds, m.ImagesPerSec, m.Lr)).ToList(),
+                FinalAlphas = alphas,
+            };
+        }
+        finally
+        {
+            trainer.Dispose();
+        }
     }
 }
