@@ -28,14 +28,8 @@ public abstract class Module : IDisposable
     public IReadOnlyList<(string Name, Tensor Tensor)> NamedBuffers()
     {
         var list = new List<(string, Tensor)>();
-        CollectBuffers("", list);
+        Collect("", list, m => m._buffers);
         return list;
-    }
-
-    private void CollectBuffers(string prefix, List<(string, Tensor)> into)
-    {
-        foreach (var (name, t) in _buffers) into.Add((prefix + name, t));
-        foreach (var (name, m) in _children) m.CollectBuffers(prefix + name + ".", into);
     }
 
     /// <summary>Registers a non-learned state tensor (kept alive, saved in checkpoints).</summary>
@@ -55,7 +49,7 @@ public abstract class Module : IDisposable
     public IReadOnlyList<(string Name, Tensor Tensor)> NamedParameters()
     {
         var list = new List<(string, Tensor)>();
-        Collect("", list);
+        Collect("", list, m => m._parameters);
         return list;
     }
 
@@ -64,10 +58,11 @@ public abstract class Module : IDisposable
     /// <summary>The children, with their names.</summary>
     public IReadOnlyList<(string Name, Module Module)> Children => _children;
 
-    private void Collect(string prefix, List<(string, Tensor)> into)
+    /// <summary>Depth-first: this module's own tensors (parameters or buffers), then each child's, with dotted names.</summary>
+    private void Collect(string prefix, List<(string, Tensor)> into, Func<Module, List<(string Name, Tensor Tensor)>> own)
     {
-        foreach (var (name, t) in _parameters) into.Add((prefix + name, t));
-        foreach (var (name, m) in _children) m.Collect(prefix + name + ".", into);
+        foreach (var (name, t) in own(this)) into.Add((prefix + name, t));
+        foreach (var (name, m) in _children) m.Collect(prefix + name + ".", into, own);
     }
 
     /// <summary>Registers <paramref name="tensor"/> as a learnable parameter named <paramref name="name"/>.</summary>
