@@ -30,21 +30,19 @@ public static class Numerics
         return null;
     }
 
-    /// <summary>√(Σ over tensors of Σ g²) of the gradients present.</summary>
+    /// <summary>√(Σ over tensors of Σ g²) of the gradients present; the sum stays on the device until one final read.</summary>
     public static double GradNorm(IEnumerable<Tensor> parameters)
     {
-        double total = 0;
-        using (Autograd.GradMode.NoGrad())
+        using var _ = Autograd.GradMode.NoGrad();
+        using var scope = TensorScope.Begin();
+        Tensor? total = null;
+        foreach (var p in parameters)
         {
-            foreach (var p in parameters)
-            {
-                if (p.Grad is null) continue;
-                using var sq = Tensor.Unary<SquareOp>(p.Grad);
-                using var s = Tensor.ReduceSum(sq, Enumerable.Range(0, sq.Rank).ToList(), 1f);
-                total += s.ToArray()[0];
-            }
+            if (p.Grad is null) continue;
+            var s = Tensor.ReduceSum(Tensor.Unary<SquareOp>(p.Grad), Enumerable.Range(0, p.Grad.Rank).ToList(), 1f).Reshape(1);
+            total = total is null ? s : total + s;
         }
-        return Math.Sqrt(total);
+        return total is null ? 0 : Math.Sqrt(Math.Max(0, total.Item()));
     }
 
     /// <summary>
@@ -67,4 +65,42 @@ public static class Numerics
         }
         return norm;
     }
+}
+
+/// <summary>
+/// Watches a scalar (the training loss) step by step on the device: the first step at which it was
+/// NaN or ±Inf is recorded there and read by the host only when asked (every few steps).
+/// </summary>
+public sealed class NonFiniteWatch : IDisposable
+{
+    private readonly IntBuffer _first;
+    private readonly Device _device;
+
+    public NonFiniteWatch(Device device)
+    {
+        _device = device;
+        _first = new IntBuffer(device, 1);
+        Reset();
+    }
+
+    /// <summary>Records <paramref name="step"/> if <paramref name="value"/>[0] is not finite and no step is recorded yet.</summary>
+    public void Observe(Tensor value, int step)
+    {
+        value.ThrowIfDisposed();
+        _device.Kernels.Get<CheckKernels>().MarkNonFinite(value.View, _first.View, step);
+    }
+
+    /// <summary>The first step observed non-finite, or null (one device→host copy).</summary>
+    public int? FirstBadStep
+    {
+        get
+        {
+            int v = _first.ToArray()[0];
+            return v >= 0 ? v : null;
+        }
+    }
+
+    public void Reset() => _first.CopyFrom([-1]);
+
+    public void Dispose() => _first.Dispose();
 }

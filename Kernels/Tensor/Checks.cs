@@ -4,6 +4,11 @@
 //
 // Chunked like the sums in Reductions.cs: one thread per chunk, then the host adds ≤ 1024 counts.
 // Used to stop training at the first non-finite loss or gradient and to name where it appeared.
+//
+//   MarkNonFinite:  if x[0] is NaN or ±Inf and first[0] < 0:  first[0] = step
+//
+// One thread, launched after every training step: the run learns the exact step at which the
+// loss went bad without a device→host copy per step (the host reads first[0] every few steps).
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -22,7 +27,10 @@ public sealed class CheckKernels : IKernelFamily<CheckKernels>
     {
         _plan = plan;
         _nonFinite = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int, int>(NonFiniteKernel);
+        _mark = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int>(MarkKernel);
     }
+
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int> _mark;
 
     public static CheckKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
@@ -39,6 +47,21 @@ public sealed class CheckKernels : IKernelFamily<CheckKernels>
             counts[c] = count;
         }
     }
+
+    private static void MarkKernel(ArrayView<float> x, ArrayView<int> first, int step)
+    {
+        if (Grid.GlobalIndex.X == 0 && !(XMath.Abs(x[0]) <= float.MaxValue) && first[0] < 0) first[0] = step;
+    }
+
+    /// <summary>Records <paramref name="step"/> in first[0] if x[0] is not finite and first[0] is still negative.</summary>
+    public void MarkNonFinite(ArrayView<float> x, ArrayView<int> first, int step)
+    {
+        if (x.Length < 1 || first.Length < 1) throw new ArgumentException("MarkNonFinite needs one value and one slot");
+        _mark(_plan.GridStride(1), x, first, step);
+    }
+
+    /// <summary>Scalar reference of MarkNonFinite: the new first[0].</summary>
+    public static int MarkNonFiniteReference(float x, int first, int step) => !float.IsFinite(x) && first < 0 ? step : first;
 
     /// <summary>Chunks to use for <paramref name="n"/> values.</summary>
     public static int ChunksFor(int n) => Math.Clamp((n + 4095) / 4096, 1, MaxChunks);

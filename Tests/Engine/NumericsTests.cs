@@ -55,4 +55,24 @@ public class NumericsTests
         Tolerances.AssertClose(p.Grad!.ToArray(), [0.3, 0.4], 1e-4, 1e-6, "clipped grad");
         Assert.Throws<ArgumentOutOfRangeException>(() => Numerics.ClipGradNorm([p], 0));
     }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void WatchRecordsTheFirstNonFiniteStep(string device)
+    {
+        var d = TestDevices.Get(device);
+        using var watch = new NonFiniteWatch(d);
+        float[] losses = [2.3f, 1.1f, float.PositiveInfinity, float.NaN, 0.5f];
+        int expected = -1;
+        for (int step = 0; step < losses.Length; step++)
+        {
+            using var loss = Tensor.FromArray(d, [losses[step]], 1);
+            watch.Observe(loss, 100 + step);
+            expected = CheckKernels.MarkNonFiniteReference(losses[step], expected, 100 + step);
+            Assert.Equal(expected < 0 ? null : expected, watch.FirstBadStep);
+        }
+        Assert.Equal(102, watch.FirstBadStep);
+        watch.Reset();
+        Assert.Null(watch.FirstBadStep);
+    }
 }

@@ -18,7 +18,7 @@ public class ConvEndToEndTests
         var config = new TrainConfig { Model = "cnn", Epochs = 1, Batch = 32, Optimizer = "adam", Lr = 0.002f, Activation = "exlu", Alpha = 0.2f };
         using var runs = new TempDir();
         using var trainer = new Trainer(config, d, data.Train, data.Test, new StringWriter(), new NoProgress());
-        var m = Assert.Single(trainer.Train(RunFolder.Create(runs.Path, config, DateTime.Now), 0));
+        var m = Assert.Single(trainer.Train(RunFolder.Create(runs.Path, config, DateTime.Now), ResumePoint.Start));
         Assert.True(m.TestAccuracy > 0.85, $"MNIST CNN test accuracy {m.TestAccuracy:P2} after one epoch on 2000 images");
     }
 
@@ -37,7 +37,7 @@ public class ConvEndToEndTests
         using var runs = new TempDir();
         using var trainer = new Trainer(config, d, cifar.Train, cifar.Test, new StringWriter(), new NoProgress(), cifar);
         var (loss0, _) = trainer.Evaluate();
-        var metrics = trainer.Train(RunFolder.Create(runs.Path, config, DateTime.Now), 0);
+        var metrics = trainer.Train(RunFolder.Create(runs.Path, config, DateTime.Now), ResumePoint.Start);
         Assert.True(metrics[^1].TrainLoss < loss0 - 0.2, $"train loss {metrics[^1].TrainLoss} did not fall from {loss0}");
         Assert.True(metrics[^1].TestAccuracy > 0.22, $"CIFAR LeNet test accuracy {metrics[^1].TestAccuracy:P2} (chance 10%)");
     }

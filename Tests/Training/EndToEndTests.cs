@@ -26,7 +26,7 @@ public class EndToEndTests
         var (loss0, acc0) = trainer.Evaluate();
         Assert.InRange(loss0, 2.0, 2.6); // ≈ ln 10 before training
         var run = RunFolder.Create(runs.Path, config, DateTime.Now);
-        var m = Assert.Single(trainer.Train(run, startEpoch: 0));
+        var m = Assert.Single(trainer.Train(run, ResumePoint.Start));
         Assert.True(m.TrainLoss < loss0 - 1, $"train loss {m.TrainLoss} did not fall from {loss0}");
         Assert.True(m.TestLoss < 0.6, $"test loss {m.TestLoss}");
         Assert.True(m.TestAccuracy > 0.80, $"test accuracy {m.TestAccuracy:P2} (was {acc0:P2} untrained)");

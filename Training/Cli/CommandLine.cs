@@ -1,6 +1,7 @@
 // The command line: `activations [train] [options]` (train is the default), `activations devices`,
 // `activations verify [--device X]`. Parsing is System.CommandLine; the values are then checked
-// here. Exit codes: 0 done, 1 a runtime failure (data, device, checkpoint), 2 a usage error. Every
+// here. Exit codes: 0 done, 1 a runtime failure (data, device, checkpoint), 2 a usage error, 3 a
+// numerical fault (NaN/Inf in training), 130/143 stopped by Ctrl-C/SIGTERM with a checkpoint. Every
 // error is one line on stderr starting with "error:"; no stack trace ever reaches the user.
 using System.CommandLine;
 using System.CommandLine.Help;
@@ -23,7 +24,7 @@ public sealed record Console2(TextWriter Out, TextWriter Error, bool Interactive
 
 public static partial class CommandLine
 {
-    public const int Ok = 0, Failure = 1, Usage = 2;
+    public const int Ok = 0, Failure = 1, Usage = 2, NumericalFault = 3;
 
     public static readonly string[] Datasets = ["mnist", "cifar10"];
     public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
@@ -52,6 +53,8 @@ public static partial class CommandLine
     private static readonly Option<int> LimitTrainOpt = new("--limit-train") { Description = "use only the first N training images (0: all)", DefaultValueFactory = _ => 0 };
     private static readonly Option<bool> AugmentOpt = new("--augment") { Description = "CIFAR-10: seeded random crop (4-pixel padding) and horizontal flip each epoch" };
     private static readonly Option<int> LimitTestOpt = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> CheckEveryOpt = new("--check-every") { Description = "steps between checks of loss, gradients and parameters for NaN/Inf", DefaultValueFactory = _ => 100 };
+    private static readonly Option<float?> ClipOpt = new("--clip-grad-norm") { Description = "clip the global gradient norm to this before each step" };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "continue from a checkpoint.safetensors (to --epochs in total)" };
     private static readonly Option<string> BenchDeviceOpt = new("--device") { Description = "accelerators, comma-separated (cpu, opencl, cuda); absent ones are skipped", DefaultValueFactory = _ => "cpu,opencl,cuda" };
     private static readonly Option<int> BenchElementsOpt = new("--elements") { Description = "elements per activation case", DefaultValueFactory = _ => 16 << 20 };
@@ -63,6 +66,7 @@ public static partial class CommandLine
     [
         DatasetOpt, ModelOpt, ActivationOpt, AlphaOpt, LearnableOpt, PerChannelOpt, InitOpt, EpochsOpt, BatchOpt, LrOpt, MomentumOpt,
         NesterovOpt, WeightDecayOpt, OptimizerOpt, ScheduleOpt, SeedOpt, DeviceOpt, DataOpt, MirrorOpt, OutOpt, LimitTrainOpt, LimitTestOpt, AugmentOpt, ResumeOpt,
+        CheckEveryOpt, ClipOpt,
     ];
 
     private static RootCommand Build()
@@ -109,13 +113,18 @@ public static partial class CommandLine
                 "bench" => Bench(parse, console),
                 "compare" => CompareCommand.RunCompare(parse, console),
                 "plot" => CompareCommand.RunPlot(parse, console),
-                _ => Train(ToConfig(parse), console),
+                _ => TrainCommand.Run(ToConfig(parse), console, args),
             };
         }
         catch (UsageException e)
         {
             console.Error.WriteLine($"error: {e.Message} (see `activations --help`)");
             return Usage;
+        }
+        catch (NumericalFaultException e)
+        {
+            console.Error.WriteLine($"error: {OneLine(e.Message)}");
+            return NumericalFault;
         }
         catch (Exception e) when (e is DeviceUnavailableException or DataFormatException or DatasetUnavailableException
                                    or CheckpointException or DeviceOutOfMemoryException)
@@ -165,6 +174,8 @@ public static partial class CommandLine
             LimitTest = p.GetValue(LimitTestOpt),
             Augment = p.GetValue(AugmentOpt),
             Resume = p.GetValue(ResumeOpt),
+            CheckEvery = p.GetValue(CheckEveryOpt),
+            ClipGradNorm = p.GetValue(ClipOpt),
         };
         return Validate(c);
     }
@@ -198,6 +209,9 @@ public static partial class CommandLine
         if (!DeviceSpec().IsMatch(c.Device)) throw new UsageException($"--device: unknown device '{c.Device}'; expected auto, cpu, opencl[:N] or cuda[:N]");
         if (c.LimitTrain < 0 || c.LimitTest < 0) throw new UsageException("--limit-train and --limit-test must be ≥ 0");
         if (string.IsNullOrWhiteSpace(c.Out)) throw new UsageException("--out needs a folder");
+        if (c.CheckEvery < 1) throw new UsageException($"--check-every must be at least 1; got {c.CheckEvery}");
+        if (c.ClipGradNorm is { } clip && (!(clip > 0) || !float.IsFinite(clip)))
+            throw new UsageException($"--clip-grad-norm must be a positive number; got {clip.ToString(CultureInfo.InvariantCulture)}");
         return c;
     }
 
@@ -242,6 +256,4 @@ public static partial class CommandLine
         try { return Training.Bench.QuickBench.Run([.. args]); }
         finally { Console.SetOut(previous); }
     }
-
-    private static int Train(TrainConfig config, Console2 console) => TrainCommand.Run(config, console);
 }

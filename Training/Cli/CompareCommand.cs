@@ -14,7 +14,7 @@ public static class CompareCommand
 {
     public static readonly Option<string> Dataset = new("--dataset") { Description = "mnist or cifar10", DefaultValueFactory = _ => "mnist" };
     public static readonly Option<string> Model = new("--model") { Description = "mlp, cnn, lenet, vgg", DefaultValueFactory = _ => "mlp" };
-    public static readonly Option<string> Activations = new("--activations") { Description = "comma-separated activations", DefaultValueFactory = _ => "relu,talu,exlu" };
+    public static readonly Option<string> Activations = new("--activations") { Description = "comma-separated activations; name:α pins one α (e.g. talu:1,exlu:0.2)", DefaultValueFactory = _ => "relu,talu,exlu" };
     public static readonly Option<string> Alphas = new("--alphas") { Description = "comma-separated α for elu/talu/exlu", DefaultValueFactory = _ => "1" };
     public static readonly Option<string> Learnable = new("--learnable") { Description = "fixed, learnable or both", DefaultValueFactory = _ => "fixed" };
     public static readonly Option<string> Inits = new("--inits") { Description = "comma-separated init schemes", DefaultValueFactory = _ => "default" };
@@ -88,7 +88,17 @@ public static class CompareCommand
         var activations = Names(p.GetValue(Activations)!).Select(a => a.ToLowerInvariant()).ToList();
         if (activations.Count == 0) throw new UsageException("--activations: give at least one activation");
         foreach (var a in activations)
-            if (!ActivationCatalog.TryParse(a, out _)) throw new UsageException($"--activations: unknown activation '{a}'");
+        {
+            (string name, double? pinned) entry;
+            try { entry = GridSpec.SplitEntry(a); }
+            catch (ArgumentException e) { throw new UsageException($"--activations: {e.Message}"); }
+            if (!ActivationCatalog.TryParse(entry.name, out var kind)) throw new UsageException($"--activations: unknown activation '{entry.name}'");
+            if (entry.pinned is double pa)
+            {
+                if (!ActivationCatalog.HasParameter(kind)) throw new UsageException($"--activations: '{a}': {entry.name} has no α");
+                if (!(pa > 0)) throw new UsageException($"--activations: '{a}': α must be > 0");
+            }
+        }
         var alphas = Numbers(p.GetValue(Alphas)!, "--alphas");
         if (alphas.Any(a => a <= 0)) throw new UsageException($"--alphas: α must be > 0 for elu/talu/exlu; got {string.Join(",", alphas)}");
         bool[] learnable = p.GetValue(Learnable)!.ToLowerInvariant() switch
@@ -116,23 +126,16 @@ public static class CompareCommand
         using var device = Engine.Device.Create(spec.Device);
         var locator = new DatasetLocator(p.GetValue(Data), p.GetValue(Mirror)) { Log = console.Error };
         var app = new AppTrainFunction(device, locator, p.GetValue(LimitTrain), p.GetValue(LimitTest), console.Out);
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
+        using (var signals = new StopSignals(console.Error))
         {
             var runner = new GridRunner(spec, folder, app.Train) { Log = console.Out.WriteLine };
-            var outcome = runner.Run(GridRunner.CurrentCommandLine(), cancel.Token);
+            var outcome = runner.Run(GridRunner.CurrentCommandLine(), signals.Token);
             console.Out.WriteLine($"grid {folder}: {outcome.Trained.Count} trained, {outcome.Skipped.Count} already done, {outcome.Failed.Count} failed, {outcome.NotRun.Count} not run");
             if (outcome.Cancelled)
             {
-                console.Out.WriteLine("interrupted: run the same command again to resume");
-                return 130;
+                console.Out.WriteLine("interrupted: the run in progress saved a checkpoint; run the same command again to resume");
+                return signals.ExitCode;
             }
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
         return WriteReport(folder, console);
     }

@@ -7,7 +7,7 @@ namespace Activations.Training.Cli;
 
 public static class TrainCommand
 {
-    public static int Run(TrainConfig config, Console2 console)
+    public static int Run(TrainConfig config, Console2 console, IReadOnlyList<string>? args = null)
     {
         using var device = Device.Create(config.Device);
         var locator = new DatasetLocator(config.Data, config.Mirror) { Log = console.Error, LiveProgress = console.Interactive };
@@ -31,17 +31,18 @@ public static class TrainCommand
             $"{config.Optimizer} lr {config.Lr} ({config.Schedule}), seed {config.Seed}, device {device}");
         ITrainingProgress progress = console.Interactive ? new LiveProgress() : new NoProgress();
         using var trainer = new Trainer(config, device, data.Train, data.Test, console.Out, progress, fill);
-        int start = 0;
+        var start = ResumePoint.Start;
         RunFolder run;
         if (config.Resume is { } ckpt)
         {
             start = trainer.Resume(ckpt);
             string? dir = Path.GetDirectoryName(Path.GetFullPath(ckpt));
-            run = RunFolder.IsRunFolder(dir) ? RunFolder.Continue(dir!, start) : RunFolder.Create(config.Out, config, DateTime.Now);
-            console.Out.WriteLine($"resumed from {ckpt} after epoch {start}");
-            if (start >= config.Epochs)
+            run = RunFolder.IsRunFolder(dir) ? RunFolder.Continue(dir!, start.Epoch) : RunFolder.Create(config.Out, config, DateTime.Now);
+            console.Out.WriteLine($"resumed from {ckpt} after epoch {start.Epoch}" +
+                (start.StepInEpoch > 0 ? $" and {start.StepInEpoch} of {trainer.StepsPerEpoch} steps of epoch {start.Epoch + 1}" : ""));
+            if (start.Epoch >= config.Epochs)
             {
-                console.Out.WriteLine($"nothing to do: the checkpoint has {start} epochs and --epochs is {config.Epochs}");
+                console.Out.WriteLine($"nothing to do: the checkpoint has {start.Epoch} epochs and --epochs is {config.Epochs}");
                 return CommandLine.Ok;
             }
         }
@@ -50,8 +51,36 @@ public static class TrainCommand
             run = RunFolder.Create(config.Out, config, DateTime.Now);
         }
         console.Out.WriteLine($"run folder: {run.Path}");
-        trainer.Train(run, start);
+        using var signals = new StopSignals(console.Error);
+        try
+        {
+            trainer.Train(run, start, signals.Token);
+        }
+        catch (TrainingInterruptedException e)
+        {
+            console.Out.WriteLine(e.Message);
+            if (e.Checkpoint is { } saved)
+                console.Out.WriteLine($"checkpoint: {saved}\nto resume, run the same command with --resume: {ResumeCommand(args, saved)}");
+            else
+                console.Out.WriteLine("no checkpoint was written yet: start the run again");
+            return signals.ExitCode;
+        }
         return CommandLine.Ok;
+    }
+
+    /// <summary>The command line that resumes: the given arguments without any --resume, plus --resume <paramref name="checkpoint"/>.</summary>
+    public static string ResumeCommand(IReadOnlyList<string>? args, string checkpoint)
+    {
+        var kept = new List<string>();
+        var given = args ?? [];
+        for (int i = 0; i < given.Count; i++)
+        {
+            if (given[i] == "--resume") { i++; continue; }
+            if (given[i].StartsWith("--resume=", StringComparison.Ordinal)) continue;
+            kept.Add(given[i]);
+        }
+        kept.AddRange(["--resume", checkpoint]);
+        return "activations " + string.Join(" ", kept.Select(Study.GridRunner.ShellQuote));
     }
 
     private static string AlphaText(TrainConfig c)

@@ -66,11 +66,17 @@ public sealed class EpochBatcher : IDisposable
     public int[] Order(int epoch) =>
         _shuffle ? CounterRng.Permutation(_seed + (ulong)epoch, Count) : Enumerable.Range(0, Count).ToArray();
 
-    /// <summary>Uploads epoch <paramref name="epoch"/> (0-based; unless already there) and yields its batches as views.</summary>
-    public IEnumerable<Batch> Epoch(int epoch)
+    /// <summary>
+    /// Uploads epoch <paramref name="epoch"/> (0-based; unless already there) and yields its batches
+    /// as views, from batch <paramref name="firstBatch"/> on (a run resumed in mid-epoch skips the
+    /// batches it already trained on; the order is the same seeded permutation).
+    /// </summary>
+    public IEnumerable<Batch> Epoch(int epoch, int firstBatch = 0)
     {
+        if (firstBatch < 0 || firstBatch > BatchesPerEpoch)
+            throw new ArgumentOutOfRangeException(nameof(firstBatch), $"batch {firstBatch} is outside an epoch of {BatchesPerEpoch} batches");
         Upload(epoch);
-        for (int start = 0; start < Count; start += BatchSize)
+        for (int start = firstBatch * BatchSize; start < Count; start += BatchSize)
         {
             int count = Math.Min(BatchSize, Count - start);
             yield return new Batch(_images.Slice(start, count), _labels.Slice(start, count), start, count);

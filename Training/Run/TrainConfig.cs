@@ -32,6 +32,10 @@ public sealed record TrainConfig
     public int LimitTest { get; init; }
     public bool Augment { get; init; }
     public string? Resume { get; init; }
+    /// <summary>Steps between checks for NaN/Inf in the loss, gradients and parameters (and at each epoch's end).</summary>
+    public int CheckEvery { get; init; } = 100;
+    /// <summary>Clip the global gradient norm to this before each step; null: no clipping.</summary>
+    public float? ClipGradNorm { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -4,6 +4,16 @@
 //   atomic checkpoint.
 // The epoch's training loss is summed on the device (no sync per step); the host reads it once
 // per epoch, and every few steps only when a live progress bar wants it.
+//
+// Faults and interruptions:
+//   - A NonFiniteWatch records on the device the first step whose loss is NaN or ±Inf; every
+//     CheckEvery steps and at the end of each epoch the host reads it and checks every gradient
+//     and parameter. A fault stops the run (NumericalFaultException) naming the step and the first
+//     layer where it shows, without writing a checkpoint: the last good one stays.
+//   - A cancelled token (Ctrl-C, SIGTERM) is honoured after the step in progress: a checkpoint of
+//     the state in mid-epoch (epoch, steps done, loss sum so far, optimizer state) is written
+//     atomically and TrainingInterruptedException is thrown. Resuming from it skips the batches
+//     already trained on and continues bit for bit as the uninterrupted run would have.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -34,6 +44,23 @@ public sealed class NoProgress : ITrainingProgress
     public void RunEpoch(int epoch, int epochs, int steps, Action<Action<int, Func<float>?>> body) => body((_, _) => { });
 }
 
+/// <summary>Where training continues: epochs completed, then steps already done in the next one.</summary>
+/// <param name="LossSum">Σ batch loss × batch size over those steps (the epoch's loss so far).</param>
+/// <param name="Seconds">Training seconds already spent on those steps.</param>
+public readonly record struct ResumePoint(int Epoch, int StepInEpoch = 0, float LossSum = 0, double Seconds = 0)
+{
+    public static ResumePoint Start => new(0);
+}
+
+/// <summary>Training stopped on request after a step; the checkpoint (if any) resumes it.</summary>
+public sealed class TrainingInterruptedException(string message, string? checkpoint) : OperationCanceledException(message)
+{
+    public string? Checkpoint { get; } = checkpoint;
+}
+
+/// <summary>A NaN or ±Inf appeared in the loss, a gradient or a parameter; the message says where.</summary>
+public sealed class NumericalFaultException(string message) : Exception(message);
+
 public sealed class Trainer : IDisposable
 {
     /// <summary>
@@ -49,6 +76,8 @@ public sealed class Trainer : IDisposable
     private readonly TextWriter _out;
     private readonly ITrainingProgress _progress;
     private readonly LrSchedule _schedule;
+    private readonly NonFiniteWatch _watch;
+    private string? _lastGoodCheckpoint;
 
     public Module Model { get; }
     public Optimizer Optimizer { get; }
@@ -66,6 +95,7 @@ public sealed class Trainer : IDisposable
         _train = new EpochBatcher(device, train, config.Batch, config.Seed, shuffle: true, trainFill);
         _test = new EpochBatcher(device, test, Math.Max(EvalBatch, config.Batch), config.Seed, shuffle: false);
         _schedule = TrainingOps.CreateSchedule(config, _train.BatchesPerEpoch);
+        _watch = new NonFiniteWatch(device);
     }
 
     /// <summary>What a checkpoint holds of the model: parameters, then buffers (BatchNorm's running statistics).</summary>
@@ -73,12 +103,20 @@ public sealed class Trainer : IDisposable
 
     private IEnumerable<(string Name, Tensor Tensor)> OptimizerState => Optimizer.State.Select(kv => (kv.Key, kv.Value));
 
-    /// <summary>Loads a checkpoint into the model and optimizer; returns the number of completed epochs.</summary>
-    public int Resume(string checkpoint)
+    /// <summary>Loads a checkpoint into the model and optimizer; returns where training continues.</summary>
+    public ResumePoint Resume(string checkpoint)
     {
         var meta = Checkpoint.Load(checkpoint, ModelState, OptimizerState);
-        if (!meta.TryGetValue("epoch", out var e) || !int.TryParse(e, NumberStyles.Integer, CultureInfo.InvariantCulture, out int epoch) || epoch < 0)
-            throw new CheckpointException($"{checkpoint}: metadata has no valid 'epoch'");
+        int epoch = MetaInt(meta, "epoch", checkpoint);
+        // Checkpoints written at the end of an epoch before mid-epoch ones existed have no step_in_epoch.
+        int inEpoch = meta.ContainsKey("step_in_epoch") ? MetaInt(meta, "step_in_epoch", checkpoint) : 0;
+        if (inEpoch > StepsPerEpoch)
+            throw new CheckpointException($"{checkpoint}: stopped after step {inEpoch} of an epoch, but this data set and batch size give {StepsPerEpoch} steps per epoch");
+        float lossSum = 0;
+        double seconds = 0;
+        if (inEpoch > 0 && (!meta.TryGetValue("epoch_loss_sum", out var ls) || !float.TryParse(ls, NumberStyles.Float, CultureInfo.InvariantCulture, out lossSum)
+                            || !meta.TryGetValue("epoch_seconds", out var es) || !double.TryParse(es, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds)))
+            throw new CheckpointException($"{checkpoint}: metadata of a mid-epoch checkpoint lacks a valid 'epoch_loss_sum' or 'epoch_seconds'");
         Dictionary<string, long>? steps = null;
         try
         {
@@ -91,42 +129,61 @@ public sealed class Trainer : IDisposable
                 throw new CheckpointException($"{checkpoint}: metadata has no optimizer step count for '{p.Name}'");
             Optimizer.SetStep(p.Name!, n);
         }
-        return epoch;
+        _lastGoodCheckpoint = checkpoint;
+        return new ResumePoint(epoch, inEpoch, lossSum, seconds);
     }
 
-    /// <summary>Trains epochs startEpoch+1..config.Epochs (1-based), writing metrics and checkpoints to <paramref name="run"/>.</summary>
-    public IReadOnlyList<EpochMetrics> Train(RunFolder run, int startEpoch)
+    private static int MetaInt(IReadOnlyDictionary<string, string> meta, string key, string checkpoint) =>
+        meta.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= 0
+            ? n
+            : throw new CheckpointException($"{checkpoint}: metadata has no valid '{key}'");
+
+    /// <summary>
+    /// Trains from <paramref name="start"/> to config.Epochs (1-based epochs), writing metrics and
+    /// checkpoints to <paramref name="run"/>. Throws TrainingInterruptedException when
+    /// <paramref name="cancel"/> fires (after the step in progress and a checkpoint) and
+    /// NumericalFaultException at a NaN or Inf.
+    /// </summary>
+    public IReadOnlyList<EpochMetrics> Train(RunFolder run, ResumePoint start, CancellationToken cancel = default)
     {
         var results = new List<EpochMetrics>();
         run.WriteConfig(_config);
-        for (int epoch = startEpoch + 1; epoch <= _config.Epochs; epoch++)
+        if (File.Exists(run.Checkpoint)) _lastGoodCheckpoint ??= run.Checkpoint;
+        for (int epoch = start.Epoch + 1; epoch <= _config.Epochs; epoch++)
         {
-            var sw = Stopwatch.StartNew();
-            var (trainLoss, lr) = TrainEpoch(epoch);
-            double seconds = sw.Elapsed.TotalSeconds;
+            var from = epoch == start.Epoch + 1 ? start : new ResumePoint(epoch - 1);
+            if (cancel.IsCancellationRequested && from.StepInEpoch == 0)
+                throw new TrainingInterruptedException($"interrupted before epoch {epoch}", _lastGoodCheckpoint);
+            var (trainLoss, lr, seconds) = TrainEpoch(epoch, from, run, cancel);
             var (testLoss, accuracy) = Evaluate();
             var m = new EpochMetrics(epoch, trainLoss, testLoss, accuracy, seconds, _train.Count / Math.Max(seconds, 1e-9), (double)(decimal)lr);
             results.Add(m);
             run.Add(m);
-            SaveCheckpoint(run.Checkpoint, epoch);
+            SaveCheckpoint(run.Checkpoint, epoch, 0, 0, 0);
             _out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {epoch}/{_config.Epochs}  train loss {trainLoss:F4}  test loss {testLoss:F4}  test acc {100 * accuracy:F2}%  {seconds:F1} s  {m.ImagesPerSec:F0} img/s"));
         }
         return results;
     }
 
-    private (double Loss, float Lr) TrainEpoch(int epoch)
+    private (double Loss, float Lr, double Seconds) TrainEpoch(int epoch, ResumePoint from, RunFolder run, CancellationToken cancel)
     {
         int steps = _train.BatchesPerEpoch;
+        var sw = Stopwatch.StartNew();
         var axpy = _device.Kernels.Get<AffineKernels>();
         using var lossSum = Tensor.Zeros(_device, 1);
         lossSum.KeepAlive = true;
+        if (from.StepInEpoch > 0) lossSum.CopyFrom([from.LossSum]);
+        _watch.Reset();
         float lr = _config.Lr;
+        int checkEvery = Math.Max(1, _config.CheckEvery);
+        var parameters = Model.Parameters().ToList();
         Model.Train();
         _progress.RunEpoch(epoch, _config.Epochs, steps, report =>
         {
-            int i = 0;
-            foreach (var batch in _train.Epoch(epoch - 1))
+            int i = from.StepInEpoch;
+            if (i > 0) report(i, null);
+            foreach (var batch in _train.Epoch(epoch - 1, from.StepInEpoch))
             {
                 long step = (long)(epoch - 1) * steps + i;
                 lr = (float)_schedule.At(step);
@@ -136,8 +193,11 @@ public sealed class Trainer : IDisposable
                 {
                     var logits = Model.Forward(batch.Images);
                     var loss = Tensor.SoftmaxCrossEntropy(logits, batch.Labels);
+                    _watch.Observe(loss, (int)Math.Min(step, int.MaxValue));
                     Optimizer.ZeroGrad();
                     loss.Backward();
+                    if ((i + 1) % checkEvery == 0 || i + 1 == steps) CheckFinite(epoch, i, steps, loss);
+                    if (_config.ClipGradNorm is { } maxNorm) Numerics.ClipGradNorm(parameters, maxNorm);
                     Optimizer.Step();
                     axpy.Axpy(loss.View, lossSum.View, batch.Count);
                     if (_progress.WantsLoss && (i % 20 == 0 || i == steps - 1)) lossNow = loss.Item();
@@ -146,9 +206,46 @@ public sealed class Trainer : IDisposable
                 i++;
                 float shown = lossNow;
                 report(i, float.IsNaN(shown) ? null : () => shown);
+                if (cancel.IsCancellationRequested)
+                {
+                    double seconds = from.Seconds + sw.Elapsed.TotalSeconds;
+                    SaveCheckpoint(run.Checkpoint, epoch - 1, i, lossSum.Item(), seconds);
+                    throw new TrainingInterruptedException($"interrupted in epoch {epoch} after step {i} of {steps}", run.Checkpoint);
+                }
             }
         });
-        return ((double)lossSum.Item() / _train.Count, lr);
+        float sum = lossSum.Item();
+        if (!float.IsFinite(sum)) CheckFinite(epoch, steps - 1, steps, null);
+        return ((double)sum / _train.Count, lr, from.Seconds + sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Throws NumericalFaultException if the loss went non-finite at some step of this epoch, or a
+    /// gradient or parameter is non-finite now; names the step and the first layer (in model order).
+    /// </summary>
+    private void CheckFinite(int epoch, int i, int steps, Tensor? loss)
+    {
+        int? badStep = _watch.FirstBadStep;
+        var named = Model.NamedParameters().ToList();
+        string? grad = Numerics.FirstNonFinite(named, gradients: true);
+        string? value = Numerics.FirstNonFinite(named, gradients: false);
+        if (badStep is null && grad is null && value is null) return;
+        long step = (long)(epoch - 1) * steps + i;
+        string where = badStep is int b
+            ? $"the loss became {Describe(loss)} at step {b + 1} (epoch {epoch}, batch {b - (long)(epoch - 1) * steps + 1} of {steps})"
+            : $"found at the check after step {step + 1} (epoch {epoch}, batch {i + 1} of {steps}; the loss was still finite)";
+        string layer = grad is not null ? $"first non-finite gradient: '{grad}'" : value is not null ? $"first non-finite parameter: '{value}'" : "gradients and parameters still finite";
+        if (grad is not null && value is not null && value != grad) layer += $"; first non-finite parameter: '{value}'";
+        string keep = _lastGoodCheckpoint is null ? "no checkpoint was written yet" : $"the last good checkpoint is kept: {_lastGoodCheckpoint}";
+        throw new NumericalFaultException(
+            $"numerical fault: {where}; {layer}. Training stopped; {keep}. Try a lower --lr or --clip-grad-norm (e.g. 1)");
+    }
+
+    private static string Describe(Tensor? loss)
+    {
+        if (loss is null) return "NaN or infinite";
+        float v = loss.Item();
+        return float.IsNaN(v) ? "NaN" : float.IsInfinity(v) ? "infinite" : "NaN or infinite";
     }
 
     /// <summary>Mean test loss and accuracy, under NoGrad.</summary>
@@ -176,13 +273,20 @@ public sealed class Trainer : IDisposable
         return ((double)lossSum.Item() / n, Math.Round(correct.Item()) / n);
     }
 
-    private void SaveCheckpoint(string path, int epoch)
+    /// <summary>
+    /// An atomic checkpoint after <paramref name="epoch"/> whole epochs and <paramref name="stepInEpoch"/>
+    /// steps of the next (0 at an epoch's end), with that partial epoch's loss sum and seconds.
+    /// </summary>
+    private void SaveCheckpoint(string path, int epoch, int stepInEpoch, float lossSum, double seconds)
     {
         var meta = new Dictionary<string, string>
         {
             ["format"] = "activations-checkpoint-1",
             ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
-            ["step"] = ((long)epoch * StepsPerEpoch).ToString(CultureInfo.InvariantCulture),
+            ["step_in_epoch"] = stepInEpoch.ToString(CultureInfo.InvariantCulture),
+            ["step"] = ((long)epoch * StepsPerEpoch + stepInEpoch).ToString(CultureInfo.InvariantCulture),
+            ["epoch_loss_sum"] = lossSum.ToString("R", CultureInfo.InvariantCulture),
+            ["epoch_seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture),
             ["seed"] = _config.Seed.ToString(CultureInfo.InvariantCulture),
             ["device"] = _device.Key,
             ["config"] = _config.ToJson(),
@@ -190,10 +294,12 @@ public sealed class Trainer : IDisposable
             ["optimizer_steps"] = JsonSerializer.Serialize(Optimizer.Parameters.ToDictionary(p => p.Name!, p => Optimizer.GetStep(p.Name!))),
         };
         Checkpoint.Save(path, ModelState, OptimizerState, meta);
+        _lastGoodCheckpoint = path;
     }
 
     public void Dispose()
     {
+        _watch.Dispose();
         _train.Dispose();
         _test.Dispose();
         Optimizer.Dispose();

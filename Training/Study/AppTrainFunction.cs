@@ -43,29 +43,30 @@ public sealed class AppTrainFunction(Device device, DatasetLocator locator, int 
         var (train, test, fill) = Data(rc.Dataset, config.Seed);
         log.WriteLine($"run {rc.Id}");
         Directory.CreateDirectory(runFolder);
-        // An interrupted run continues from its last epoch checkpoint; one that cannot be loaded is retrained.
+        // An interrupted run continues from its checkpoint (mid-epoch if it was stopped there); one that cannot be loaded is retrained.
         var trainer = new Trainer(config, device, train, test, log, new NoProgress(), fill);
         try
         {
-            int start = 0;
+            var start = ResumePoint.Start;
             string checkpoint = Path.Combine(runFolder, Run.RunFolder.CheckpointFile);
             if (File.Exists(checkpoint))
             {
                 try
                 {
-                    start = Math.Min(trainer.Resume(checkpoint), config.Epochs);
-                    log.WriteLine($"resumed {rc.Id} after epoch {start}");
+                    start = trainer.Resume(checkpoint);
+                    if (start.Epoch >= config.Epochs) start = new ResumePoint(config.Epochs);
+                    log.WriteLine($"resumed {rc.Id} after epoch {start.Epoch}{(start.StepInEpoch > 0 ? $" and {start.StepInEpoch} steps" : "")}");
                 }
                 catch (Checkpoints.CheckpointException e)
                 {
                     log.WriteLine($"retraining {rc.Id}: {e.Message}");
                     trainer.Dispose();
                     trainer = new Trainer(config, device, train, test, log, new NoProgress(), fill);
-                    start = 0;
+                    start = ResumePoint.Start;
                 }
             }
-            var folder = Run.RunFolder.Continue(runFolder, start);
-            trainer.Train(folder, start);
+            var folder = Run.RunFolder.Continue(runFolder, start.Epoch);
+            trainer.Train(folder, start, cancellation);
             cancellation.ThrowIfCancellationRequested();
             IReadOnlyList<double>? alphas = rc.LearnableAlpha
                 ? trainer.Model.NamedParameters().Where(p => p.Name.EndsWith("alpha", StringComparison.Ordinal))

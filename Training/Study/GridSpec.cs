@@ -6,7 +6,9 @@
 // α applies only where the activation has a parameter: ELU/TaLU/ExLU take each of Alphas,
 // LeakyReLU takes each of LeakySlopes (α = 1 would make it the identity), and the parameter-free
 // activations (ReLU, tanh, sigmoid, GELU, SiLU) get one configuration per init with no α and no
-// learnable flag — "relu-default-s3", never "relu-a1-learn-default-s3".
+// learnable flag — "relu-default-s3", never "relu-a1-learn-default-s3". An entry "name:α" (for
+// example "exlu:0.2") pins that activation to the one α given, overriding Alphas/LeakySlopes, so
+// one grid can hold TaLU at α = 1 beside ExLU at α = 0.2.
 using Activations.Engine;
 
 namespace Activations.Training.Study;
@@ -21,7 +23,7 @@ public sealed record GridSpec
     public double Momentum { get; init; } = 0.9;
     public string Device { get; init; } = "auto";
 
-    /// <summary>Activation names ("relu", "talu", "exlu", ...); parsed by ActivationCatalog.</summary>
+    /// <summary>Activation names ("relu", "talu", "exlu:0.2", ...); parsed by ActivationCatalog.</summary>
     public required IReadOnlyList<string> Activations { get; init; }
 
     /// <summary>α values for ELU, TaLU and ExLU.</summary>
@@ -47,18 +49,20 @@ public sealed record GridSpec
         Validate();
         var runs = new List<RunConfig>();
         foreach (int seed in Seeds)
-            foreach (string name in Activations)
+            foreach (string entry in Activations)
             {
+                var (name, pinned) = SplitEntry(entry);
                 var kind = ActivationCatalog.Parse(name);
                 string act = ActivationCatalog.Name(kind);
                 foreach (string init in Inits)
                 {
                     if (!ActivationCatalog.HasParameter(kind))
                     {
+                        if (pinned is not null) throw new ArgumentException($"activation '{entry}': {act} has no α to pin");
                         runs.Add(Make(act, null, false, init, seed));
                         continue;
                     }
-                    var values = kind == ActivationKind.LeakyReLU ? LeakySlopes : Alphas;
+                    var values = pinned is double one ? [one] : kind == ActivationKind.LeakyReLU ? LeakySlopes : Alphas;
                     foreach (double a in values)
                     {
                         ActivationCatalog.Validate(kind, (float)a);
@@ -70,6 +74,17 @@ public sealed record GridSpec
         if (dup is not null)
             throw new ArgumentException($"grid lists run '{dup.Key}' {dup.Count()} times: remove the repeated activation, α, init or seed");
         return runs;
+    }
+
+    /// <summary>"exlu:0.2" → ("exlu", 0.2); "relu" → ("relu", null). Throws on an unreadable α.</summary>
+    public static (string Name, double? Alpha) SplitEntry(string entry)
+    {
+        int colon = entry.IndexOf(':');
+        if (colon < 0) return (entry, null);
+        string text = entry[(colon + 1)..];
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double a) || !double.IsFinite(a))
+            throw new ArgumentException($"activation '{entry}': '{text}' is not a number (write name:α, e.g. exlu:0.2)");
+        return (entry[..colon], a);
     }
 
     private RunConfig Make(string act, double? alpha, bool learn, string init, int seed) => new()
