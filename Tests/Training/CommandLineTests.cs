@@ -41,6 +41,12 @@ public class CommandLineTests
     [InlineData("--device", "cuda:x")]
     [InlineData("--momentum", "0", "--nesterov")]
     [InlineData("--limit-train", "-5")]
+    [InlineData("--check-every", "0")]
+    [InlineData("--clip-grad-norm", "0")]
+    [InlineData("--clip-grad-norm", "-1")]
+    [InlineData("compare", "--activations", "relu:1")]
+    [InlineData("compare", "--activations", "exlu:x")]
+    [InlineData("compare", "--activations", "exlu:-0.2")]
     [InlineData("frobnicate")]
     [InlineData("verify", "--device", "gpu")]
     public void UsageErrorsAreOneLineAndExitCode2(params string[] args)
@@ -75,6 +81,35 @@ public class CommandLineTests
         Assert.Equal(CommandLine.Failure, code);
         Assert.Contains("checkpoint not found", stderr);
         Assert.Single(stderr.TrimEnd('\n', '\r').Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("garbage")]
+    [InlineData("empty")]
+    public void BrokenCheckpointIsOneLineNamingTheFileAndExitCode1(string kind)
+    {
+        string? mirror = Infrastructure.TestData.MnistMirror();
+        Skip.If(mirror is null, "MNIST not found (DATASETS_MIRROR)");
+        using var runs = new Infrastructure.TempDir();
+        string[] common = ["--device", "cpu", "--data", mirror!, "--limit-train", "64", "--limit-test", "64", "--batch", "32", "--out", runs.Path];
+        var first = Run([.. common, "--epochs", "1"]);
+        Assert.True(first.Code == 0, first.Err);
+        string good = Path.Combine(Assert.Single(Directory.GetDirectories(runs.Path)), "checkpoint.safetensors");
+        byte[] bytes = File.ReadAllBytes(good);
+        string broken = runs.File($"{kind}.safetensors");
+        File.WriteAllBytes(broken, kind switch
+        {
+            "truncated" => bytes[..(bytes.Length * 2 / 3)],
+            "garbage" => [.. bytes[..8], .. System.Text.Encoding.ASCII.GetBytes("{not json at all")],
+            _ => [],
+        });
+        var (code, _, stderr) = Run([.. common, "--epochs", "2", "--resume", broken]);
+        Assert.Equal(CommandLine.Failure, code);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Contains($"{kind}.safetensors", stderr);
+        Assert.Single(stderr.TrimEnd('\n', '\r').Split('\n'));
+        Assert.DoesNotContain("Exception", stderr);
     }
 
     [Fact]

@@ -236,6 +236,8 @@ public sealed class Trainer : IDisposable
             : $"found at the check after step {step + 1} (epoch {epoch}, batch {i + 1} of {steps}; the loss was still finite)";
         string layer = grad is not null ? $"first non-finite gradient: '{grad}'" : value is not null ? $"first non-finite parameter: '{value}'" : "gradients and parameters still finite";
         if (grad is not null && value is not null && value != grad) layer += $"; first non-finite parameter: '{value}'";
+        if (badStep is int first && first < step)
+            layer += $" (seen {step - first} steps after the loss went bad, so it may have spread; --check-every 1 pinpoints the layer)";
         string keep = _lastGoodCheckpoint is null ? "no checkpoint was written yet" : $"the last good checkpoint is kept: {_lastGoodCheckpoint}";
         throw new NumericalFaultException(
             $"numerical fault: {where}; {layer}. Training stopped; {keep}. Try a lower --lr or --clip-grad-norm (e.g. 1)");
