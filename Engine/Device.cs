@@ -34,6 +34,11 @@ public sealed class Device : IDisposable
     /// <summary>Memory statistics of this device's buffer pool.</summary>
     public BufferPoolStats MemoryStats => Pool.Stats;
 
+    internal int LiveIntBufferCount;
+
+    /// <summary>Int buffers (labels, argmax indices) allocated on this device and not yet disposed.</summary>
+    public int LiveIntBuffers => Volatile.Read(ref LiveIntBufferCount);
+
     private Device(Context context, Accelerator accelerator, string key)
     {
         Context = context;

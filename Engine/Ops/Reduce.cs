@@ -184,10 +184,14 @@ public sealed class IntBuffer : IDisposable
     public bool IsDisposed => _disposed || (_parent?.IsDisposed ?? false);
     private bool _disposed;
 
+    private readonly Device? _device; // set on buffers that own memory: counted in Device.LiveIntBuffers
+
     public IntBuffer(Device device, int length)
     {
         Length = length;
         _buffer = device.Accelerator.Allocate1D<int>(Math.Max(1, length));
+        _device = device;
+        Interlocked.Increment(ref device.LiveIntBufferCount);
     }
 
     private IntBuffer(IntBuffer parent, int offset, int length)
@@ -239,6 +243,10 @@ public sealed class IntBuffer : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (_parent is null) _buffer.Dispose();
+        if (_parent is null)
+        {
+            _buffer.Dispose();
+            if (_device is not null) Interlocked.Decrement(ref _device.LiveIntBufferCount);
+        }
     }
 }
