@@ -140,6 +140,17 @@ public static class SafeTensors
     /// <summary>Parses the bytes of a file named <paramref name="name"/> (for messages).</summary>
     public static SafeTensorsContent Parse(byte[] bytes, string name)
     {
+        // JsonDocument checks the syntax only: a name or string that is not valid Unicode (bytes that are
+        // not UTF-8, an unpaired \uD800 escape) throws InvalidOperationException when it is read.
+        try { return ParseHeaderAndData(bytes, name); }
+        catch (InvalidOperationException e)
+        {
+            throw new CheckpointException($"{name}: the header holds text that is not valid Unicode ({e.Message.ReplaceLineEndings(" ")})", e);
+        }
+    }
+
+    private static SafeTensorsContent ParseHeaderAndData(byte[] bytes, string name)
+    {
         if (bytes.Length < 8) throw new CheckpointException($"{name}: {bytes.Length} bytes is too short for a safetensors file");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (headerLength > (ulong)(bytes.Length - 8) || headerLength > MaxHeaderBytes)
@@ -220,6 +231,7 @@ public static class SafeTensors
             shape.Add(n);
         }
         if (!v.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2
+            || off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number
             || !off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end))
             throw new CheckpointException($"{file}: tensor '{t}': data_offsets must be two integers");
         return (shape.ToArray(), begin, end);

@@ -94,9 +94,12 @@ public static class ImageGuard
         }
     }
 
+    // Besides ImageSharp's own exceptions, the ones its decoders are known to throw on corrupt input
+    // (e.g. a NullReferenceException from the JPEG decoder on a truncated or flipped header).
     static bool IsDecodeError(Exception e) =>
         e is ImageFormatException or UnknownImageFormatException or InvalidImageContentException or InvalidMemoryOperationException
-            or NotSupportedException or InvalidDataException or IndexOutOfRangeException or ArgumentException or EndOfStreamException;
+            or NotSupportedException or InvalidDataException or IndexOutOfRangeException or ArgumentException or EndOfStreamException
+            or NullReferenceException;
 
     static string OneLine(string s) => s.ReplaceLineEndings(" ");
 }

@@ -16,8 +16,11 @@ public enum TarArchiveEntryType { File, Directory, SymbolicLink, HardLink, Other
 /// <summary>One archive member. <see cref="Data"/> is valid only until the enumeration moves on.</summary>
 public sealed class TarArchiveEntry
 {
-    internal TarArchiveEntry(string name, long size, TarArchiveEntryType type, Stream data)
+    readonly string _archive;
+
+    internal TarArchiveEntry(string archive, string name, long size, TarArchiveEntryType type, Stream data)
     {
+        _archive = archive;
         Name = name;
         Size = size;
         Type = type;
@@ -37,9 +40,17 @@ public sealed class TarArchiveEntry
     /// <summary>The whole entry in memory (entries over 2 GiB are refused).</summary>
     public byte[] ReadAllBytes()
     {
-        if (Size > Array.MaxLength) throw new DatasetException($"{Name}: entry of {Size} bytes is too large to hold in memory");
-        var bytes = new byte[Size];
+        if (Size > Array.MaxLength) throw new DatasetException($"{_archive}: entry '{Name}' of {Size} bytes is too large to hold in memory");
+        // The buffer grows as the data arrives instead of trusting the header: a corrupt size field then
+        // costs what the archive actually holds, not gigabytes, before the truncation is reported.
+        var bytes = new byte[Math.Min(Size, 1 << 20)];
         Data.ReadExactly(bytes);
+        while (bytes.Length < Size)
+        {
+            int filled = bytes.Length;
+            Array.Resize(ref bytes, (int)Math.Min(Size, 2L * filled));
+            Data.ReadExactly(bytes.AsSpan(filled));
+        }
         return bytes;
     }
 }
@@ -132,7 +143,7 @@ public sealed class TarArchive : IDisposable
             // Links and directories carry no data even if a size is written in their header.
             long dataSize = type is TarArchiveEntryType.SymbolicLink or TarArchiveEntryType.HardLink or TarArchiveEntryType.Directory ? 0 : size;
             var data = new EntryStream(this, name, dataSize);
-            yield return new TarArchiveEntry(name, dataSize, type, data);
+            yield return new TarArchiveEntry(Name, name, dataSize, type, data);
             data.SkipRestAndPadding();
             previous = name;
         }
@@ -183,7 +194,7 @@ public sealed class TarArchive : IDisposable
         while (pos < bytes.Length)
         {
             int space = Array.IndexOf(bytes, (byte)' ', pos);
-            if (space < 0 || !int.TryParse(bytes.AsSpan(pos, space - pos), out int length) || length <= space - pos || pos + length > bytes.Length)
+            if (space < 0 || !int.TryParse(bytes.AsSpan(pos, space - pos), out int length) || length < space - pos + 2 || pos + length > bytes.Length)
                 throw Error($"malformed pax header after {Describe(previous)}");
             string record = Encoding.UTF8.GetString(bytes, space + 1, pos + length - space - 2);
             int eq = record.IndexOf('=');
