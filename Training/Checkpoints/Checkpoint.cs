@@ -21,7 +21,8 @@ public static class Checkpoint
 
     /// <summary>
     /// Reads <paramref name="path"/> into the given tensors (model parameters, then optimizer state)
-    /// after checking names and shapes; returns the metadata.
+    /// after checking names and shapes; returns the metadata. With no optimizer state given, the
+    /// file's optimizer tensors are ignored (loading a model to use it, not to train on).
     /// </summary>
     public static IReadOnlyDictionary<string, string> Load(string path, IEnumerable<(string Name, Tensor Tensor)> parameters,
         IEnumerable<(string Name, Tensor Tensor)>? optimizerState)
@@ -37,7 +38,7 @@ public static class Checkpoint
         }
         var known = expected.Select(e => e.Name).ToHashSet();
         foreach (var name in content.Order)
-            if (!known.Contains(name))
+            if (!known.Contains(name) && !(optimizerState is null && name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)))
                 throw new CheckpointException($"{path}: holds tensor '{name}', which this model{(optimizerState is null ? "" : " and optimizer")} does not have");
         foreach (var (name, tensor) in expected) tensor.CopyFrom(content.Tensors[name].Data);
         return content.Metadata;

@@ -88,6 +88,7 @@ public static partial class CommandLine
         root.Subcommands.Add(bench);
         root.Subcommands.Add(CompareCommand.BuildCompare());
         root.Subcommands.Add(CompareCommand.BuildPlot());
+        root.Subcommands.Add(PredictionsCommand.Build());
         return root;
     }
 
@@ -113,6 +114,7 @@ public static partial class CommandLine
                 "bench" => Bench(parse, console),
                 "compare" => CompareCommand.RunCompare(parse, console),
                 "plot" => CompareCommand.RunPlot(parse, console),
+                "predictions" => PredictionsCommand.Run(parse, console),
                 _ => TrainCommand.Run(ToConfig(parse), console, args),
             };
         }
