@@ -2,7 +2,9 @@
 //   dotnet run -c Release --project Benchmarks -- quick [--device cpu,opencl] [--elements N] [--matmul 512,1024] [--out DIR]
 //       short validated runs, a table of throughput per accelerator (CI smoke test, tuning)
 //   dotnet run -c Release --project Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
-//       the full BenchmarkDotNet suites
+//       the full BenchmarkDotNet suites (Suites/): '*Activation*', '*MatMul*', '*Conv*', '*Loss*',
+//       '*Optimizer*', '*TrainingStep*'; ACTIVATIONS_BENCH_QUICK=1 for short runs at smaller sizes,
+//       ACTIVATIONS_BENCH_DEVICES=cpu,opencl,cuda to choose accelerators
 using BenchmarkDotNet.Running;
 
 namespace Activations.Benchmarks;

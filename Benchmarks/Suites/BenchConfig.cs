@@ -49,7 +49,7 @@ public sealed class ThroughputColumn : IColumn
     public int PriorityInCategory => 0;
     public bool IsNumeric => true;
     public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => "work per second (M elem/s, GB/s or GFLOP/s) from the mean time";
+    public string Legend => "work per second (M elem/s, GB/s, GFLOP/s or images/s) from the mean time";
     public bool IsAvailable(Summary summary) => true;
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
 
@@ -62,15 +62,46 @@ public sealed class ThroughputColumn : IColumn
         if (Activator.CreateInstance(benchmarkCase.Descriptor.Type) is not IWorkCount w) return "-";
         var (amount, scale, unit) = w.Work(benchmarkCase);
         double seconds = report.ResultStatistics.Mean / 1e9;
-        return $"{amount / seconds / scale:F1} {unit}";
+        double rate = amount / seconds / scale;
+        // Three significant digits below 1 (small cases would all read 0.0), one decimal above.
+        return rate < 1 ? $"{rate:G3} {unit}" : $"{rate:F1} {unit}";
+    }
+}
+
+/// <summary>
+/// Batch sizes of the models as they train (TrainConfig's default 64; LeNet runs at 32), and the
+/// smaller ones of quick mode (ACTIVATIONS_BENCH_QUICK=1), where a suite must finish in minutes on
+/// the CPU accelerator.
+/// </summary>
+public static class BenchSizes
+{
+    public static int Batch(string model) => (model, BenchConfig.Quick) switch
+    {
+        ("lenet", _) => 32,
+        ("cnn", true) => 16,
+        ("vgg", true) => 8,
+        _ => 64,
+    };
+
+    /// <summary>"vgg b64": a model-derived case name with its batch, as shown in the tables.</summary>
+    public static string WithBatch(string name, string model) => $"{name} b{Batch(model)}";
+
+    /// <summary>(name, batch) of a <see cref="WithBatch"/> string.</summary>
+    public static (string Name, int Batch) Split(string value)
+    {
+        int at = value.LastIndexOf(" b", StringComparison.Ordinal);
+        return (value[..at], int.Parse(value[(at + 2)..]));
     }
 }
 
 public sealed class BenchConfig : ManualConfig
 {
+    /// <summary>ACTIVATIONS_BENCH_QUICK=1: short jobs, and smaller sizes where a suite has them.</summary>
+    public static bool Quick => Environment.GetEnvironmentVariable("ACTIVATIONS_BENCH_QUICK") == "1";
+
     public BenchConfig()
     {
-        bool quick = Environment.GetEnvironmentVariable("ACTIVATIONS_BENCH_QUICK") == "1";
+        bool quick = Quick;
         // In process: devices and loaded kernels are shared across cases (kernels load once).
         var job = quick
             ? Job.ShortRun.WithWarmupCount(1).WithIterationCount(3).WithLaunchCount(1)
