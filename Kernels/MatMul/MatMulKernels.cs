@@ -23,12 +23,13 @@
 //   CPU accelerator: Packed 5–6, Blocked 2.2.   OpenCL on PoCL 6: Blocked 8–12, Packed 7.5–8, Tiled 2.8.
 // PoCL compiles every kernel here to scalar code (checked with objdump): none has a loop-free
 // work-item region for it to vectorise across work-items, and its SLP vectoriser finds nothing.
-// Tried and dropped (2026-11-28): a "Lanes" kernel, one column per work-item with a barrier so that
-// PoCL's implicit loop barriers put the work-item loop inside the uniform k loop. PoCL did form
-// those regions, but LLVM's remarks (POCL_VECTORIZER_REMARKS=1) said "the cost-model indicates that
-// vectorization is not beneficial": ILGPU's OpenCL C keeps indices in 32-bit ints built from a
-// truncated get_local_id, which the vectoriser cannot prove consecutive. It ran at 3.6 GFLOP/s
-// against Blocked's 8.3 at 512³ (same machine, same load), so it was removed.
+// Tried and dropped (2026-11-28): a "Lanes" kernel, one column of C per work-item and a barrier so
+// that PoCL's implicit loop barriers would put the work-item loop inside the uniform k loop. They
+// did not: LLVM's remarks (POCL_VECTORIZER_REMARKS=1) say "cannot prove it is safe to reorder
+// floating-point operations" for the k loop and "the cost-model indicates that vectorization is not
+// beneficial" for the work-item loop, with a predicated load and again with full 64-column blocks
+// and plain loads. It ran at 3.6 and 5.0 GFLOP/s against Blocked's 8.3 at 512³ (same machine, same
+// load), so it was removed.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
