@@ -1,5 +1,11 @@
+using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Cli;
+using Activations.Training.Data;
+using Activations.Training.Study;
+using RunMetrics = Activations.Training.Run.EpochMetrics;
+using TrainRunFolder = Activations.Training.Run.RunFolder;
+using TrainConfig = Activations.Training.Run.TrainConfig;
 
 namespace Activations.Tests.Study;
 
@@ -50,6 +56,39 @@ public class CompareCommandTests
         // The learned α (mean over its values) fills the report's last column instead of "n/a".
         var row = File.ReadAllLines(grid.File("g/report.md")).First(l => l.StartsWith("| talu-a0.5-learn-default |"));
         Assert.Matches(@"\| 0\.\d+ \|$", row);
+    }
+
+    [SkippableFact]
+    public void AGridStoppedInMidRunResumesThatRunWhereItStopped()
+    {
+        string mirror = TestData.RequireMnistMirror();
+        using var dir = new TempDir();
+        var device = TestDevices.Get("cpu");
+        var spec = new GridSpec
+        {
+            Dataset = "mnist", Model = "mlp", Epochs = 2, BatchSize = 16, Device = "cpu", Activations = ["exlu"], Alphas = [0.2], Seeds = [4],
+        };
+        GridRunOutcome Run(string folder, CancellationToken token)
+        {
+            var app = new AppTrainFunction(device, new DatasetLocator(dir.File("data"), mirror), 6400, 300, TextWriter.Null);
+            return new GridRunner(spec, folder, app.Train).Run("test", token);
+        }
+        List<RunMetrics> Metrics(string folder) => JsonSerializer.Deserialize<List<RunMetrics>>(
+            File.ReadAllText(Path.Combine(Assert.Single(Directory.GetDirectories(folder)), TrainRunFolder.MetricsJson)), TrainConfig.Json)!;
+
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
+        {
+            var first = Run(dir.File("stopped"), stop.Token);
+            Assert.True(first.Cancelled, "the run finished before the stop: the test needs a longer run");
+        }
+        string run = Assert.Single(Directory.GetDirectories(dir.File("stopped")));
+        var meta = global::Activations.Training.Checkpoints.SafeTensors.Read(Path.Combine(run, TrainRunFolder.CheckpointFile)).Metadata;
+        Assert.NotEqual("0", meta["step_in_epoch"]); // stopped inside an epoch, not at its end
+        var resumed = Run(dir.File("stopped"), CancellationToken.None);
+        Assert.True(resumed.Complete);
+        Assert.True(Run(dir.File("whole"), CancellationToken.None).Complete);
+        Assert.Equal(Metrics(dir.File("whole")).Select(m => (m.Epoch, m.TrainLoss, m.TestLoss, m.TestAccuracy)),
+                     Metrics(dir.File("stopped")).Select(m => (m.Epoch, m.TrainLoss, m.TestLoss, m.TestAccuracy)));
     }
 
     [Theory]
