@@ -1,9 +1,14 @@
 // `activations bench` (and `dotnet run --project Benchmarks -- quick`): each case is validated against its scalar reference, then timed with the
-// accelerator synchronised inside the measured region; prints elements/s or GFLOP/s.
+// accelerator synchronised inside the measured region; prints elements/s or GFLOP/s, and each
+// against its yardstick (Baselines.cs): activations as a percentage of device-to-device copy
+// bandwidth (forward + backward move 20 bytes per element: read x, write y; read x or y and dy,
+// write dx), matmul as a percentage of cuBLAS SGEMM on CUDA.
 using System.Diagnostics;
 using System.Text;
 using Activations.Engine;
 using Activations.Kernels.Activations;
+using ILGPU.Runtime;
+using Device = Activations.Engine.Device;
 
 namespace Activations.Training.Bench;
 
@@ -16,7 +21,7 @@ public static class QuickBench
         string? outDir = Option(args, "--out");
         int size = int.Parse(Option(args, "--elements") ?? (16 << 20).ToString());
         int[] matmulSizes = (Option(args, "--matmul") ?? "512,1024").Split(',').Select(int.Parse).ToArray();
-        var rows = new List<string> { "| device | case | size | time (ms) | throughput |", "| --- | --- | --- | --- | --- |" };
+        var rows = new List<string> { "| device | case | size | time (ms) | throughput | vs baseline |", "| --- | --- | --- | --- | --- | --- |" };
         foreach (var key in devices.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             Device device;
@@ -29,13 +34,18 @@ public static class QuickBench
             using (device)
             {
                 Console.WriteLine($"== {device}");
-                rows.Add(ActivationRow<TaLU>(device, size, 1f));
-                rows.Add(ActivationRow<ExLU>(device, size, 0.2f));
-                rows.Add(ActivationRow<ReLU>(device, size, 0f));
-                rows.Add(ActivationRow<GELU>(device, size, 0f));
+                var (copyMs, copyGBs) = Baselines.Copy(device, size, launch => Time(device, launch));
+                Console.WriteLine($"copy {size} floats device to device: {copyMs:F2} ms, {copyGBs:F1} GB/s");
+                rows.Add($"| {device.Key} | copy (device to device, baseline) | {size} | {copyMs:F2} | {copyGBs:F1} GB/s | 100% |");
+                rows.Add(ActivationRow<TaLU>(device, size, 1f, copyGBs));
+                rows.Add(ActivationRow<ExLU>(device, size, 0.2f, copyGBs));
+                rows.Add(ActivationRow<ReLU>(device, size, 0f, copyGBs));
+                rows.Add(ActivationRow<GELU>(device, size, 0f, copyGBs));
+                using var blas = CuBlasBaseline.TryCreate(device, out string noBlas);
+                if (blas is null && device.Kind == Kernels.BackendKind.Cuda) Console.WriteLine($"no cuBLAS baseline: {noBlas}");
                 foreach (int n in matmulSizes)
                     foreach (var (ta, tb, name) in new[] { (false, false, "A·B"), (true, false, "Aᵀ·B"), (false, true, "A·Bᵀ") })
-                        rows.Add(MatMulRow(device, n, ta, tb, name));
+                        rows.AddRange(MatMulRows(device, blas, n, ta, tb, name));
             }
         }
         var table = string.Join(Environment.NewLine, rows);
@@ -48,8 +58,11 @@ public static class QuickBench
         return 0;
     }
 
-    /// <summary>C = op(A)·op(B), n×n×n, with the accelerator's default kernel: 64 sampled outputs checked, then timed.</summary>
-    private static string MatMulRow(Device device, int n, bool ta, bool tb, string name)
+    /// <summary>
+    /// C = op(A)·op(B), n×n×n, with the accelerator's default kernel (and cuBLAS when given): 64
+    /// sampled outputs checked against the double reference, then timed.
+    /// </summary>
+    private static IEnumerable<string> MatMulRows(Device device, CuBlasBaseline? blas, int n, bool ta, bool tb, string name)
     {
         var a = CounterRng.Uniform(1, n * n, -1f, 1f);
         var b = CounterRng.Uniform(2, n * n, -1f, 1f);
@@ -57,19 +70,45 @@ public static class QuickBench
         using var tb_ = Tensor.FromArray(device, b, n, n);
         using var tc = Tensor.Empty(device, n, n);
         var k = device.Kernels.Get<Kernels.MatMul.MatMulKernels>();
-        k.MatMul(ta_.View, tb_.View, tc.View, n, n, n, ta, tb);
-        var c = tc.ToArray();
-        for (int s = 0; s < 64; s++)
+        string? Disagreement()
         {
-            int i = (int)(CounterRng.Hash(3, (ulong)s) % (ulong)n), j = (int)(CounterRng.Hash(4, (ulong)s) % (ulong)n);
-            var (value, scale) = Kernels.MatMul.MatMulReference.Entry(a, b, n, n, n, ta, tb, i, j);
-            if (Math.Abs(c[i * n + j] - value) > 1e-5 * scale + 1e-6)
-                throw new InvalidOperationException($"matmul {name} {n}³ on {device.Key}: C[{i},{j}] = {c[i * n + j]}, reference {value}");
+            var c = tc.ToArray();
+            for (int s = 0; s < 64; s++)
+            {
+                int i = (int)(CounterRng.Hash(3, (ulong)s) % (ulong)n), j = (int)(CounterRng.Hash(4, (ulong)s) % (ulong)n);
+                var (value, scale) = Kernels.MatMul.MatMulReference.Entry(a, b, n, n, n, ta, tb, i, j);
+                if (Math.Abs(c[i * n + j] - value) > 1e-5 * scale + 1e-6) return $"C[{i},{j}] = {c[i * n + j]}, reference {value}";
+            }
+            return null;
         }
+        k.MatMul(ta_.View, tb_.View, tc.View, n, n, n, ta, tb);
+        if (Disagreement() is { } bad) throw new InvalidOperationException($"matmul {name} {n}³ on {device.Key}: {bad}");
         double ms = Time(device, () => k.MatMul(ta_.View, tb_.View, tc.View, n, n, n, ta, tb));
         double gflops = 2.0 * n * n * n / (ms / 1000) / 1e9;
-        Console.WriteLine($"matmul {name} {n}³ ({k.DefaultAlgorithm}): {ms:F1} ms, {gflops:F1} GFLOP/s");
-        return $"| {device.Key} | matmul {name} ({k.DefaultAlgorithm}) | {n}³ | {ms:F2} | {gflops:F1} GFLOP/s |";
+        string vs = "";
+        var rows = new List<string>();
+        if (blas is not null)
+        {
+            tc.View.MemSetToZero();
+            blas.Gemm(ta_.View, tb_.View, tc.View, n, n, n, ta, tb);
+            device.Synchronize();
+            if (Disagreement() is { } wrong)
+            {
+                Console.WriteLine($"cuBLAS {name} {n}³ disagrees with the reference ({wrong}): not used as a baseline");
+                rows.Add($"| {device.Key} | cuBLAS SGEMM {name} (baseline) | {n}³ | — | disagrees with the reference: {wrong} | — |");
+            }
+            else
+            {
+                double blasMs = Time(device, () => blas.Gemm(ta_.View, tb_.View, tc.View, n, n, n, ta, tb));
+                double blasGflops = 2.0 * n * n * n / (blasMs / 1000) / 1e9;
+                vs = $"{100 * gflops / blasGflops:F0}% of cuBLAS";
+                Console.WriteLine($"cuBLAS {name} {n}³: {blasMs:F2} ms, {blasGflops:F1} GFLOP/s");
+                rows.Add($"| {device.Key} | cuBLAS SGEMM {name} (baseline) | {n}³ | {blasMs:F2} | {blasGflops:F1} GFLOP/s | 100% |");
+            }
+        }
+        Console.WriteLine($"matmul {name} {n}³ ({k.DefaultAlgorithm}): {ms:F1} ms, {gflops:F1} GFLOP/s{(vs.Length > 0 ? ", " + vs : "")}");
+        rows.Insert(0, $"| {device.Key} | matmul {name} ({k.DefaultAlgorithm}) | {n}³ | {ms:F2} | {gflops:F1} GFLOP/s | {(vs.Length > 0 ? vs : "—")} |");
+        return rows;
     }
 
     /// <summary>Mean milliseconds of <paramref name="launch"/>, synchronised, over ≥ 1 s or 50 runs.</summary>
@@ -95,7 +134,7 @@ public static class QuickBench
     }
 
     /// <summary>Forward + backward of activation T over n elements: validated, then timed.</summary>
-    private static string ActivationRow<T>(Device device, int n, float alpha) where T : struct, IActivation
+    private static string ActivationRow<T>(Device device, int n, float alpha, double copyGBs) where T : struct, IActivation
     {
         var host = CounterRng.Uniform(7, n, -4f, 4f);
         using var x = Tensor.FromArray(device, host, n);
@@ -118,7 +157,8 @@ public static class QuickBench
         double bwd = Time(device, () => k.Backward(x.View, y.View, dy.View, dx.View, a.View));
         double ms = fwd + bwd;
         double rate = n / (ms / 1000) / 1e6;
-        Console.WriteLine($"{T.Name} {n}: forward {fwd:F2} ms, backward {bwd:F2} ms, {rate:F0} M elem/s");
-        return $"| {device.Key} | {T.Name} forward+backward | {n} | {ms:F2} | {rate:F0} M elem/s |";
+        double gbs = 20.0 * n / (ms / 1000) / 1e9;
+        Console.WriteLine($"{T.Name} {n}: forward {fwd:F2} ms, backward {bwd:F2} ms, {rate:F0} M elem/s, {gbs:F1} GB/s = {100 * gbs / copyGBs:F0}% of copy");
+        return $"| {device.Key} | {T.Name} forward+backward | {n} | {ms:F2} | {rate:F0} M elem/s ({gbs:F1} GB/s) | {100 * gbs / copyGBs:F0}% of copy |";
     }
 }
