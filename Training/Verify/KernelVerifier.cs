@@ -137,5 +137,19 @@ public sealed class KernelVerifier(Device device, TextWriter output)
             int want = CheckKernels.NonFiniteReference(x);
             return got == want ? null : $"got {got}, expected {want}";
         });
+        Check("first non-finite step (loss watch)", () =>
+        {
+            using var watch = new NonFiniteWatch(device);
+            int want = -1;
+            float[] losses = [2.3f, float.NaN, 1f, float.PositiveInfinity];
+            for (int step = 0; step < losses.Length; step++)
+            {
+                using var loss = Tensor.FromArray(device, [losses[step]], 1);
+                watch.Observe(loss, step);
+                want = CheckKernels.MarkNonFiniteReference(losses[step], want, step);
+            }
+            int got = watch.FirstBadStep ?? -1;
+            return got == want ? null : $"got step {got}, expected {want}";
+        });
     }
 }
