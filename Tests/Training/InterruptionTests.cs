@@ -121,7 +121,7 @@ public class InterruptionTests(ITestOutputHelper output)
         app.BeginErrorReadLine();
         Assert.True(started.Wait(TimeSpan.FromSeconds(120)), $"the app did not start training: {stdout}{stderr}");
         Thread.Sleep(1500);
-        using (var kill = Process.Start("kill", [$"-{signal}", app.Id.ToString()])) kill.WaitForExit();
+        Assert.Equal(0, Kill(app.Id, signal == "TERM" ? 15 : 2));
         Assert.True(app.WaitForExit(TimeSpan.FromSeconds(120)), "the app did not stop after the signal");
         app.WaitForExit();
         string text = stdout.ToString();
@@ -144,6 +144,9 @@ public class InterruptionTests(ITestOutputHelper output)
         var b1 = Metrics(Assert.Single(Directory.GetDirectories(whole)));
         Assert.Equal(b1.Select(x => (x.Epoch, x.TrainLoss, x.TestLoss, x.TestAccuracy)), a1.Select(x => (x.Epoch, x.TrainLoss, x.TestLoss, x.TestAccuracy)));
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private static List<EpochMetrics> Metrics(string runFolder) =>
         JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(runFolder, RunFolder.MetricsJson)), TrainConfig.Json)!;
