@@ -169,6 +169,19 @@ public sealed class TarArchiveTests : IDisposable
     }
 
     [Fact]
+    public void GzipChecksumIsVerifiedAtTheEnd()
+    {
+        var gz = MakeTar(Sample, gzip: true);
+        Assert.Equal(Sample.Length, ReadAll(Write("good.tar.gz", gz)).Count); // the intact archive reads
+        var bad = (byte[])gz.Clone();
+        bad[^6] ^= 0xFF; // inside the gzip trailer's CRC-32: every entry decompresses, the check fails
+        string path = Write("crc.tar.gz", bad);
+        var e = Assert.Throws<DatasetException>(() => ReadAll(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("corrupt", e.Message);
+    }
+
+    [Fact]
     public void MissingFileIsADatasetException()
     {
         var e = Assert.Throws<DatasetException>(() => TarArchive.Open(Path.Combine(_dir, "nope.tar")));

@@ -60,7 +60,10 @@ public sealed class TarArchive : IDisposable
     const int Block = 512;
     const int MaxMetadataBytes = 1 << 20; // a GNU long name or pax header larger than this is corruption
 
+    const long MaxTrailerBytes = 1 << 20; // zero padding after the end-of-archive block; more is refused
+
     readonly Stream _stream;
+    readonly bool _gzip;
     readonly bool _leaveOpen;
     bool _started;
 
@@ -70,6 +73,7 @@ public sealed class TarArchive : IDisposable
     {
         Name = name;
         _stream = gzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen) : stream;
+        _gzip = gzip;
         _leaveOpen = leaveOpen && !gzip;
     }
 
@@ -107,7 +111,11 @@ public sealed class TarArchive : IDisposable
         long? paxSize = null;
         while (true)
         {
-            if (!ReadHeader(header, previous)) yield break;
+            if (!ReadHeader(header, previous))
+            {
+                VerifyGzipTrailer(previous);
+                yield break;
+            }
             char flag = (char)header[156];
             string name = longName ?? paxPath ?? HeaderName(header);
             long size = paxSize ?? ParseNumber(header.AsSpan(124, 12), previous);
@@ -152,6 +160,23 @@ public sealed class TarArchive : IDisposable
     public void Dispose()
     {
         if (!_leaveOpen) _stream.Dispose();
+    }
+
+    // After the end-of-archive block of a .tar.gz, reads the rest of the gzip stream (the tar padding,
+    // at most MaxTrailerBytes) so that the decompressor reaches the gzip trailer and checks its CRC-32
+    // and length: damage anywhere in the compressed data, even inside an image, is then an error.
+    void VerifyGzipTrailer(string? previous)
+    {
+        if (!_gzip) return;
+        var buffer = new byte[64 << 10];
+        long total = 0;
+        int n;
+        while ((n = ReadFully(buffer, previous, inEntry: null)) > 0)
+        {
+            total += n;
+            if (total > MaxTrailerBytes)
+                throw Error($"has more than {MaxTrailerBytes >> 20} MiB of data after its end-of-archive block (corrupt archive)");
+        }
     }
 
     // Reads the next header block; false at the end-of-archive block. Verifies the checksum.
