@@ -1,6 +1,8 @@
 // An activation as a layer: fixed α (a constant), or learnable α — one per layer, or one per
 // channel (features of a (N, C) input, channels of a (N, C, H, W) input: axis 1). A learnable α is a
 // parameter named "alpha"; a fixed one is not a parameter (the run's config records it).
+// ELU, TaLU and ExLU are defined for α > 0 only (ExLU divides by α; with α < 0 its exp overflows),
+// so after every optimizer step a learnable α of theirs is projected back to α ≥ MinLearnedAlpha.
 namespace Activations.Engine.Nn;
 
 public sealed class ActivationLayer : Module
@@ -37,7 +39,17 @@ public sealed class ActivationLayer : Module
         }
     }
 
+    /// <summary>The smallest value a learnable α of ELU, TaLU or ExLU keeps after a step.</summary>
+    public const float MinLearnedAlpha = 0.01f;
+
     public override Tensor Forward(Tensor x) => x.Activate(Kind, _alpha, channelAxis: 1);
+
+    /// <summary>Keeps a learnable α of ELU, TaLU or ExLU ≥ MinLearnedAlpha (call after each optimizer step).</summary>
+    public void Project()
+    {
+        if (Learnable && Kind is ActivationKind.ELU or ActivationKind.TaLU or ActivationKind.ExLU)
+            _alpha.Device.Kernels.Get<Kernels.Tensor.AffineKernels>().ClampMin(_alpha.View, MinLearnedAlpha);
+    }
 
     public override void Dispose()
     {

@@ -58,6 +58,20 @@ public abstract class Module : IDisposable
     /// <summary>The children, with their names.</summary>
     public IReadOnlyList<(string Name, Module Module)> Children => _children;
 
+    /// <summary>This module and every module below it, depth first.</summary>
+    public IEnumerable<Module> Modules()
+    {
+        yield return this;
+        foreach (var (_, child) in _children)
+            foreach (var m in child.Modules()) yield return m;
+    }
+
+    /// <summary>Applies every parameter constraint below this module (learnable α kept in range); call after an optimizer step.</summary>
+    public void ProjectParameters()
+    {
+        foreach (var layer in Modules().OfType<ActivationLayer>()) layer.Project();
+    }
+
     /// <summary>Depth-first: this module's own tensors (parameters or buffers), then each child's, with dotted names.</summary>
     private void Collect(string prefix, List<(string, Tensor)> into, Func<Module, List<(string Name, Tensor Tensor)>> own)
     {

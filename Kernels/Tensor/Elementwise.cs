@@ -170,6 +170,7 @@ public sealed class AffineKernels : IKernelFamily<AffineKernels>
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, float, float, int> _affine;
     private readonly Action<KernelConfig, ArrayView<float>, float, int> _fill;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, float, int> _axpy;
+    private readonly Action<KernelConfig, ArrayView<float>, float, int> _clampMin;
 
     private AffineKernels(Accelerator accelerator, LaunchPlan plan)
     {
@@ -177,6 +178,7 @@ public sealed class AffineKernels : IKernelFamily<AffineKernels>
         _affine = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, float, float, int>(AffineKernel);
         _fill = accelerator.LoadStreamKernel<ArrayView<float>, float, int>(FillKernel);
         _axpy = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, float, int>(AxpyKernel);
+        _clampMin = accelerator.LoadStreamKernel<ArrayView<float>, float, int>(ClampMinKernel);
     }
 
     public static AffineKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -202,6 +204,31 @@ public sealed class AffineKernels : IKernelFamily<AffineKernels>
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n; i += stride)
             y[i] += a * x[i];
+    }
+
+    /// <summary>
+    /// y = max(y, lo) in place; NaN stays NaN (so that a fault is still seen). NaN is recognised
+    /// from its bits: PoCL turned the float comparison alone into a max that replaced NaN by lo.
+    /// </summary>
+    private static void ClampMinKernel(ArrayView<float> y, float lo, int n)
+    {
+        int stride = Grid.DimX * Group.DimX;
+        for (int i = Grid.GlobalIndex.X; i < n; i += stride)
+        {
+            float v = y[i];
+            bool nan = (Interop.FloatAsInt(v) & 0x7FFFFFFF) > 0x7F800000;
+            if (!nan && v < lo) y[i] = lo;
+        }
+    }
+
+    /// <summary>Scalar reference of ClampMin.</summary>
+    public static float ClampMinReference(float y, float lo) => y < lo ? lo : y;
+
+    /// <summary>y = max(y, lo) in place (a projection after an optimizer step); NaN is left as it is.</summary>
+    public void ClampMin(ArrayView<float> y, float lo)
+    {
+        int n = (int)y.Length;
+        if (n > 0) _clampMin(_plan.GridStride(n), y, lo, n);
     }
 
     public void Affine(ArrayView<float> x, ArrayView<float> y, float scale, float shift)

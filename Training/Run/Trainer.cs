@@ -199,6 +199,7 @@ public sealed class Trainer : IDisposable
                     if ((i + 1) % checkEvery == 0 || i + 1 == steps) CheckFinite(epoch, i, steps, loss);
                     if (_config.ClipGradNorm is { } maxNorm) Numerics.ClipGradNorm(parameters, maxNorm);
                     Optimizer.Step();
+                    Model.ProjectParameters();
                     axpy.Axpy(loss.View, lossSum.View, batch.Count);
                     if (_progress.WantsLoss && (i % 20 == 0 || i == steps - 1)) lossNow = loss.Item();
                 }

@@ -137,6 +137,18 @@ public sealed class KernelVerifier(Device device, TextWriter output)
             int want = CheckKernels.NonFiniteReference(x);
             return got == want ? null : $"got {got}, expected {want}";
         });
+        Check("clamp-min projection (learnable α), NaN kept", () =>
+        {
+            using var scope = TensorScope.Begin();
+            var x = Inputs();
+            x[3] = float.NaN;
+            var t = Tensor.FromArray(device, x, x.Length);
+            device.Kernels.Get<AffineKernels>().ClampMin(t.View, 0.01f);
+            var got = t.ToArray();
+            for (int i = 0; i < x.Length; i++)
+                if (!AffineKernels.ClampMinReference(x[i], 0.01f).Equals(got[i])) return $"at {i}: {got[i]} for {x[i]}";
+            return null;
+        });
         Check("first non-finite step (loss watch)", () =>
         {
             using var watch = new NonFiniteWatch(device);
