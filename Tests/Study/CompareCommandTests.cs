@@ -56,6 +56,9 @@ public class CompareCommandTests
         // The learned α (mean over its values) fills the report's last column instead of "n/a".
         var row = File.ReadAllLines(grid.File("g/report.md")).First(l => l.StartsWith("| talu-a0.5-learn-default |"));
         Assert.Matches(@"\| 0\.\d+ \|$", row);
+        string md = File.ReadAllText(grid.File("g/report.md"));
+        Assert.Contains("### Learned α per run", md);
+        Assert.Matches(@"\| talu-a0\.5-learn-default-s0 \| 0\.5 \| \d+\.\d+, \d+\.\d+ \|", md); // the MLP's two activation layers
     }
 
     [SkippableFact]

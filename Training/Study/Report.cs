@@ -281,6 +281,16 @@ public sealed class StudyReport
             md.AppendLine();
         }
         if (Groups.Count == 0) md.AppendLine("No finished runs yet.").AppendLine();
+        var learned = Groups.SelectMany(g => g.Runs).Where(r => r.Result.FinalAlphas is { Count: > 0 }).OrderBy(r => r.Config.Id, StringComparer.Ordinal).ToList();
+        if (learned.Count > 0)
+        {
+            md.AppendLine("### Learned α per run").AppendLine();
+            md.AppendLine("The final value of each activation layer's learnable α, in model order.").AppendLine();
+            md.AppendLine("| Run | Initial α | Learned α |").AppendLine("|---|---:|---|");
+            foreach (var r in learned)
+                md.AppendLine($"| {r.Config.Id} | {F(r.Config.Alpha ?? double.NaN, "0.###")} | {string.Join(", ", r.Result.FinalAlphas!.Select(a => a.ToString("0.###", CultureInfo.InvariantCulture)))} |");
+            md.AppendLine();
+        }
         md.AppendLine("Welch's t-test does not assume equal variances; its degrees of freedom are Welch–Satterthwaite's. "
             + "The paired test uses the seeds both configurations ran (same seed = same data order and initial weights, when the trainer honours it). "
             + $"\"Within noise\" means p ≥ {1 - Level:0.##}: the runs cannot tell the two apart, not that they are equal. "
