@@ -6,9 +6,11 @@
 //   (for ReLU dy/dx = 0 at x = 0, as in PyTorch). A NaN input fails every comparison, takes the
 //   identity branch and so propagates.
 // - Exponentials are only ever evaluated on non-positive arguments (ExLU, ELU) or in a form that
-//   saturates instead of overflowing (sigmoid, SiLU, tanh): ±1e4 never yields Inf or NaN.
+//   saturates instead of overflowing (sigmoid, SiLU, tanh): ±1e4 never yields Inf or NaN. They come
+//   from ExpMath (plain float arithmetic, no library call, the same on every backend), not XMath.
+// - The negative branch is computed unconditionally and then selected: ExpMath accepts any x, and a
+//   select instead of a branch lets PoCL and GPUs run the kernel without divergence.
 // - Backward uses the saved output y where that avoids a transcendental call.
-using ILGPU.Algorithms;
 
 namespace Activations.Kernels.Activations;
 
@@ -43,7 +45,12 @@ public readonly struct ELU : IActivation
 {
     public static string Name => "elu";
     public static bool HasParameter => true;
-    public static float Forward(float x, float p) => x < 0f ? p * (XMath.Exp(x) - 1f) : x;
+    public static float Forward(float x, float p)
+    {
+        float n = p * ExpMath.Expm1NonPositive(x);
+        return x < 0f ? n : x;
+    }
+
     public static float Backward(float x, float y, float p) => x < 0f ? y + p : 1f;
     public static float ParamGrad(float x, float y, float p) => x < 0f ? y / p : 0f;
     public static double ForwardReference(double x, double p) => x < 0 ? p * (Math.Exp(x) - 1) : x;
@@ -59,7 +66,12 @@ public readonly struct TaLU : IActivation
 {
     public static string Name => "talu";
     public static bool HasParameter => true;
-    public static float Forward(float x, float p) => x < 0f ? p * XMath.Tanh(x) : x;
+    public static float Forward(float x, float p)
+    {
+        float n = p * ExpMath.TanhNonPositive(x);
+        return x < 0f ? n : x;
+    }
+
 
     public static float Backward(float x, float y, float p)
     {
@@ -90,7 +102,12 @@ public readonly struct ExLU : IActivation
 {
     public static string Name => "exlu";
     public static bool HasParameter => true;
-    public static float Forward(float x, float p) => x < 0f ? p * (XMath.Exp(x / p) - 1f) : x;
+    public static float Forward(float x, float p)
+    {
+        float n = p * ExpMath.Expm1NonPositive(x / p);
+        return x < 0f ? n : x;
+    }
+
     public static float Backward(float x, float y, float p) => x < 0f ? y / p + 1f : 1f;
 
     public static float ParamGrad(float x, float y, float p)
@@ -116,7 +133,7 @@ public readonly struct Tanh : IActivation
 {
     public static string Name => "tanh";
     public static bool HasParameter => false;
-    public static float Forward(float x, float p) => XMath.Tanh(x);
+    public static float Forward(float x, float p) => ExpMath.Tanh(x);
     public static float Backward(float x, float y, float p) => 1f - y * y;
     public static float ParamGrad(float x, float y, float p) => 0f;
     public static double ForwardReference(double x, double p) => Math.Tanh(x);
@@ -137,15 +154,7 @@ public readonly struct Sigmoid : IActivation
     public static bool HasParameter => false;
 
     /// <summary>exp of a non-positive argument only, so large |x| saturates to 0 or 1.</summary>
-    public static float Logistic(float x)
-    {
-        if (x < 0f)
-        {
-            float e = XMath.Exp(x);
-            return e / (1f + e);
-        }
-        return 1f / (1f + XMath.Exp(-x));
-    }
+    public static float Logistic(float x) => ExpMath.Logistic(x);
 
     public static double LogisticReference(double x) =>
         x < 0 ? Math.Exp(x) / (1 + Math.Exp(x)) : 1 / (1 + Math.Exp(-x));
