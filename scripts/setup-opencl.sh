@@ -3,15 +3,19 @@
 #
 # ILGPU's OpenCL backend needs OpenCL 2.0+/3.0 with the generic address space. Debian 12's own
 # runtimes (PoCL 3.1, Mesa rusticl) lack it; PoCL 6.0 has it. This script:
-#   1. does nothing when a device with generic address space is already registered
-#      (e.g. Debian 13 / Ubuntu 24.04 `pocl-opencl-icd`, or a previous run of this script);
+#   1. does nothing when this script's current build is registered, or when some other device
+#      with generic address space is (e.g. Debian 13 / Ubuntu 24.04 `pocl-opencl-icd`);
 #   2. otherwise installs the build dependencies from Debian's packages, fetches the upstream
 #      tarball inside Debian's `pocl` 6.0 source package (a deb-src entry for the next release,
-#      reusing the archive URI already configured), builds it into $PREFIX and registers the ICD.
+#      reusing the archive URI already configured), applies pocl-6.0-vectorizer-target.patch
+#      (without it PoCL 6.0 never vectorises a kernel; see the patch), builds it into $PREFIX and
+#      registers the ICD. $PREFIX names the patch level: a build from an older version of this
+#      script is left where it is and replaced in the ICD registry.
 # Idempotent and quiet on success; a second run takes seconds. Needs root (apt-get, /etc/OpenCL).
 set -euo pipefail
 
-PREFIX=${POCL_PREFIX:-/opt/pocl-6.0}
+PREFIX=${POCL_PREFIX:-/opt/pocl-6.0-vec1}
+PATCH=$(cd "$(dirname "$0")" && pwd)/pocl-6.0-vectorizer-target.patch
 POCL_VERSION=6.0-6
 ICD_FILE=/etc/OpenCL/vendors/pocl6-activations.icd
 LOG=${POCL_BUILD_LOG:-/tmp/pocl-build.log}
@@ -42,7 +46,11 @@ if ! command -v clinfo >/dev/null 2>&1 || ! ldconfig -p | grep -q 'libOpenCL\.so
   $SUDO apt-get update -q >>"$LOG" 2>&1 || fail "apt-get update failed (see $LOG)"
   apt_install clinfo ocl-icd-opencl-dev ocl-icd-libopencl1
 fi
-if has_usable_device; then say "a usable OpenCL device is already present"; exit 0; fi
+# Our build, current and registered: done. Another usable runtime, and none of ours registered: use it.
+if [ -e "$PREFIX/lib/libpocl.so" ] && [ "$(cat "$ICD_FILE" 2>/dev/null)" = "$PREFIX/lib/libpocl.so" ] && has_usable_device; then
+  say "PoCL from $PREFIX is registered"; exit 0
+fi
+if [ ! -e "$ICD_FILE" ] && has_usable_device; then say "a usable OpenCL device is already present"; exit 0; fi
 
 # A newer distribution ships a usable PoCL as a binary package: prefer it.
 . /etc/os-release
@@ -55,7 +63,7 @@ fi
 if [ ! -e "$PREFIX/lib/libpocl.so" ]; then
   $SUDO apt-get update -q >>"$LOG" 2>&1 || true
   apt_install llvm-15-dev libclang-15-dev clang-15 libclang-cpp15-dev libhwloc-dev ocl-icd-dev \
-    ocl-icd-opencl-dev cmake ninja-build pkg-config dpkg-dev make g++ xz-utils ca-certificates
+    ocl-icd-opencl-dev cmake ninja-build pkg-config dpkg-dev make g++ xz-utils ca-certificates patch
 
   src_list=/etc/apt/sources.list.d/activations-pocl-src.sources
   if [ ! -e "$src_list" ]; then
@@ -74,6 +82,8 @@ if [ ! -e "$PREFIX/lib/libpocl.so" ]; then
   tar -C "$work" -xzf "$work"/pocl_6.0.orig.tar.gz || fail "cannot unpack pocl_6.0.orig.tar.gz"
   srcdir=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'pocl-*' | head -1)
   [ -n "$srcdir" ] || fail "pocl source tree not found after unpacking"
+  command -v patch >/dev/null 2>&1 || apt_install patch
+  patch -d "$srcdir" -p1 -s <"$PATCH" >>"$LOG" 2>&1 || fail "cannot apply $PATCH to pocl 6.0 (see $LOG)"
   # LLVM 15 does not know every newer CPU (e.g. recent EPYCs report "Host CPU: (unknown)"):
   # then name the closest model it knows from the CPU's feature flags.
   cpu_flag=()
