@@ -17,53 +17,84 @@ namespace Activations.Kernels.Activations;
 public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> where T : struct, IActivation
 {
     private readonly LaunchPlan _plan;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _forward;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _backward;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _paramGrad;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>> _forward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>> _backward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>> _paramGrad;
 
     private ActivationKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
-        _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ForwardKernel);
-        _backward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(BackwardKernel);
-        _paramGrad = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ParamGradKernel);
+        _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>>(ForwardKernel);
+        _backward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>>(BackwardKernel);
+        _paramGrad = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>>(ParamGradKernel);
     }
 
     public static ActivationKernels<T> Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
-    private static int Channel(int i, int inner, int channels) => channels == 1 ? 0 : i / inner % channels;
+    /// <summary>
+    /// The α index of element i. perLayer (a compile-time constant) is 1 for one α per layer: then
+    /// no integer division is compiled at all (vectorised, a division per element is a scalar loop).
+    /// </summary>
+    private static int Channel(int i, int inner, int channels, SpecializedValue<int> perLayer) =>
+        perLayer.Value != 0 ? 0 : i / inner % channels;
+
+    // Each kernel: one element per work-item where oneItem is 1 (compiled without a loop, see
+    // LaunchPlan.OneItem), else a grid-stride loop.
 
     /// <summary>y = f(x; α).</summary>
-    private static void ForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> alpha, int n, int inner, int channels)
+    private static void ForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> alpha, int n, int inner, int channels,
+        SpecializedValue<int> oneItem, SpecializedValue<int> perLayer)
     {
+        if (oneItem.Value != 0)
+        {
+            int j = Grid.GlobalIndex.X;
+            if (j < n) y[j] = T.Forward(x[j], alpha[Channel(j, inner, channels, perLayer)]);
+            return;
+        }
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n; i += stride)
-            y[i] = T.Forward(x[i], alpha[Channel(i, inner, channels)]);
+            y[i] = T.Forward(x[i], alpha[Channel(i, inner, channels, perLayer)]);
     }
 
     /// <summary>dx = dy · f'(x, y; α).</summary>
     private static void BackwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx,
-        ArrayView<float> alpha, int n, int inner, int channels)
+        ArrayView<float> alpha, int n, int inner, int channels, SpecializedValue<int> oneItem,
+        SpecializedValue<int> perLayer)
     {
+        if (oneItem.Value != 0)
+        {
+            int j = Grid.GlobalIndex.X;
+            if (j < n) dx[j] = dy[j] * T.Backward(x[j], y[j], alpha[Channel(j, inner, channels, perLayer)]);
+            return;
+        }
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n; i += stride)
-            dx[i] = dy[i] * T.Backward(x[i], y[i], alpha[Channel(i, inner, channels)]);
+            dx[i] = dy[i] * T.Backward(x[i], y[i], alpha[Channel(i, inner, channels, perLayer)]);
     }
 
     /// <summary>g = dy · ∂f/∂α(x, y; α), elementwise.</summary>
     private static void ParamGradKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> g,
-        ArrayView<float> alpha, int n, int inner, int channels)
+        ArrayView<float> alpha, int n, int inner, int channels, SpecializedValue<int> oneItem,
+        SpecializedValue<int> perLayer)
     {
+        if (oneItem.Value != 0)
+        {
+            int j = Grid.GlobalIndex.X;
+            if (j < n) g[j] = dy[j] * T.ParamGrad(x[j], y[j], alpha[Channel(j, inner, channels, perLayer)]);
+            return;
+        }
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n; i += stride)
-            g[i] = dy[i] * T.ParamGrad(x[i], y[i], alpha[Channel(i, inner, channels)]);
+            g[i] = dy[i] * T.ParamGrad(x[i], y[i], alpha[Channel(i, inner, channels, perLayer)]);
     }
+
+    private static SpecializedValue<int> PerLayer(ArrayView<float> alpha) => SpecializedValue.New(alpha.Length == 1 ? 1 : 0);
 
     public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> alpha, int inner = 1)
     {
         int n = (int)x.Length;
         if (n == 0) return;
-        _forward(_plan.GridStride(n), x, y, alpha, n, inner, (int)alpha.Length);
+        _forward(_plan.GridStride(n), x, y, alpha, n, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha));
     }
 
     public void Backward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx,
@@ -71,7 +102,7 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     {
         int n = (int)x.Length;
         if (n == 0) return;
-        _backward(_plan.GridStride(n), x, y, dy, dx, alpha, n, inner, (int)alpha.Length);
+        _backward(_plan.GridStride(n), x, y, dy, dx, alpha, n, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha));
     }
 
     public void ParamGrad(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> g,
@@ -79,6 +110,6 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     {
         int n = (int)x.Length;
         if (n == 0) return;
-        _paramGrad(_plan.GridStride(n), x, y, dy, g, alpha, n, inner, (int)alpha.Length);
+        _paramGrad(_plan.GridStride(n), x, y, dy, g, alpha, n, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha));
     }
 }

@@ -29,7 +29,10 @@
 // floating-point operations" for the k loop and "the cost-model indicates that vectorization is not
 // beneficial" for the work-item loop, with a predicated load and again with full 64-column blocks
 // and plain loads. It ran at 3.6 and 5.0 GFLOP/s against Blocked's 8.3 at 512³ (same machine, same
-// load), so it was removed.
+// load), so it was removed. Found later (2026-11-29): "not beneficial" was PoCL 6.0 running LLVM
+// without the device's target machine, so the vectoriser saw no vector registers at all; with
+// scripts/pocl-6.0-vectorizer-target.patch loop-free elementwise kernels vectorise 8 wide. The
+// Lanes idea is worth measuring again on the patched PoCL; it has not been yet.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;

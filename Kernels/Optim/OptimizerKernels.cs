@@ -28,59 +28,81 @@ public readonly record struct AdamArgs(float LearningRate, float Beta1, float Be
 public sealed class OptimizerKernels : IKernelFamily<OptimizerKernels>
 {
     private readonly LaunchPlan _plan;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SgdArgs> _sgd;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamArgs> _adam;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SgdArgs, SpecializedValue<int>> _sgd;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamArgs, SpecializedValue<int>> _adam;
 
     private OptimizerKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
-        _sgd = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SgdArgs>(SgdKernel);
-        _adam = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamArgs>(AdamKernel);
+        _sgd = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SgdArgs, SpecializedValue<int>>(SgdKernel);
+        _adam = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamArgs, SpecializedValue<int>>(AdamKernel);
     }
 
     public static OptimizerKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
-    private static void SgdKernel(ArrayView<float> p, ArrayView<float> g, ArrayView<float> buf, int n, SgdArgs a)
+    // Both kernels: one element per work-item where oneItem is 1 (compiled without a loop, see
+    // LaunchPlan.OneItem), else a grid-stride loop.
+
+    private static void SgdKernel(ArrayView<float> p, ArrayView<float> g, ArrayView<float> buf, int n, SgdArgs a, SpecializedValue<int> oneItem)
     {
+        if (oneItem.Value != 0)
+        {
+            int j = Grid.GlobalIndex.X;
+            if (j < n) SgdAt(j, p, g, buf, a);
+            return;
+        }
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n; i += stride)
-        {
-            float d = g[i];
-            if (a.WeightDecay != 0f) d += a.WeightDecay * p[i];
-            if (a.Momentum != 0f)
-            {
-                float b = a.FirstStep != 0 ? d : a.Momentum * buf[i] + (1f - a.Dampening) * d;
-                buf[i] = b;
-                d = a.Nesterov != 0 ? d + a.Momentum * b : b;
-            }
-            p[i] -= a.LearningRate * d;
-        }
+            SgdAt(i, p, g, buf, a);
     }
 
-    private static void AdamKernel(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, int n, AdamArgs a)
+    private static void SgdAt(int i, ArrayView<float> p, ArrayView<float> g, ArrayView<float> buf, SgdArgs a)
     {
+        float d = g[i];
+        if (a.WeightDecay != 0f) d += a.WeightDecay * p[i];
+        if (a.Momentum != 0f)
+        {
+            float b = a.FirstStep != 0 ? d : a.Momentum * buf[i] + (1f - a.Dampening) * d;
+            buf[i] = b;
+            d = a.Nesterov != 0 ? d + a.Momentum * b : b;
+        }
+        p[i] -= a.LearningRate * d;
+    }
+
+    private static void AdamKernel(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, int n, AdamArgs a,
+        SpecializedValue<int> oneItem)
+    {
+        if (oneItem.Value != 0)
+        {
+            int j = Grid.GlobalIndex.X;
+            if (j < n) AdamAt(j, p, g, m, v, a);
+            return;
+        }
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n; i += stride)
+            AdamAt(i, p, g, m, v, a);
+    }
+
+    private static void AdamAt(int i, ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamArgs a)
+    {
+        float w = p[i], d = g[i];
+        if (a.WeightDecay != 0f)
         {
-            float w = p[i], d = g[i];
-            if (a.WeightDecay != 0f)
-            {
-                if (a.Decoupled != 0) w *= 1f - a.LearningRate * a.WeightDecay;
-                else d += a.WeightDecay * w;
-            }
-            float mi = a.Beta1 * m[i] + (1f - a.Beta1) * d;
-            float vi = a.Beta2 * v[i] + (1f - a.Beta2) * d * d;
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = w - a.StepSize * mi / (XMath.Sqrt(vi) / a.SqrtBiasCorrection2 + a.Epsilon);
+            if (a.Decoupled != 0) w *= 1f - a.LearningRate * a.WeightDecay;
+            else d += a.WeightDecay * w;
         }
+        float mi = a.Beta1 * m[i] + (1f - a.Beta1) * d;
+        float vi = a.Beta2 * v[i] + (1f - a.Beta2) * d * d;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = w - a.StepSize * mi / (XMath.Sqrt(vi) / a.SqrtBiasCorrection2 + a.Epsilon);
     }
 
     /// <summary>One SGD step; <paramref name="momentumBuffer"/> is ignored (may be any view) when μ = 0.</summary>
     public void Sgd(ArrayView<float> p, ArrayView<float> g, ArrayView<float> momentumBuffer, SgdArgs args)
     {
         int n = (int)p.Length;
-        if (n > 0) _sgd(_plan.GridStride(n), p, g, momentumBuffer, n, args);
+        if (n > 0) _sgd(_plan.GridStride(n), p, g, momentumBuffer, n, args, _plan.OneItem);
     }
 
     /// <summary>One Adam/AdamW step for a parameter at step <paramref name="step"/> (counted from 1).</summary>
@@ -91,6 +113,6 @@ public sealed class OptimizerKernels : IKernelFamily<OptimizerKernels>
         if (n == 0) return;
         double bc1 = 1 - Math.Pow(beta1, step), bc2 = 1 - Math.Pow(beta2, step);
         var args = new AdamArgs(lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, (float)(lr / bc1), (float)Math.Sqrt(bc2));
-        _adam(_plan.GridStride(n), p, g, expAvg, expAvgSq, n, args);
+        _adam(_plan.GridStride(n), p, g, expAvg, expAvgSq, n, args, _plan.OneItem);
     }
 }
