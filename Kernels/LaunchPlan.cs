@@ -54,6 +54,7 @@ public sealed class LaunchPlan
                 GroupSize = Math.Min(256, accelerator.MaxNumThreadsPerGroup);
                 MaxGroups = int.MaxValue;
                 MinItemsPerThread = 1;
+                OneItem = SpecializedValue.New(1); // the grid always covers n (MaxGroups unbounded)
                 break;
             default:
                 GroupSize = Math.Min(256, accelerator.MaxNumThreadsPerGroup);
@@ -61,8 +62,6 @@ public sealed class LaunchPlan
                 MinItemsPerThread = 4;
                 break;
         }
-        // One item per work-item needs a grid that always covers n.
-        OneItem = SpecializedValue.New(Kind == BackendKind.OpenCL && MinItemsPerThread == 1 && MaxGroups == int.MaxValue ? 1 : 0);
     }
 
     public static BackendKind KindOf(Accelerator accelerator) => accelerator.AcceleratorType switch
