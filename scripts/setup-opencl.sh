@@ -14,7 +14,7 @@
 # Idempotent and quiet on success; a second run takes seconds. Needs root (apt-get, /etc/OpenCL).
 set -euo pipefail
 
-PREFIX=${POCL_PREFIX:-/opt/pocl-6.0-vec1}
+PREFIX=${POCL_PREFIX:-/opt/pocl-6.0-vec2}
 PATCH=$(cd "$(dirname "$0")" && pwd)/pocl-6.0-vectorizer-target.patch
 POCL_VERSION=6.0-6
 ICD_FILE=/etc/OpenCL/vendors/pocl6-activations.icd

@@ -10,32 +10,27 @@
 //           a 4×4 register block (rows ty+16r, columns tx+16c, so that neighbouring threads touch
 //           neighbouring columns: coalesced loads and stores). K is walked in slices of 16 staged
 //           through shared memory, zero-padded at the edges. Needs groups of 256 threads.
-//   Blocked (OpenCL on a CPU, PoCL): no shared memory, no barriers; each work-item walks a
-//           contiguous range of 4×4 blocks of C down each column panel (the K×4 panel of B stays in
-//           cache while rows of A stream by). Edge blocks clamp their loads and mask their stores.
-//   Packed  (the CPU accelerator): a pack kernel copies op(A) into strips of 8 rows and op(B) into
-//           panels of 8 columns, interleaved along K, zero-padded; then a handful of threads each
-//           compute 8×8 blocks, reading 8 floats of A and 8 of B per k with one view access each.
-//           The simulator checks every view access (bounds, buffer kind), so fewer, wider accesses
-//           are what make it fast; packing costs O(MK + KN) against O(MNK) and makes all layouts alike.
-// Measured on the 2-core AVX-512 development machine, 1024³, in GFLOP per busy core-second (the
-// machine was shared; wall-clock GFLOP/s on both cores is up to twice these):
-//   CPU accelerator: Packed 5–6, Blocked 2.2.   OpenCL on PoCL 6: Blocked 8–12, Packed 7.5–8, Tiled 2.8.
-// PoCL compiles every kernel here to scalar code (checked with objdump): none has a loop-free
-// work-item region for it to vectorise across work-items, and its SLP vectoriser finds nothing.
-// Tried and dropped (2026-11-28): a "Lanes" kernel, one column of C per work-item and a barrier so
-// that PoCL's implicit loop barriers would put the work-item loop inside the uniform k loop. They
-// did not: LLVM's remarks (POCL_VECTORIZER_REMARKS=1) say "cannot prove it is safe to reorder
-// floating-point operations" for the k loop and "the cost-model indicates that vectorization is not
-// beneficial" for the work-item loop, with a predicated load and again with full 64-column blocks
-// and plain loads. It ran at 3.6 and 5.0 GFLOP/s against Blocked's 8.3 at 512³ (same machine, same
-// load), so it was removed. Found later (2026-11-29): "not beneficial" was PoCL 6.0 running LLVM
-// without the device's target machine, so the vectoriser saw no vector registers at all; with
-// scripts/pocl-6.0-vectorizer-target.patch loop-free elementwise kernels vectorise 8 wide. Lanes
-// retried on the patched PoCL (64 columns per group, 8 rows per work-item, k unrolled by 4, one
-// barrier per 4 k): PoCL now vectorises its work-item regions, but saving the 8 accumulators of
-// every work-item across each barrier costs more than the vectors gain: 2.0 GFLOP/s at 512³,
-// 2.2 at 1024³ (correct to 6e-6), against Blocked's 8–13 on the same loaded machine.
+//   Blocked (OpenCL GPUs with groups under 256): no shared memory, no barriers; each work-item
+//           walks a contiguous range of 4×4 blocks of C down each column panel (the K×4 panel of B
+//           stays in cache while rows of A stream by). Edge blocks clamp loads and mask stores.
+//   Packed  (CPUs: the CPU accelerator and OpenCL on PoCL): a pack kernel copies op(A) into strips
+//           of 8 rows and op(B) into panels of 8 columns, interleaved along K, zero-padded; then each
+//           work-item computes whole 8×8 blocks, reading 8 floats of A and 8 of B per k with one
+//           view access each. Packing costs O(MK + KN) against O(MNK) and makes all layouts alike.
+//           The CPU simulator checks every view access, so fewer, wider accesses are what make it
+//           fast there. On PoCL, LLVM's SLP vectoriser turns the 64 accumulators into vector FMAs
+//           of 8 lanes, which needs scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released
+//           runs its pipeline with SLP vectorisation off); the pack kernel has no loop on OpenCL, so
+//           PoCL vectorises it across work-items.
+// Measured on the 2-core AVX-512 development machine (wall clock, both cores), 1024³:
+//   CPU accelerator: Packed 4.1 GFLOP/s, Blocked 2.2.
+//   OpenCL, patched PoCL: Packed 179 / 178 / 180 (A·B / Aᵀ·B / A·Bᵀ), Blocked 21 / 17 / 26 GFLOP/s;
+//   MNIST CNN conv2 as im2col, 12544×64×288: Packed 93, Blocked 19; MLP fc1 64×128×784: 69 vs 25.
+//   Before the SLP fix Packed ran at 17 on PoCL, no faster than Blocked: every kernel here was scalar.
+// Tried and dropped (2026-11-28/29): a "Lanes" kernel, one column of C per work-item and a barrier
+// per k step so that PoCL's work-item loop would sit inside the k loop and vectorise across columns.
+// Saving every work-item's accumulators across each barrier cost more than the vectors gained:
+// 2.0–2.2 GFLOP/s at 512³ and 1024³ on the patched PoCL.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -94,10 +89,15 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     // (65 spreads the transposing stores over the banks of a GPU's shared memory).
     private const int Tile = 64, Side = 16, SliceK = 16, Pad = Tile + 1, GroupThreads = Side * Side;
 
+    // Packed on PoCL: work-items per group. Each work-item loops over its own 8×8 blocks, so the
+    // group size only sets how finely blocks are dealt to the cores. Measured (GFLOP/s, A·B, groups
+    // of 256 / 64 / 16): 1024³ 179 / 181 / 175; 64×128×784 60 / 87 / 71; 12544×64×288 99 / 102 / 94.
+    private const int PackedGroupOpenCL = 64;
+
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs> _tiled;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs> _blocked;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int> _pack;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Float8>, int, int, int, int, SpecializedValue<int>> _pack;
     private readonly Action<KernelConfig, ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, ArrayView<float>, MatMulArgs> _packed;
     private readonly Accelerator _accelerator;
     private readonly int _maxGroupSize;
@@ -119,13 +119,13 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         DefaultAlgorithm = plan.Kind switch
         {
             BackendKind.Cpu => MatMulAlgorithm.Packed,
-            BackendKind.OpenCL when accelerator is CLAccelerator cl && cl.DeviceType.HasFlag(CLDeviceType.CL_DEVICE_TYPE_CPU) => MatMulAlgorithm.Blocked,
+            BackendKind.OpenCL when accelerator is CLAccelerator cl && cl.DeviceType.HasFlag(CLDeviceType.CL_DEVICE_TYPE_CPU) => MatMulAlgorithm.Packed,
             _ when accelerator.MaxNumThreadsPerGroup < GroupThreads => MatMulAlgorithm.Blocked,
             _ => MatMulAlgorithm.Tiled,
         };
         _tiled = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(TiledKernel);
         _blocked = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(BlockedKernel);
-        _pack = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(PackKernel);
+        _pack = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Float8>, int, int, int, int, SpecializedValue<int>>(PackKernel);
         _packed = accelerator.LoadStreamKernel<ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, ArrayView<float>, MatMulArgs>(PackedKernel);
     }
 
@@ -228,19 +228,46 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     }
 
     /// <summary>
-    /// dst[(s·depth + k)·8 + r] = src[(8s + r)·strideRow + k·strideDepth], 0 past <paramref name="rows"/>:
-    /// op(A) by strips of 8 rows, or op(B) by panels of 8 columns, each interleaved along K.
+    /// dst[s·depth + k] = the 8 values src[(8s + r)·strideRow + k·strideDepth], r = 0..7, 0 past
+    /// <paramref name="rows"/>: op(A) by strips of 8 rows, or op(B) by panels of 8 columns, each
+    /// interleaved along K. One (strip, k) per work-item where oneItem is 1 (OpenCL: no loop, so PoCL
+    /// vectorises across work-items), else a grid-stride loop.
     /// </summary>
-    private static void PackKernel(ArrayView<float> src, ArrayView<float> dst, int rows, int depth, int strideRow, int strideDepth)
+    private static void PackKernel(ArrayView<float> src, ArrayView<Float8> dst, int rows, int depth, int strideRow, int strideDepth,
+        SpecializedValue<int> oneItem)
     {
-        int total = (rows + 7) / 8 * depth * 8;
+        int total = (rows + 7) / 8 * depth;
+        if (oneItem.Value != 0)
+        {
+            int e = Grid.GlobalIndex.X;
+            if (e < total) dst[e] = PackOne(src, e, rows, depth, strideRow, strideDepth);
+            return;
+        }
         int stride = Grid.DimX * Group.DimX;
         for (int e = Grid.GlobalIndex.X; e < total; e += stride)
-        {
-            int r = e % 8, k = e / 8 % depth, row = e / (8 * depth) * 8 + r;
-            dst[e] = row < rows ? src[row * strideRow + k * strideDepth] : 0f;
-        }
+            dst[e] = PackOne(src, e, rows, depth, strideRow, strideDepth);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Float8 PackOne(ArrayView<float> src, int e, int rows, int depth, int strideRow, int strideDepth)
+    {
+        int k = e % depth, row = e / depth * 8;
+        int at = row * strideRow + k * strideDepth;
+        Float8 v;
+        v.V0 = Row(src, at, row, rows, 0, strideRow);
+        v.V1 = Row(src, at, row, rows, 1, strideRow);
+        v.V2 = Row(src, at, row, rows, 2, strideRow);
+        v.V3 = Row(src, at, row, rows, 3, strideRow);
+        v.V4 = Row(src, at, row, rows, 4, strideRow);
+        v.V5 = Row(src, at, row, rows, 5, strideRow);
+        v.V6 = Row(src, at, row, rows, 6, strideRow);
+        v.V7 = Row(src, at, row, rows, 7, strideRow);
+        return v;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Row(ArrayView<float> src, int at, int row, int rows, int r, int strideRow) =>
+        row + r < rows ? src[at + r * strideRow] : 0f;
 
     /// <summary>
     /// Thread t of T computes the 8×8 blocks [t·B/T, (t+1)·B/T) of C from packed strips of A and
@@ -323,19 +350,19 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         {
             long strips = (m + 7) / 8, panels = (n + 7) / 8;
             long aLen = strips * k * 8, bLen = panels * k * 8;
-            int group = Math.Min(_plan.GroupSize, 256);
+            int group = _plan.Kind == BackendKind.OpenCL ? PackedGroupOpenCL : Math.Min(_plan.GroupSize, 256);
             int groups = (int)Math.Clamp((strips * panels + group - 1) / group, 1, _plan.Kind == BackendKind.Cpu ? _plan.MaxGroups : int.MaxValue);
             lock (_scratchLock)
             {
                 var scratch = Scratch(Math.Max(1, aLen + bLen));
-                var ap = scratch.SubView(0, aLen);
-                var bp = scratch.SubView(aLen, bLen);
+                var ap = scratch.SubView(0, aLen).Cast<Float8>();
+                var bp = scratch.SubView(aLen, bLen).Cast<Float8>();
                 if (k > 0)
                 {
-                    _pack(_plan.GridStride(aLen), a, ap, m, k, args.StrideAi, args.StrideAk);
-                    _pack(_plan.GridStride(bLen), b, bp, n, k, args.StrideBj, args.StrideBk);
+                    _pack(_plan.GridStride(ap.Length), a, ap, m, k, args.StrideAi, args.StrideAk, _plan.OneItem);
+                    _pack(_plan.GridStride(bp.Length), b, bp, n, k, args.StrideBj, args.StrideBk, _plan.OneItem);
                 }
-                _packed(new KernelConfig(groups, group), ap.Cast<Float8>(), bp.Cast<Float8>(), c, biasView, args);
+                _packed(new KernelConfig(groups, group), ap, bp, c, biasView, args);
             }
         }
         else
