@@ -23,6 +23,7 @@ public readonly record struct ConvGeometry(int N, int C, int H, int W, int KH, i
     public static int OutputFor(int position, int tap, int pad, int stride, int outSize)
     {
         int shifted = position + pad - tap;
+        if (stride == 1) return shifted >= 0 && shifted < outSize ? shifted : -1; // no division
         if (shifted < 0 || shifted % stride != 0) return -1;
         int o = shifted / stride;
         return o < outSize ? o : -1;

@@ -4,7 +4,7 @@
 //            cols is (N·Ho·Wo, C·kh·kw), so conv rows = cols · Wᵀ with W (Cout, C·kh·kw) (PyTorch layout)
 //   col2im:  dx[n, c, h, w] = Σ_{i, j : (h + p − i) and (w + p − j) divisible by s, in range}
 //                             dcols[(n, (h + p − i)/s, (w + p − j)/s), (c, i, j)]
-//            a gather (one thread per input element): deterministic, no atomics.
+//            a gather (one work-item per input row): deterministic, no atomics.
 //   transpose3: y[b, c, r] = x[b, r, c] — rows (N, Ho·Wo, Cout) ↔ NCHW (N, Cout, Ho·Wo).
 using ILGPU;
 using ILGPU.Runtime;
@@ -28,82 +28,100 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
 
     public static ConvKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
+    // Each kernel gives a work-item a whole line of its output and derives the line's coordinates
+    // once (integer division is slow on CPUs, and PoCL cannot vectorise it away); the loops along
+    // the line are additions only. One element per work-item, with six divisions each, made
+    // im2col + col2im of the MNIST CNN's conv2 cost more per step than its three matmuls.
+
+    /// <summary>Work-item u of N·C·Ho writes cols for channel c of output row (n, oh): Wo·kh·kw values.</summary>
     private static void Im2ColKernel(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g)
     {
-        int oh = g.OutH, ow = g.OutW, patch = g.Patch;
-        int total = g.Rows * patch;
+        int oh = g.OutH, ow = g.OutW, patch = g.Patch, taps = g.KH * g.KW;
+        int units = g.N * g.C * oh;
         int stride = Grid.DimX * Group.DimX;
-        for (int t = Grid.GlobalIndex.X; t < total; t += stride)
+        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
         {
-            int q = t % patch;
-            int row = t / patch;
-            int j = q % g.KW;
-            int i = q / g.KW % g.KH;
-            int c = q / (g.KW * g.KH);
-            int owi = row % ow;
-            int ohi = row / ow % oh;
-            int n = row / (ow * oh);
-            int h = ohi * g.Stride - g.Pad + i;
-            int w = owi * g.Stride - g.Pad + j;
-            cols[t] = h >= 0 && h < g.H && w >= 0 && w < g.W ? x[((n * g.C + c) * g.H + h) * g.W + w] : 0f;
+            int c = u % g.C, r = u / g.C;
+            int ohi = r % oh, n = r / oh;
+            int plane = (n * g.C + c) * g.H;
+            int at = (n * oh + ohi) * ow * patch + c * taps;
+            for (int owi = 0; owi < ow; owi++, at += patch)
+            {
+                int w0 = owi * g.Stride - g.Pad;
+                for (int i = 0; i < g.KH; i++)
+                {
+                    int h = ohi * g.Stride - g.Pad + i;
+                    bool rowIn = h >= 0 && h < g.H;
+                    int xRow = (plane + h) * g.W;
+                    for (int j = 0; j < g.KW; j++)
+                    {
+                        int w = w0 + j;
+                        cols[at + i * g.KW + j] = rowIn && w >= 0 && w < g.W ? x[xRow + w] : 0f;
+                    }
+                }
+            }
         }
     }
 
+    /// <summary>
+    /// Work-item u of N·C·H gathers input row (n, c, h) of dx. Taps (i, j) in order, each adding
+    /// its column of dcols along the row: every dx element still sums its taps in (i, j) order,
+    /// and the inner loop walks output columns with no division for any stride.
+    /// </summary>
     private static void Col2ImKernel(ArrayView<float> cols, ArrayView<float> dx, ConvGeometry g)
     {
         int oh = g.OutH, ow = g.OutW, patch = g.Patch;
-        int total = g.N * g.C * g.H * g.W;
+        int units = g.N * g.C * g.H;
         int stride = Grid.DimX * Group.DimX;
-        for (int t = Grid.GlobalIndex.X; t < total; t += stride)
+        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
         {
-            int w = t % g.W;
-            int h = t / g.W % g.H;
-            int c = t / (g.W * g.H) % g.C;
-            int n = t / (g.W * g.H * g.C);
-            float acc = 0f;
+            int h = u % g.H, nc = u / g.H;
+            int c = nc % g.C, n = nc / g.C;
+            int line = u * g.W;
+            for (int w = 0; w < g.W; w++) dx[line + w] = 0f;
             for (int i = 0; i < g.KH; i++)
             {
                 int ohi = ConvGeometry.OutputFor(h, i, g.Pad, g.Stride, oh);
                 if (ohi < 0) continue;
+                int rowBase = (n * oh + ohi) * ow * patch + (c * g.KH + i) * g.KW;
                 for (int j = 0; j < g.KW; j++)
                 {
-                    int owi = ConvGeometry.OutputFor(w, j, g.Pad, g.Stride, ow);
-                    if (owi < 0) continue;
-                    int row = (n * oh + ohi) * ow + owi;
-                    acc += cols[row * patch + (c * g.KH + i) * g.KW + j];
+                    // Output columns whose window puts tap j on an input column inside the row.
+                    int w = j - g.Pad, at = rowBase + j;
+                    for (int owi = 0; owi < ow; owi++, w += g.Stride, at += patch)
+                        if (w >= 0 && w < g.W) dx[line + w] += cols[at];
                 }
             }
-            dx[t] = acc;
         }
     }
 
+    /// <summary>Work-item u of batch·columns writes y[b, c, ·]: one contiguous output line.</summary>
     private static void Transpose3Kernel(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int columns)
     {
-        int total = batch * rows * columns;
+        int units = batch * columns;
         int stride = Grid.DimX * Group.DimX;
-        for (int t = Grid.GlobalIndex.X; t < total; t += stride)
+        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
         {
-            // t indexes the output y[b, c, r]: consecutive threads write consecutive r.
-            int r = t % rows;
-            int c = t / rows % columns;
-            int b = t / (rows * columns);
-            y[t] = x[(b * rows + r) * columns + c];
+            int c = u % columns, b = u / columns;
+            int from = b * rows * columns + c, to = u * rows;
+            for (int r = 0; r < rows; r++, from += columns)
+                y[to + r] = x[from];
         }
     }
 
     /// <summary>x (N, C, H, W) → cols (N·Ho·Wo, C·kh·kw).</summary>
     public void Im2Col(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g) =>
-        _im2col(_plan.GridStride((long)g.Rows * g.Patch), x, cols, g);
+        _im2col(_plan.GridStride((long)g.N * g.C * g.OutH), x, cols, g);
 
     /// <summary>dcols (N·Ho·Wo, C·kh·kw) → dx (N, C, H, W), overwriting dx.</summary>
     public void Col2Im(ArrayView<float> cols, ArrayView<float> dx, ConvGeometry g) =>
-        _col2im(_plan.GridStride((long)g.N * g.C * g.H * g.W), cols, dx, g);
+        _col2im(_plan.GridStride((long)g.N * g.C * g.H), cols, dx, g);
 
     /// <summary>y[b, c, r] = x[b, r, c] for x of shape (batch, rows, columns).</summary>
     public void Transpose3(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int columns)
     {
         long total = (long)batch * rows * columns;
-        if (total > 0) _transpose3(_plan.GridStride(total), x, y, batch, rows, columns);
+        if (total > 0) _transpose3(_plan.GridStride((long)batch * columns), x, y, batch, rows, columns);
     }
 
     // ---- scalar references (double) ----

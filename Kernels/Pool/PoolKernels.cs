@@ -4,8 +4,8 @@
 //         the first maximum (NaN wins, so it propagates).  dx[n,c,h,w] = Σ dy over windows whose idx is (h,w).
 //   avg:  y = (1/(kh·kw)) Σ_{window} x (zero padding counts, PyTorch's count_include_pad=True).
 //         dx[n,c,h,w] = Σ_{windows containing (h,w)} dy/(kh·kw).
-// Backward passes are gathers (one thread per input element): deterministic, no atomics, and
-// correct for overlapping windows (stride < kernel).
+// Backward passes are gathers (one work-item per row of input elements): deterministic, no
+// atomics, and correct for overlapping windows (stride < kernel).
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -32,132 +32,143 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
 
     public static PoolKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
+    // Every kernel gives a work-item one line of its output (a row of y, or of dx) and derives the
+    // line's coordinates once: integer division per element made MNIST CNN's pooling backward cost
+    // as much per step as all its matmuls on PoCL (13 ms a launch; see README "Performance").
+
+    /// <summary>Work-item u of N·C·Ho writes output row (plane, oh) of y and idx.</summary>
     private static void MaxForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g)
     {
         int oh = g.OutH, ow = g.OutW;
-        int total = g.N * g.C * oh * ow;
+        int units = g.N * g.C * oh;
         int stride = Grid.DimX * Group.DimX;
-        for (int t = Grid.GlobalIndex.X; t < total; t += stride)
+        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
         {
-            int owi = t % ow;
-            int ohi = t / ow % oh;
-            int plane = t / (ow * oh); // n·C + c
-            int baseIndex = plane * g.H * g.W;
-            float best = 0f;
-            int bestAt = -1;
-            for (int i = 0; i < g.KH; i++)
+            int ohi = u % oh, plane = u / oh; // plane = n·C + c
+            int baseIndex = plane * g.H * g.W, line = u * ow;
+            for (int owi = 0; owi < ow; owi++)
             {
-                int h = ohi * g.Stride - g.Pad + i;
-                if (h < 0 || h >= g.H) continue;
-                for (int j = 0; j < g.KW; j++)
+                float best = 0f;
+                int bestAt = -1;
+                for (int i = 0; i < g.KH; i++)
                 {
-                    int w = owi * g.Stride - g.Pad + j;
-                    if (w < 0 || w >= g.W) continue;
-                    float v = x[baseIndex + h * g.W + w];
-                    if (bestAt < 0 || (!XMath.IsNaN(best) && (v > best || XMath.IsNaN(v))))
+                    int h = ohi * g.Stride - g.Pad + i;
+                    if (h < 0 || h >= g.H) continue;
+                    for (int j = 0; j < g.KW; j++)
                     {
-                        best = v;
-                        bestAt = h * g.W + w;
+                        int w = owi * g.Stride - g.Pad + j;
+                        if (w < 0 || w >= g.W) continue;
+                        float v = x[baseIndex + h * g.W + w];
+                        if (bestAt < 0 || (!XMath.IsNaN(best) && (v > best || XMath.IsNaN(v))))
+                        {
+                            best = v;
+                            bestAt = h * g.W + w;
+                        }
                     }
                 }
+                y[line + owi] = best;
+                idx[line + owi] = bestAt;
             }
-            y[t] = best;
-            idx[t] = bestAt;
         }
     }
 
+    /// <summary>
+    /// Work-item u of N·C·H gathers input row (plane, h) of dx: taps (i, j) in order, each walking
+    /// the output columns whose window puts it on the row, so every element sums in (i, j) order.
+    /// </summary>
     private static void MaxBackwardKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g)
     {
         int oh = g.OutH, ow = g.OutW;
-        int total = g.N * g.C * g.H * g.W;
+        int units = g.N * g.C * g.H;
         int stride = Grid.DimX * Group.DimX;
-        for (int t = Grid.GlobalIndex.X; t < total; t += stride)
+        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
         {
-            int w = t % g.W;
-            int h = t / g.W % g.H;
-            int plane = t / (g.W * g.H);
-            int here = h * g.W + w;
-            float acc = 0f;
+            int h = u % g.H, plane = u / g.H;
+            int line = u * g.W;
+            for (int w = 0; w < g.W; w++) dx[line + w] = 0f;
             for (int i = 0; i < g.KH; i++)
             {
                 int ohi = ConvGeometry.OutputFor(h, i, g.Pad, g.Stride, oh);
                 if (ohi < 0) continue;
+                int outLine = (plane * oh + ohi) * ow;
                 for (int j = 0; j < g.KW; j++)
                 {
-                    int owi = ConvGeometry.OutputFor(w, j, g.Pad, g.Stride, ow);
-                    if (owi < 0) continue;
-                    int o = (plane * oh + ohi) * ow + owi;
-                    if (idx[o] == here) acc += dy[o];
+                    int w = j - g.Pad;
+                    for (int owi = 0; owi < ow; owi++, w += g.Stride)
+                        if (w >= 0 && w < g.W && idx[outLine + owi] == h * g.W + w) dx[line + w] += dy[outLine + owi];
                 }
             }
-            dx[t] = acc;
         }
     }
 
+    /// <summary>Work-item u of N·C·Ho writes output row (plane, oh) of y.</summary>
     private static void AvgForwardKernel(ArrayView<float> x, ArrayView<float> y, ConvGeometry g)
     {
         int oh = g.OutH, ow = g.OutW;
-        int total = g.N * g.C * oh * ow;
+        int units = g.N * g.C * oh;
         float inv = 1f / (g.KH * g.KW);
         int stride = Grid.DimX * Group.DimX;
-        for (int t = Grid.GlobalIndex.X; t < total; t += stride)
+        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
         {
-            int owi = t % ow;
-            int ohi = t / ow % oh;
-            int plane = t / (ow * oh);
-            int baseIndex = plane * g.H * g.W;
-            float acc = 0f;
-            for (int i = 0; i < g.KH; i++)
+            int ohi = u % oh, plane = u / oh;
+            int baseIndex = plane * g.H * g.W, line = u * ow;
+            for (int owi = 0; owi < ow; owi++)
             {
-                int h = ohi * g.Stride - g.Pad + i;
-                if (h < 0 || h >= g.H) continue;
-                for (int j = 0; j < g.KW; j++)
+                float acc = 0f;
+                for (int i = 0; i < g.KH; i++)
                 {
-                    int w = owi * g.Stride - g.Pad + j;
-                    if (w >= 0 && w < g.W) acc += x[baseIndex + h * g.W + w];
+                    int h = ohi * g.Stride - g.Pad + i;
+                    if (h < 0 || h >= g.H) continue;
+                    for (int j = 0; j < g.KW; j++)
+                    {
+                        int w = owi * g.Stride - g.Pad + j;
+                        if (w >= 0 && w < g.W) acc += x[baseIndex + h * g.W + w];
+                    }
                 }
+                y[line + owi] = acc * inv;
             }
-            y[t] = acc * inv;
         }
     }
 
+    /// <summary>Work-item u of N·C·H gathers input row (plane, h) of dx, as MaxBackwardKernel.</summary>
     private static void AvgBackwardKernel(ArrayView<float> dy, ArrayView<float> dx, ConvGeometry g)
     {
         int oh = g.OutH, ow = g.OutW;
-        int total = g.N * g.C * g.H * g.W;
+        int units = g.N * g.C * g.H;
         float inv = 1f / (g.KH * g.KW);
         int stride = Grid.DimX * Group.DimX;
-        for (int t = Grid.GlobalIndex.X; t < total; t += stride)
+        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
         {
-            int w = t % g.W;
-            int h = t / g.W % g.H;
-            int plane = t / (g.W * g.H);
-            float acc = 0f;
+            int h = u % g.H, plane = u / g.H;
+            int line = u * g.W;
+            for (int w = 0; w < g.W; w++) dx[line + w] = 0f;
             for (int i = 0; i < g.KH; i++)
             {
                 int ohi = ConvGeometry.OutputFor(h, i, g.Pad, g.Stride, oh);
                 if (ohi < 0) continue;
+                int outLine = (plane * oh + ohi) * ow;
                 for (int j = 0; j < g.KW; j++)
                 {
-                    int owi = ConvGeometry.OutputFor(w, j, g.Pad, g.Stride, ow);
-                    if (owi >= 0) acc += dy[(plane * oh + ohi) * ow + owi];
+                    int w = j - g.Pad;
+                    for (int owi = 0; owi < ow; owi++, w += g.Stride)
+                        if (w >= 0 && w < g.W) dx[line + w] += dy[outLine + owi];
                 }
             }
-            dx[t] = acc * inv;
+            for (int w = 0; w < g.W; w++) dx[line + w] *= inv;
         }
     }
 
     public void MaxForward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g) =>
-        _maxForward(_plan.GridStride((long)g.N * g.C * g.OutH * g.OutW), x, y, idx, g);
+        _maxForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, idx, g);
 
     public void MaxBackward(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g) =>
-        _maxBackward(_plan.GridStride((long)g.N * g.C * g.H * g.W), dy, idx, dx, g);
+        _maxBackward(_plan.GridStride((long)g.N * g.C * g.H), dy, idx, dx, g);
 
     public void AvgForward(ArrayView<float> x, ArrayView<float> y, ConvGeometry g) =>
-        _avgForward(_plan.GridStride((long)g.N * g.C * g.OutH * g.OutW), x, y, g);
+        _avgForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, g);
 
     public void AvgBackward(ArrayView<float> dy, ArrayView<float> dx, ConvGeometry g) =>
-        _avgBackward(_plan.GridStride((long)g.N * g.C * g.H * g.W), dy, dx, g);
+        _avgBackward(_plan.GridStride((long)g.N * g.C * g.H), dy, dx, g);
 
     // ---- scalar references (double) ----
 
