@@ -17,17 +17,15 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
 {
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry> _maxForward;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry> _maxBackward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, int> _backward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _avgForward;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _avgBackward;
 
     private PoolKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
         _maxForward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry>(MaxForwardKernel);
-        _maxBackward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry>(MaxBackwardKernel);
+        _backward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, int>(BackwardKernel);
         _avgForward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(AvgForwardKernel);
-        _avgBackward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(AvgBackwardKernel);
     }
 
     public static PoolKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -72,35 +70,6 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         }
     }
 
-    /// <summary>
-    /// Work-item u of N·C·H gathers input row (plane, h) of dx: taps (i, j) in order, each walking
-    /// the output columns whose window puts it on the row, so every element sums in (i, j) order.
-    /// </summary>
-    private static void MaxBackwardKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g)
-    {
-        int oh = g.OutH, ow = g.OutW;
-        int units = g.N * g.C * g.H;
-        int stride = Grid.DimX * Group.DimX;
-        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
-        {
-            int h = u % g.H, plane = u / g.H;
-            int line = u * g.W;
-            for (int w = 0; w < g.W; w++) dx[line + w] = 0f;
-            for (int i = 0; i < g.KH; i++)
-            {
-                int ohi = ConvGeometry.OutputFor(h, i, g.Pad, g.Stride, oh);
-                if (ohi < 0) continue;
-                int outLine = (plane * oh + ohi) * ow;
-                for (int j = 0; j < g.KW; j++)
-                {
-                    int w = j - g.Pad;
-                    for (int owi = 0; owi < ow; owi++, w += g.Stride)
-                        if (w >= 0 && w < g.W && idx[outLine + owi] == h * g.W + w) dx[line + w] += dy[outLine + owi];
-                }
-            }
-        }
-    }
-
     /// <summary>Work-item u of N·C·Ho writes output row (plane, oh) of y.</summary>
     private static void AvgForwardKernel(ArrayView<float> x, ArrayView<float> y, ConvGeometry g)
     {
@@ -130,12 +99,16 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         }
     }
 
-    /// <summary>Work-item u of N·C·H gathers input row (plane, h) of dx, as MaxBackwardKernel.</summary>
-    private static void AvgBackwardKernel(ArrayView<float> dy, ArrayView<float> dx, ConvGeometry g)
+    /// <summary>
+    /// Work-item u of N·C·H gathers input row (plane, h) of dx: taps (i, j) in order, each walking
+    /// the output columns whose window puts it on the row, so every element sums in (i, j) order.
+    /// Max pooling (max = 1) takes dy only where the window's argmax is this element; average
+    /// pooling (max = 0, idx unread) takes every window's dy and scales the sum by 1/(kh·kw).
+    /// </summary>
+    private static void BackwardKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g, int max)
     {
         int oh = g.OutH, ow = g.OutW;
         int units = g.N * g.C * g.H;
-        float inv = 1f / (g.KH * g.KW);
         int stride = Grid.DimX * Group.DimX;
         for (int u = Grid.GlobalIndex.X; u < units; u += stride)
         {
@@ -151,9 +124,11 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
                 {
                     int w = j - g.Pad;
                     for (int owi = 0; owi < ow; owi++, w += g.Stride)
-                        if (w >= 0 && w < g.W) dx[line + w] += dy[outLine + owi];
+                        if (w >= 0 && w < g.W && (max == 0 || idx[outLine + owi] == h * g.W + w)) dx[line + w] += dy[outLine + owi];
                 }
             }
+            if (max != 0) continue;
+            float inv = 1f / (g.KH * g.KW);
             for (int w = 0; w < g.W; w++) dx[line + w] *= inv;
         }
     }
@@ -162,13 +137,13 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         _maxForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, idx, g);
 
     public void MaxBackward(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g) =>
-        _maxBackward(_plan.GridStride((long)g.N * g.C * g.H), dy, idx, dx, g);
+        _backward(_plan.GridStride((long)g.N * g.C * g.H), dy, idx, dx, g, 1);
 
     public void AvgForward(ArrayView<float> x, ArrayView<float> y, ConvGeometry g) =>
         _avgForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, g);
 
     public void AvgBackward(ArrayView<float> dy, ArrayView<float> dx, ConvGeometry g) =>
-        _avgBackward(_plan.GridStride((long)g.N * g.C * g.H), dy, dx, g);
+        _backward(_plan.GridStride((long)g.N * g.C * g.H), dy, dy.Cast<int>(), dx, g, 0); // idx unread
 
     // ---- scalar references (double) ----
 
