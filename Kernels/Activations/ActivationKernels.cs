@@ -8,6 +8,7 @@
 //   forward:      y[i]  = f(x[i]; α[c])
 //   backward:     dx[i] = dy[i] · f'(x[i], y[i]; α[c])
 //   α-gradient:   g[i]  = dy[i] · ∂f/∂α(x[i], y[i]; α[c])   (then summed per channel by the caller)
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -18,15 +19,13 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
 {
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>> _forward;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>> _backward;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>> _paramGrad;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>> _derivative;
 
     private ActivationKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
         _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>>(ForwardKernel);
-        _backward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>>(BackwardKernel);
-        _paramGrad = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>>(ParamGradKernel);
+        _derivative = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(DerivativeKernel);
     }
 
     public static ActivationKernels<T> Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -39,7 +38,7 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
         perLayer.Value != 0 ? 0 : i / inner % channels;
 
     // Each kernel: one element per work-item where oneItem is 1 (compiled without a loop, see
-    // LaunchPlan.OneItem), else a grid-stride loop.
+    // LaunchPlan.OneItem), else a grid-stride loop; both call the same element function.
 
     /// <summary>y = f(x; α).</summary>
     private static void ForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> alpha, int n, int inner, int channels,
@@ -56,36 +55,32 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
             y[i] = T.Forward(x[i], alpha[Channel(i, inner, channels, perLayer)]);
     }
 
-    /// <summary>dx = dy · f'(x, y; α).</summary>
-    private static void BackwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx,
+    /// <summary>
+    /// d = dy · f'(x, y; α) (the input gradient), or d = dy · ∂f/∂α(x, y; α) elementwise where
+    /// ofAlpha is 1 (the α-gradient, summed per channel by the caller). ofAlpha is a compile-time
+    /// constant: each use compiles to its own kernel with only its derivative in it.
+    /// </summary>
+    private static void DerivativeKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> d,
         ArrayView<float> alpha, int n, int inner, int channels, SpecializedValue<int> oneItem,
-        SpecializedValue<int> perLayer)
+        SpecializedValue<int> perLayer, SpecializedValue<int> ofAlpha)
     {
         if (oneItem.Value != 0)
         {
             int j = Grid.GlobalIndex.X;
-            if (j < n) dx[j] = dy[j] * T.Backward(x[j], y[j], alpha[Channel(j, inner, channels, perLayer)]);
+            if (j < n) d[j] = DerivativeAt(j, x, y, dy, alpha, inner, channels, perLayer, ofAlpha.Value);
             return;
         }
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n; i += stride)
-            dx[i] = dy[i] * T.Backward(x[i], y[i], alpha[Channel(i, inner, channels, perLayer)]);
+            d[i] = DerivativeAt(i, x, y, dy, alpha, inner, channels, perLayer, ofAlpha.Value);
     }
 
-    /// <summary>g = dy · ∂f/∂α(x, y; α), elementwise.</summary>
-    private static void ParamGradKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> g,
-        ArrayView<float> alpha, int n, int inner, int channels, SpecializedValue<int> oneItem,
-        SpecializedValue<int> perLayer)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DerivativeAt(int i, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> alpha,
+        int inner, int channels, SpecializedValue<int> perLayer, int ofAlpha)
     {
-        if (oneItem.Value != 0)
-        {
-            int j = Grid.GlobalIndex.X;
-            if (j < n) g[j] = dy[j] * T.ParamGrad(x[j], y[j], alpha[Channel(j, inner, channels, perLayer)]);
-            return;
-        }
-        int stride = Grid.DimX * Group.DimX;
-        for (int i = Grid.GlobalIndex.X; i < n; i += stride)
-            g[i] = dy[i] * T.ParamGrad(x[i], y[i], alpha[Channel(i, inner, channels, perLayer)]);
+        float a = alpha[Channel(i, inner, channels, perLayer)];
+        return dy[i] * (ofAlpha != 0 ? T.ParamGrad(x[i], y[i], a) : T.Backward(x[i], y[i], a));
     }
 
     private static SpecializedValue<int> PerLayer(ArrayView<float> alpha) => SpecializedValue.New(alpha.Length == 1 ? 1 : 0);
@@ -102,7 +97,7 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     {
         int n = (int)x.Length;
         if (n == 0) return;
-        _backward(_plan.GridStride(n), x, y, dy, dx, alpha, n, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha));
+        _derivative(_plan.GridStride(n), x, y, dy, dx, alpha, n, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha), SpecializedValue.New(0));
     }
 
     public void ParamGrad(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> g,
@@ -110,6 +105,6 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     {
         int n = (int)x.Length;
         if (n == 0) return;
-        _paramGrad(_plan.GridStride(n), x, y, dy, g, alpha, n, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha));
+        _derivative(_plan.GridStride(n), x, y, dy, g, alpha, n, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha), SpecializedValue.New(1));
     }
 }
