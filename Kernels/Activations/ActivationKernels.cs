@@ -11,6 +11,7 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
+using Activations.Kernels.MatMul;
 
 namespace Activations.Kernels.Activations;
 
@@ -20,12 +21,16 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>> _forward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>> _derivative;
+    private readonly Action<KernelConfig, ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, int> _forwardWide;
+    private readonly Action<KernelConfig, ArrayView<Float8>, ArrayView<Float8>, ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, int, SpecializedValue<int>> _derivativeWide;
 
     private ActivationKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
         _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>>(ForwardKernel);
         _derivative = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(DerivativeKernel);
+        _forwardWide = accelerator.LoadStreamKernel<ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, int>(ForwardWideKernel);
+        _derivativeWide = accelerator.LoadStreamKernel<ArrayView<Float8>, ArrayView<Float8>, ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, int, SpecializedValue<int>>(DerivativeWideKernel);
     }
 
     public static ActivationKernels<T> Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -79,32 +84,81 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     private static float DerivativeAt(int i, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> alpha,
         int inner, int channels, SpecializedValue<int> perLayer, int ofAlpha)
     {
-        float a = alpha[Channel(i, inner, channels, perLayer)];
-        return dy[i] * (ofAlpha != 0 ? T.ParamGrad(x[i], y[i], a) : T.Backward(x[i], y[i], a));
+        return dy[i] * Slope(x[i], y[i], alpha[Channel(i, inner, channels, perLayer)], ofAlpha);
     }
+
+    // The CPU accelerator checks every view access, so there each access moves 8 floats (one α per
+    // layer only; the few elements past the last multiple of 8 go through the kernels above).
+
+    /// <summary>y = f(x; α) for 8 elements per access.</summary>
+    private static void ForwardWideKernel(ArrayView<Float8> x, ArrayView<Float8> y, ArrayView<float> alpha, int n8)
+    {
+        float a = alpha[0];
+        int stride = Grid.DimX * Group.DimX;
+        for (int i = Grid.GlobalIndex.X; i < n8; i += stride)
+        {
+            Float8 v = x[i], r;
+            r.V0 = T.Forward(v.V0, a); r.V1 = T.Forward(v.V1, a); r.V2 = T.Forward(v.V2, a); r.V3 = T.Forward(v.V3, a);
+            r.V4 = T.Forward(v.V4, a); r.V5 = T.Forward(v.V5, a); r.V6 = T.Forward(v.V6, a); r.V7 = T.Forward(v.V7, a);
+            y[i] = r;
+        }
+    }
+
+    /// <summary>As <see cref="DerivativeKernel"/> for 8 elements per access.</summary>
+    private static void DerivativeWideKernel(ArrayView<Float8> x, ArrayView<Float8> y, ArrayView<Float8> dy, ArrayView<Float8> d,
+        ArrayView<float> alpha, int n8, SpecializedValue<int> ofAlpha)
+    {
+        float a = alpha[0];
+        int f = ofAlpha.Value;
+        int stride = Grid.DimX * Group.DimX;
+        for (int i = Grid.GlobalIndex.X; i < n8; i += stride)
+        {
+            Float8 u = x[i], v = y[i], g = dy[i], r;
+            r.V0 = g.V0 * Slope(u.V0, v.V0, a, f); r.V1 = g.V1 * Slope(u.V1, v.V1, a, f);
+            r.V2 = g.V2 * Slope(u.V2, v.V2, a, f); r.V3 = g.V3 * Slope(u.V3, v.V3, a, f);
+            r.V4 = g.V4 * Slope(u.V4, v.V4, a, f); r.V5 = g.V5 * Slope(u.V5, v.V5, a, f);
+            r.V6 = g.V6 * Slope(u.V6, v.V6, a, f); r.V7 = g.V7 * Slope(u.V7, v.V7, a, f);
+            d[i] = r;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Slope(float x, float y, float a, int ofAlpha) => ofAlpha != 0 ? T.ParamGrad(x, y, a) : T.Backward(x, y, a);
+
+    /// <summary>How many leading elements the wide kernels take: a multiple of 8 on the CPU accelerator with one α, else 0.</summary>
+    private int WidePart(int n, ArrayView<float> alpha) => _plan.Kind == BackendKind.Cpu && alpha.Length == 1 ? n / 8 * 8 : 0;
 
     private static SpecializedValue<int> PerLayer(ArrayView<float> alpha) => SpecializedValue.New(alpha.Length == 1 ? 1 : 0);
 
     public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> alpha, int inner = 1)
     {
-        int n = (int)x.Length;
-        if (n == 0) return;
-        _forward(_plan.GridStride(n), x, y, alpha, n, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha));
+        int n = (int)x.Length, w = WidePart(n, alpha);
+        if (w > 0) _forwardWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Float8>(), y.SubView(0, w).Cast<Float8>(), alpha, w / 8);
+        if (n > w) _forward(_plan.GridStride(n - w), x.SubView(w), y.SubView(w), alpha, n - w, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha));
     }
 
     public void Backward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx,
         ArrayView<float> alpha, int inner = 1)
     {
-        int n = (int)x.Length;
-        if (n == 0) return;
-        _derivative(_plan.GridStride(n), x, y, dy, dx, alpha, n, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha), SpecializedValue.New(0));
+        Derivative(x, y, dy, dx, alpha, inner, 0);
     }
 
     public void ParamGrad(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> g,
         ArrayView<float> alpha, int inner = 1)
     {
-        int n = (int)x.Length;
-        if (n == 0) return;
-        _derivative(_plan.GridStride(n), x, y, dy, g, alpha, n, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha), SpecializedValue.New(1));
+        Derivative(x, y, dy, g, alpha, inner, 1);
+    }
+
+    private void Derivative(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> d,
+        ArrayView<float> alpha, int inner, int ofAlpha)
+    {
+        int n = (int)x.Length, w = WidePart(n, alpha);
+        var which = SpecializedValue.New(ofAlpha);
+        if (w > 0)
+            _derivativeWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Float8>(), y.SubView(0, w).Cast<Float8>(),
+                dy.SubView(0, w).Cast<Float8>(), d.SubView(0, w).Cast<Float8>(), alpha, w / 8, which);
+        if (n > w)
+            _derivative(_plan.GridStride(n - w), x.SubView(w), y.SubView(w), dy.SubView(w), d.SubView(w), alpha, n - w, inner,
+                (int)alpha.Length, _plan.OneItem, PerLayer(alpha), which);
     }
 }
