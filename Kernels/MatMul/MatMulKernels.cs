@@ -22,9 +22,9 @@
 //           of 8 lanes, which needs scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released
 //           runs its pipeline with SLP vectorisation off); the pack kernel has no loop on OpenCL, so
 //           PoCL vectorises it across work-items.
-// Measured on the 2-core AVX-512 development machine (wall clock, both cores), 1024³:
-//   CPU accelerator: Packed 4.1 GFLOP/s, Blocked 2.2.
-//   OpenCL, patched PoCL: Packed 179 / 178 / 180 (A·B / Aᵀ·B / A·Bᵀ), Blocked 21 / 17 / 26 GFLOP/s;
+// Measured on the 2-core AVX-512 development machine (wall clock, both cores, quiet), 1024³:
+//   CPU accelerator: Packed 10.5 / 12.5 / 12.5 GFLOP/s (A·B / Aᵀ·B / A·Bᵀ).
+//   OpenCL, patched PoCL: Packed 179 / 178 / 180, Blocked 21 / 17 / 26 GFLOP/s;
 //   MNIST CNN conv2 as im2col, 12544×64×288: Packed 93, Blocked 19; MLP fc1 64×128×784: 69 vs 25.
 //   Before the SLP fix Packed ran at 17 on PoCL, no faster than Blocked: every kernel here was scalar.
 // Tried and dropped (2026-11-28/29): a "Lanes" kernel, one column of C per work-item and a barrier
