@@ -11,7 +11,6 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
-using Activations.Kernels.MatMul;
 
 namespace Activations.Kernels.Activations;
 

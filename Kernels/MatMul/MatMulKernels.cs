@@ -77,12 +77,6 @@ internal struct Block4x4
     };
 }
 
-/// <summary>Eight floats read with one view access (a kernel parameter type, hence public).</summary>
-public struct Float8
-{
-    public float V0, V1, V2, V3, V4, V5, V6, V7;
-}
-
 public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
 {
     // Tiled: block tile, threads per side, k-slice, and the padded row length of the shared tiles
