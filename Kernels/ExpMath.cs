@@ -16,6 +16,13 @@
 // range (e^−87 ≈ 1.6e-38), e^x is flushed to 0, so e^x − 1 = −1 exactly and tanh = −1 exactly.
 // NaN in gives NaN out; it is recognised from its bits, because PoCL turns a float comparison into
 // a min/max that drops NaN.
+//
+// On the CPU accelerator a kernel runs as .NET code, and these functions are too big for the JIT to
+// inline into a kernel that calls them 8 times per iteration. Called, they would start as unoptimised
+// tier-0 code and wait for the tiering thread, which competes with the kernel's own threads: the
+// first few launches of TaLU forward ran 2–3× slower than later ones. AggressiveOptimization compiles
+// them, and the helpers they inline, optimised at once; it means nothing to the GPU backends.
+using System.Runtime.CompilerServices;
 using ILGPU;
 
 namespace Activations.Kernels;
@@ -31,6 +38,7 @@ public static class ExpMath
     private const float Ln2Lo = -2.12194440e-4f;         // ln 2 − Ln2Hi
 
     /// <summary>True for NaN, from the bits (robust to compilers that rewrite float comparisons).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static bool IsNaN(float x) => (Interop.FloatAsInt(x) & 0x7FFFFFFF) > 0x7F800000;
 
     /// <summary>e^x = s·(1 + p): s = 2^k (0 when flushed), p = e^r − 1, |r| ≤ ln2/2.</summary>
@@ -38,9 +46,11 @@ public static class ExpMath
     {
         public readonly float S, P;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public Split(float x)
         {
-            float xc = x > 0f ? 0f : (x < FlushBelow ? FlushBelow : x);
+            float xn = BitSelect.IfNegative(x, x, 0f);      // min(x, 0); x's sign is in no pattern
+            float xc = xn < FlushBelow ? FlushBelow : xn;   // rare: a jump that is always predicted
             int k = (int)(xc * Log2E - 0.5f);            // round half away from zero, xc ≤ 0
             float kf = k;
             float r = (xc - kf * Ln2Hi) - kf * Ln2Lo;
@@ -48,11 +58,12 @@ public static class ExpMath
             S = xc <= FlushBelow ? 0f : Interop.IntAsFloat((uint)((k + 127) << 23));
         }
 
-        public float Exp => S * P + S;
-        public float Expm1 => S * P + (S - 1f);
+        public float Exp { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => S * P + S; }
+        public float Expm1 { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => S * P + (S - 1f); }
     }
 
     /// <summary>e^x − 1 for x ≤ 0 (x &gt; 0 is taken as 0; x ≤ −87 gives −1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Expm1NonPositive(float x)
     {
         float result = new Split(x).Expm1;
@@ -60,6 +71,7 @@ public static class ExpMath
     }
 
     /// <summary>e^x for x ≤ 0 (x &gt; 0 is taken as 0; x ≤ −87 gives 0), to about 1 ulp relative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpNonPositive(float x)
     {
         float result = new Split(x).Exp;
@@ -71,27 +83,30 @@ public static class ExpMath
     /// m / (1 + E) near 0 (relative accuracy as x → 0), and −1 + 2E / (1 + E) for x &lt; −0.5, so that
     /// near −1 the error is an absolute ulp or so: backward passes compute 1 − t² from the output.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float TanhNonPositive(float x)
     {
         var e = new Split(2f * x);
         float big = e.Exp;
         float q = 1f / (1f + big);
-        float t = x < -0.5f ? 2f * big * q - 1f : e.Expm1 * q;
+        float t = BitSelect.IfNegative(x + 0.5f, 2f * big * q - 1f, e.Expm1 * q); // rounding keeps the sign of x + 0.5
         return IsNaN(x) ? x : t;
     }
 
     /// <summary>tanh x for any x, by odd symmetry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Tanh(float x)
     {
-        float t = TanhNonPositive(x < 0f ? x : -x);
-        return x < 0f ? t : -t;
+        float t = TanhNonPositive(BitSelect.IfNegative(x, x, -x));
+        return BitSelect.IfNegative(x, t, -t);
     }
 
     /// <summary>The logistic function 1/(1 + e^{−x}), from e^{−|x|} only, so it saturates and never overflows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Logistic(float x)
     {
-        float e = ExpNonPositive(x < 0f ? x : -x);
+        float e = ExpNonPositive(BitSelect.IfNegative(x, x, -x));
         float pos = 1f / (1f + e);
-        return x < 0f ? e * pos : pos;
+        return BitSelect.IfNegative(x, e * pos, pos);
     }
 }

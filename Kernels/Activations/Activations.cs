@@ -8,8 +8,9 @@
 // - Exponentials are only ever evaluated on non-positive arguments (ExLU, ELU) or in a form that
 //   saturates instead of overflowing (sigmoid, SiLU, tanh): ±1e4 never yields Inf or NaN. They come
 //   from ExpMath (plain float arithmetic, no library call, the same on every backend), not XMath.
-// - The negative branch is computed unconditionally and then selected: ExpMath accepts any x, and a
-//   select instead of a branch lets PoCL and GPUs run the kernel without divergence.
+// - The negative branch is computed unconditionally and then selected on the bits (BitSelect):
+//   ExpMath accepts any x, a select lets PoCL and GPUs run the kernel without divergence, and on
+//   the CPU accelerator (plain .NET, where a float ?: is a jump) nothing mispredicts.
 // - Backward uses the saved output y where that avoids a transcendental call.
 
 namespace Activations.Kernels.Activations;
@@ -19,8 +20,8 @@ public readonly struct ReLU : IActivation
 {
     public static string Name => "relu";
     public static bool HasParameter => false;
-    public static float Forward(float x, float p) => x < 0f ? 0f : x;
-    public static float Backward(float x, float y, float p) => x > 0f ? 1f : 0f;
+    public static float Forward(float x, float p) => BitSelect.IfNegative(x, 0f, x);
+    public static float Backward(float x, float y, float p) => BitSelect.IfPositive(x, 1f, 0f);
     public static float ParamGrad(float x, float y, float p) => 0f;
     public static double ForwardReference(double x, double p) => x < 0 ? 0 : x;
     public static double BackwardReference(double x, double p) => x > 0 ? 1 : 0;
@@ -32,9 +33,9 @@ public readonly struct LeakyReLU : IActivation
 {
     public static string Name => "leakyrelu";
     public static bool HasParameter => true;
-    public static float Forward(float x, float p) => x < 0f ? p * x : x;
-    public static float Backward(float x, float y, float p) => x < 0f ? p : 1f;
-    public static float ParamGrad(float x, float y, float p) => x < 0f ? x : 0f;
+    public static float Forward(float x, float p) => BitSelect.IfNegative(x, p * x, x);
+    public static float Backward(float x, float y, float p) => BitSelect.IfNegative(x, p, 1f);
+    public static float ParamGrad(float x, float y, float p) => BitSelect.IfNegative(x, x, 0f);
     public static double ForwardReference(double x, double p) => x < 0 ? p * x : x;
     public static double BackwardReference(double x, double p) => x < 0 ? p : 1;
     public static double ParamGradReference(double x, double p) => x < 0 ? x : 0;
@@ -48,11 +49,11 @@ public readonly struct ELU : IActivation
     public static float Forward(float x, float p)
     {
         float n = p * ExpMath.Expm1NonPositive(x);
-        return x < 0f ? n : x;
+        return BitSelect.IfNegative(x, n, x);
     }
 
-    public static float Backward(float x, float y, float p) => x < 0f ? y + p : 1f;
-    public static float ParamGrad(float x, float y, float p) => x < 0f ? y / p : 0f;
+    public static float Backward(float x, float y, float p) => BitSelect.IfNegative(x, y + p, 1f);
+    public static float ParamGrad(float x, float y, float p) => BitSelect.IfNegative(x, y / p, 0f);
     public static double ForwardReference(double x, double p) => x < 0 ? p * (Math.Exp(x) - 1) : x;
     public static double BackwardReference(double x, double p) => x < 0 ? p * Math.Exp(x) : 1;
     public static double ParamGradReference(double x, double p) => x < 0 ? Math.Exp(x) - 1 : 0;
@@ -69,18 +70,17 @@ public readonly struct TaLU : IActivation
     public static float Forward(float x, float p)
     {
         float n = p * ExpMath.TanhNonPositive(x);
-        return x < 0f ? n : x;
+        return BitSelect.IfNegative(x, n, x);
     }
 
 
     public static float Backward(float x, float y, float p)
     {
-        if (!(x < 0f)) return 1f;
         float t = y / p;
-        return p * (1f - t * t);
+        return BitSelect.IfNegative(x, p * (1f - t * t), 1f);
     }
 
-    public static float ParamGrad(float x, float y, float p) => x < 0f ? y / p : 0f;
+    public static float ParamGrad(float x, float y, float p) => BitSelect.IfNegative(x, y / p, 0f);
     public static double ForwardReference(double x, double p) => x < 0 ? p * Math.Tanh(x) : x;
 
     public static double BackwardReference(double x, double p)
@@ -105,16 +105,15 @@ public readonly struct ExLU : IActivation
     public static float Forward(float x, float p)
     {
         float n = p * ExpMath.Expm1NonPositive(x / p);
-        return x < 0f ? n : x;
+        return BitSelect.IfNegative(x, n, x);
     }
 
-    public static float Backward(float x, float y, float p) => x < 0f ? y / p + 1f : 1f;
+    public static float Backward(float x, float y, float p) => BitSelect.IfNegative(x, y / p + 1f, 1f);
 
     public static float ParamGrad(float x, float y, float p)
     {
-        if (!(x < 0f)) return 0f;
         float e = y / p + 1f;
-        return (e - 1f) - x * (e / p); // not (x/p)·e: x/p overflows to −∞ for x ≪ 0, small α, and ∞·0 = NaN
+        return BitSelect.IfNegative(x, (e - 1f) - x * (e / p), 0f); // not (x/p)·e: x/p overflows to −∞ for x ≪ 0, small α, and ∞·0 = NaN
     }
 
     public static double ForwardReference(double x, double p) => x < 0 ? p * (Math.Exp(x / p) - 1) : x;
