@@ -1,5 +1,7 @@
-// Eight consecutive floats moved with one view access. The CPU accelerator checks every view
-// access, so kernels that run there read and write in these (the packed matmul, the activations);
+// Eight consecutive floats moved with one view access. On the CPU accelerator every view access is
+// ILGPU's own .NET code (ArrayView.LoadEffectiveAddress fetches the buffer's pointer each time; in
+// the activation kernels the JIT leaves it a call), so kernels that run there read and write in
+// these (the packed matmul, the activations);
 // on PoCL the packed matmul's 8-float loads are what the SLP vectoriser turns into vector code.
 namespace Activations.Kernels;
 

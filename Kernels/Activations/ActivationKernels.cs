@@ -86,8 +86,10 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
         return dy[i] * Slope(x[i], y[i], alpha[Channel(i, inner, channels, perLayer)], ofAlpha);
     }
 
-    // The CPU accelerator checks every view access, so there each access moves 8 floats (one α per
-    // layer only; the few elements past the last multiple of 8 go through the kernels above).
+    // On the CPU accelerator each view access costs a trip through ILGPU's accessor (see Float8), so
+    // there each access moves 8 floats (one α per layer only; the few elements past the last multiple
+    // of 8 go through the kernels above). Measured 2026-11-29, 16M elements, runs alternated on busy
+    // cores: ReLU forward+backward 109–145 M elem/s through the kernels above, 194–257 through these.
 
     /// <summary>y = f(x; α) for 8 elements per access.</summary>
     private static void ForwardWideKernel(ArrayView<Float8> x, ArrayView<Float8> y, ArrayView<float> alpha, int n8)

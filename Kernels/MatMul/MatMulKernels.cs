@@ -17,8 +17,8 @@
 //           of 8 rows and op(B) into panels of 8 columns, interleaved along K, zero-padded; then each
 //           work-item computes whole 8×8 blocks, reading 8 floats of A and 8 of B per k with one
 //           view access each. Packing costs O(MK + KN) against O(MNK) and makes all layouts alike.
-//           The CPU simulator checks every view access, so fewer, wider accesses are what make it
-//           fast there. On PoCL, LLVM's SLP vectoriser turns the 64 accumulators into vector FMAs
+//           On the CPU simulator every view access costs a trip through ILGPU's accessor (see
+//           Float8), so fewer, wider accesses are what make it fast there. On PoCL, LLVM's SLP vectoriser turns the 64 accumulators into vector FMAs
 //           of 8 lanes, which needs scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released
 //           runs its pipeline with SLP vectorisation off); the pack kernel has no loop on OpenCL, so
 //           PoCL vectorises it across work-items.
