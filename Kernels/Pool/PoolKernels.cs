@@ -17,14 +17,14 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
 {
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry> _maxForward;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, int> _backward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>> _backward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _avgForward;
 
     private PoolKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
         _maxForward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry>(MaxForwardKernel);
-        _backward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, int>(BackwardKernel);
+        _backward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(BackwardKernel);
         _avgForward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(AvgForwardKernel);
     }
 
@@ -104,9 +104,12 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
     /// the output columns whose window puts it on the row, so every element sums in (i, j) order.
     /// Max pooling (max = 1) takes dy only where the window's argmax is this element; average
     /// pooling (max = 0, idx unread) takes every window's dy and scales the sum by 1/(kh·kw).
+    /// max is a compile-time constant, as in the activation kernels: each use is its own kernel.
     /// </summary>
-    private static void BackwardKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g, int max)
+    private static void BackwardKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g,
+        SpecializedValue<int> isMax)
     {
+        int max = isMax.Value;
         int oh = g.OutH, ow = g.OutW;
         int units = g.N * g.C * g.H;
         int stride = Grid.DimX * Group.DimX;
@@ -137,13 +140,13 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         _maxForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, idx, g);
 
     public void MaxBackward(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g) =>
-        _backward(_plan.GridStride((long)g.N * g.C * g.H), dy, idx, dx, g, 1);
+        _backward(_plan.GridStride((long)g.N * g.C * g.H), dy, idx, dx, g, SpecializedValue.New(1));
 
     public void AvgForward(ArrayView<float> x, ArrayView<float> y, ConvGeometry g) =>
         _avgForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, g);
 
     public void AvgBackward(ArrayView<float> dy, ArrayView<float> dx, ConvGeometry g) =>
-        _backward(_plan.GridStride((long)g.N * g.C * g.H), dy, dy.Cast<int>(), dx, g, 0); // idx unread
+        _backward(_plan.GridStride((long)g.N * g.C * g.H), dy, dy.Cast<int>(), dx, g, SpecializedValue.New(0)); // idx unread
 
     // ---- scalar references (double) ----
 
