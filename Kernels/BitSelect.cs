@@ -2,19 +2,13 @@
 //
 // Why: the CPU accelerator runs kernels as ordinary .NET code, and .NET compiles a float `c ? a : b`
 // to a conditional jump. An activation's input is negative about half the time in no pattern, so
-// that jump mispredicts about every other element: TaLU backward in plain .NET on uniform inputs in
-// [−4, 4] ran at 145 M elem/s on one core, against 770–915 M on inputs of one sign (2026-11-29).
-// Selecting on the bits costs a few integer operations and never mispredicts.
-//
-// Only there: PoCL and GPUs compile `c ? a : b` to a select already, and on PoCL the bit form ran
-// 3–5× slower (TaLU forward, 16M elements: 18 → 83 ms; it no longer vectorised). So the choice is
-// made per backend by Accelerator.CurrentType, a constant in every kernel: AcceleratorType.CPU on
-// the CPU accelerator and on the host (the JIT folds the test away), OpenCL or Cuda in their kernels.
+// that jump mispredicts about every other element; selecting on the bits costs a few integer
+// operations and never mispredicts. Other backends keep `c ? a : b`, which they compile to a select
+// (LaunchPlan.SelectsOnBits decides; the figures are in docs/performance.md).
 //
 // The condition is exactly the float comparison x < 0: false for −0 and for NaN of either sign.
 using System.Runtime.CompilerServices;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace Activations.Kernels;
 
@@ -38,7 +32,7 @@ public static class BitSelect
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)] // see ExpMath
     public static float IfNegative(float x, float ifNegative, float otherwise)
     {
-        if (Accelerator.CurrentType != AcceleratorType.CPU) return x < 0f ? ifNegative : otherwise;
+        if (!LaunchPlan.SelectsOnBits) return x < 0f ? ifNegative : otherwise;
         uint mask = (uint)NegativeMask(x);
         return Interop.IntAsFloat((Interop.FloatAsInt(ifNegative) & mask) | (Interop.FloatAsInt(otherwise) & ~mask));
     }

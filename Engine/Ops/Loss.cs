@@ -31,7 +31,7 @@ public sealed partial class Tensor
                 n, classes, labelSmoothing, 1f / Math.Max(1, n));
             mean = ReduceSum(rowLoss, [0], 1f / Math.Max(1, n));
         }
-        var loss = new Tensor(device, new Shape([]), mean.Storage);
+        var loss = mean.ViewAs(new Shape([]));
         mean.Dispose();
         if (saved is null) return loss.Named("softmax_cross_entropy");
         return loss.Record("softmax_cross_entropy", [logits], g =>
@@ -52,7 +52,7 @@ public sealed partial class Tensor
         using var correct = new Tensor(logits.Device, new Shape(n));
         logits.Device.Kernels.Get<SoftmaxCrossEntropyKernels>().Correct(logits.View, labels.View, correct.View, n, classes);
         var sum = ReduceSum(correct, [0], 1f);
-        var count = new Tensor(logits.Device, new Shape([]), sum.Storage);
+        var count = sum.ViewAs(new Shape([]));
         sum.Dispose();
         return count.Named("correct_count");
     }
