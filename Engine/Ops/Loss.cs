@@ -1,5 +1,5 @@
 // Loss and accuracy over class logits, computed on the device. Labels are int32 class indices in an
-// IntBuffer (Ops/Reduce.cs): not a Tensor, because they are not differentiable and not float.
+// IntBuffer (IntBuffer.cs): not a Tensor, because they are not differentiable and not float.
 //
 //   loss = (1/N) Σ_i [lse(z_i) − Σ_c q_ic·z_ic],  q_i = (1 − ε)·onehot(y_i) + ε/C   (PyTorch semantics)
 //   ∂z = g·(softmax(z) − q)/N — written by the forward kernel, scaled by the upstream g in backward.

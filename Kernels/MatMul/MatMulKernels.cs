@@ -5,8 +5,9 @@
 //   Every kernel reads A(i, k) = a[i·sAi + k·sAk] and B(k, j) = b[k·sBk + j·sBj], so one source
 //   serves A·B, Aᵀ·B and A·Bᵀ (and Aᵀ·Bᵀ) through the strides alone.
 //
-// Three implementations, all validated against MatMulReference by the tests; LaunchPlan.MatMulAlgorithm
-// chooses one per accelerator (measured speeds, and a variant tried and dropped: docs/performance.md):
+// Three implementations, all validated against MatMulReference by the tests. LaunchPlan chooses one
+// per accelerator (MatMulAlgorithm); measured speeds and a variant that was dropped are in
+// docs/performance.md.
 //   Tiled   (CUDA, OpenCL GPUs): a 64×64 block of C per group of 16×16 threads, each thread holding
 //           a 4×4 register block (rows ty+16r, columns tx+16c, so that neighbouring threads touch
 //           neighbouring columns: coalesced loads and stores). K is walked in slices of 16 staged
@@ -208,8 +209,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     /// <summary>
     /// dst[s·depth + k] = the 8 values src[(8s + r)·strideRow + k·strideDepth], r = 0..7, 0 past
     /// <paramref name="rows"/>: op(A) by strips of 8 rows, or op(B) by panels of 8 columns, each
-    /// interleaved along K. One (strip, k) per work-item where oneItem is 1 (OpenCL: no loop, so PoCL
-    /// vectorises across work-items), else a grid-stride loop.
+    /// interleaved along K. One (strip, k) per index of GridLoop.For.
     /// </summary>
     private static void PackKernel(ArrayView<float> src, ArrayView<Vec8f> dst, int rows, int depth, int strideRow, int strideDepth,
         SpecializedValue<int> oneItem) =>

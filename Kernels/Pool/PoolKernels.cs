@@ -31,8 +31,8 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
     public static PoolKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
     // Every kernel gives a work-item one line of its output (a row of y, or of dx) and derives the
-    // line's coordinates once: integer division per element made MNIST CNN's pooling backward cost
-    // as much per step as all its matmuls on PoCL (13 ms a launch; see README "Kernels").
+    // line's coordinates once: with an integer division per element, the MNIST CNN's pooling
+    // backward cost as much per step as all its matmuls on PoCL (docs/performance.md).
 
     /// <summary>Work-item u of N·C·Ho writes output row (plane, oh) of y and idx.</summary>
     private static void MaxForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g) =>
