@@ -6,6 +6,9 @@
 //   For(n, body):          i = global index, then every grid-size step below n (a grid-stride loop)
 //   For(n, oneItem, body): where oneItem is 1 (LaunchPlan.OneItem, a compile-time constant) just
 //                          the global index, compiled without a loop; else as For(n, body)
+//   Share(n, begin, end):  thread t of T owns the contiguous range [t·n/T, (t+1)·n/T), for kernels
+//                          whose neighbouring items share data (the blocked and packed matmuls;
+//                          launched with LaunchPlan.BlockShare)
 //
 // Both are inlined into the kernel (AggressiveInlining): the one-item test and the body's call
 // then fold away at compile time on every backend, and on the CPU accelerator the .NET JIT
@@ -49,5 +52,15 @@ public static class GridLoop
             return;
         }
         For(n, body);
+    }
+
+    /// <summary>The contiguous share [<paramref name="begin"/>, <paramref name="end"/>) of <paramref name="n"/> items this thread owns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Share(long n, out int begin, out int end)
+    {
+        long threads = (long)Grid.DimX * Group.DimX;
+        long t = Grid.GlobalIndex.X;
+        begin = (int)(n * t / threads);
+        end = (int)(n * (t + 1) / threads);
     }
 }

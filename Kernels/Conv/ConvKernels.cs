@@ -134,18 +134,7 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
     public static double[] Im2ColReference(ReadOnlySpan<float> x, ConvGeometry g)
     {
         var cols = new double[g.Rows * g.Patch];
-        for (int n = 0; n < g.N; n++)
-        for (int ohi = 0; ohi < g.OutH; ohi++)
-        for (int owi = 0; owi < g.OutW; owi++)
-        for (int c = 0; c < g.C; c++)
-        for (int i = 0; i < g.KH; i++)
-        for (int j = 0; j < g.KW; j++)
-        {
-            int h = ohi * g.Stride - g.Pad + i, w = owi * g.Stride - g.Pad + j;
-            int row = (n * g.OutH + ohi) * g.OutW + owi;
-            cols[row * g.Patch + (c * g.KH + i) * g.KW + j] =
-                h >= 0 && h < g.H && w >= 0 && w < g.W ? x[((n * g.C + c) * g.H + h) * g.W + w] : 0;
-        }
+        foreach (var (col, at) in Taps(g)) cols[col] = at < 0 ? 0 : x[at];
         return cols;
     }
 
@@ -153,6 +142,14 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
     public static double[] Col2ImReference(ReadOnlySpan<float> cols, ConvGeometry g)
     {
         var dx = new double[g.N * g.C * g.H * g.W];
+        foreach (var (col, at) in Taps(g))
+            if (at >= 0) dx[at] += cols[col];
+        return dx;
+    }
+
+    /// <summary>Every entry of cols in order, with the index of the input pixel it reads (−1 in the padding).</summary>
+    private static IEnumerable<(int Col, int At)> Taps(ConvGeometry g)
+    {
         for (int n = 0; n < g.N; n++)
         for (int ohi = 0; ohi < g.OutH; ohi++)
         for (int owi = 0; owi < g.OutW; owi++)
@@ -161,10 +158,9 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
         for (int j = 0; j < g.KW; j++)
         {
             int h = ohi * g.Stride - g.Pad + i, w = owi * g.Stride - g.Pad + j;
-            if (h < 0 || h >= g.H || w < 0 || w >= g.W) continue;
             int row = (n * g.OutH + ohi) * g.OutW + owi;
-            dx[((n * g.C + c) * g.H + h) * g.W + w] += cols[row * g.Patch + (c * g.KH + i) * g.KW + j];
+            bool inside = h >= 0 && h < g.H && w >= 0 && w < g.W;
+            yield return (row * g.Patch + (c * g.KH + i) * g.KW + j, inside ? ((n * g.C + c) * g.H + h) * g.W + w : -1);
         }
-        return dx;
     }
 }

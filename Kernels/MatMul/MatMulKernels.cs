@@ -176,10 +176,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     private static void BlockedKernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
     {
         int strips = (p.M + 3) / 4, panels = (p.N + 3) / 4;
-        long blocks = (long)strips * panels;
-        long threads = (long)Grid.DimX * Group.DimX;
-        long t = Grid.GlobalIndex.X;
-        int begin = (int)(blocks * t / threads), end = (int)(blocks * (t + 1) / threads);
+        GridLoop.Share((long)strips * panels, out int begin, out int end);
         int sak = p.StrideAk, sbk = p.StrideBk;
         for (int u = begin; u < end; u++)
         {
@@ -245,10 +242,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     private static void PackedKernel(ArrayView<Vec8f> ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
     {
         int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8;
-        long blocks = (long)strips * panels;
-        long threads = (long)Grid.DimX * Group.DimX;
-        long t = Grid.GlobalIndex.X;
-        int begin = (int)(blocks * t / threads), end = (int)(blocks * (t + 1) / threads);
+        GridLoop.Share((long)strips * panels, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
             int strip = u % strips, panel = u / strips;

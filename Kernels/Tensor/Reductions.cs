@@ -53,6 +53,9 @@ public sealed class ReductionKernels : IKernelFamily<ReductionKernels>
         }
     }
 
+    /// <summary>Where column t = (o, k) of (outer, red, inner) data starts: the index of [o, 0, k].</summary>
+    private static int ColumnStart(int t, int red, int inner) => t / inner * red * inner + t % inner;
+
     private static void MaxKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, int outer, int red, int inner) =>
         GridLoop.For(outer * inner, new MaxAt(x, y, idx, red, inner));
 
@@ -61,9 +64,7 @@ public sealed class ReductionKernels : IKernelFamily<ReductionKernels>
     {
         public void Invoke(int t)
         {
-            int k = t % Inner;
-            int o = t / Inner;
-            int baseIndex = o * Red * Inner + k;
+            int baseIndex = ColumnStart(t, Red, Inner);
             float best = X[baseIndex];
             int bestR = 0;
             for (int r = 1; r < Red; r++)
@@ -80,18 +81,15 @@ public sealed class ReductionKernels : IKernelFamily<ReductionKernels>
         }
     }
 
+    /// <summary>Work-item t = (o, k) writes the whole column dx[o, ·, k]: dy[t] at its argmax, 0 elsewhere.</summary>
     private static void MaxBackwardKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, int outer, int red, int inner) =>
         GridLoop.For(outer * inner, new MaxBackwardAt(dy, idx, dx, red, inner));
 
-    /// <summary>Output t = (o, k) writes the whole column dx[o, ·, k]: dy[t] at its argmax, 0 elsewhere.</summary>
     private readonly record struct MaxBackwardAt(ArrayView<float> Dy, ArrayView<int> Idx, ArrayView<float> Dx, int Red, int Inner) : IGridBody
     {
         public void Invoke(int t)
         {
-            int k = t % Inner;
-            int o = t / Inner;
-            int baseIndex = o * Red * Inner + k;
-            int at = Idx[t];
+            int baseIndex = ColumnStart(t, Red, Inner), at = Idx[t];
             float g = Dy[t];
             for (int r = 0; r < Red; r++)
                 Dx[baseIndex + r * Inner] = r == at ? g : 0f;
