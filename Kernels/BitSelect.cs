@@ -3,12 +3,18 @@
 // Why: the CPU accelerator runs kernels as ordinary .NET code, and .NET compiles a float `c ? a : b`
 // to a conditional jump. An activation's input is negative about half the time in no pattern, so
 // that jump mispredicts about every other element; selecting on the bits costs a few integer
-// operations and never mispredicts. Other backends keep `c ? a : b`, which they compile to a select
-// (LaunchPlan.SelectsOnBits decides; the figures are in docs/performance.md).
+// operations and never mispredicts. Other backends keep `c ? a : b`, which they compile to a select,
+// and on PoCL the bit form stopped the vectoriser (figures in docs/performance.md).
+//
+// The choice is made here, by Accelerator.CurrentType, a constant in every kernel (CPU on the CPU
+// accelerator and on the host), not in LaunchPlan: read through a LaunchPlan property it added an
+// inlining level, after which the JIT compiled NegativeMask as a method of its own (so somewhere it
+// was called, not inlined), which it does not do with the test written here.
 //
 // The condition is exactly the float comparison x < 0: false for −0 and for NaN of either sign.
 using System.Runtime.CompilerServices;
 using ILGPU;
+using ILGPU.Runtime;
 
 namespace Activations.Kernels;
 
@@ -32,7 +38,7 @@ public static class BitSelect
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)] // see ExpMath
     public static float IfNegative(float x, float ifNegative, float otherwise)
     {
-        if (!LaunchPlan.SelectsOnBits) return x < 0f ? ifNegative : otherwise;
+        if (Accelerator.CurrentType != AcceleratorType.CPU) return x < 0f ? ifNegative : otherwise;
         uint mask = (uint)NegativeMask(x);
         return Interop.IntAsFloat((Interop.FloatAsInt(ifNegative) & mask) | (Interop.FloatAsInt(otherwise) & ~mask));
     }

@@ -1,6 +1,7 @@
-// Every per-backend decision in one place: launch shapes, which matmul kernel runs and how its
-// blocks are dealt out, whether the activations take 8 floats per access, how a select compiles.
-// One kernel source serves every accelerator; what differs is decided here.
+// Per-backend decisions in one place: launch shapes, which matmul kernel runs and how its blocks
+// are dealt out, whether the activations take 8 floats per access. One kernel source serves every
+// accelerator; what differs is decided here (the one exception, made inside device code, is how a
+// select on a sign compiles: Kernels/BitSelect.cs).
 //
 // The CPU accelerator is a simulator: every simulated GPU thread is an OS thread and a group
 // barrier is an OS barrier. It wants few threads with much work each. PoCL (OpenCL on a CPU)
@@ -8,7 +9,6 @@
 // wants many groups of 256 threads. Every 1-D kernel is explicitly grouped and runs GridLoop, so
 // the launch shape below decides how the work is spread, never what is computed.
 // The measurements behind these choices are in docs/performance.md.
-using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.OpenCL;
@@ -122,16 +122,4 @@ public sealed class LaunchPlan
     /// simulator pays for every view access (see <see cref="Vec8f"/>); the other backends do not.
     /// </summary>
     public int WidePart(int n, bool perLayer) => Kind == BackendKind.Cpu && perLayer ? n / 8 * 8 : 0;
-
-    /// <summary>
-    /// Whether a select on a float's sign is done on its bits (<see cref="BitSelect"/>): on the CPU
-    /// accelerator and on the host, where .NET compiles <c>c ? a : b</c> to a jump that mispredicts on
-    /// signs in no pattern. PoCL and GPUs compile it to a select already, and on PoCL the bit form
-    /// stopped the vectoriser. A compile-time constant in every kernel (Accelerator.CurrentType).
-    /// </summary>
-    public static bool SelectsOnBits
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Accelerator.CurrentType == AcceleratorType.CPU;
-    }
 }
