@@ -135,9 +135,9 @@ public sealed class GridShardingTests
         Assert.Contains("second command", File.ReadAllText(Path.Combine(dir.Path, GridRunner.InvocationsFile)));
         Assert.Equal(["first command", "second command"], GridRunner.ReadManifest(dir.Path).Invocations.Select(i => i.CommandLine));
 
-        var e = Assert.Throws<InvalidOperationException>(() => new GridRunner(spec with { Epochs = 3 }, dir.Path, (c, f, _) => Fake(c)).Run("x"));
+        var e = Assert.Throws<GridMismatchException>(() => new GridRunner(spec with { Epochs = 3 }, dir.Path, (c, f, _) => Fake(c)).Run("x"));
         Assert.Contains("epochs: stored 2, given 3", e.Message);
-        e = Assert.Throws<InvalidOperationException>(() => new GridRunner(spec with { Alphas = [0.5, 2] }, dir.Path, (c, f, _) => Fake(c)).Run("x"));
+        e = Assert.Throws<GridMismatchException>(() => new GridRunner(spec with { Alphas = [0.5, 2] }, dir.Path, (c, f, _) => Fake(c)).Run("x"));
         Assert.Contains("alphas: stored [0.5,1], given [0.5,2]", e.Message);
         Assert.Equal(before, File.ReadAllBytes(manifest));
         Assert.Null(spec.FirstDifference(spec with { }));
@@ -172,5 +172,40 @@ public sealed class GridShardingTests
         Assert.Equal(GridRunState.Stale, status["relu-default-s2"].State);
         Assert.Equal(GridRunState.Missing, status["relu-default-s3"].State);
         Assert.Contains("boom", status["relu-default-s3"].Failure);
+    }
+
+    [Theory]
+    [InlineData("--shards", "2", "--shard: --shards 2 needs a shard index")]
+    [InlineData("--shard", "2/2", "--shard: '2/2' is not a shard I/N")]
+    [InlineData("--lease", "forever", "--lease: 'forever' is not a duration")]
+    public void BadClusterOptionsAreUsageErrors(string option, string value, string message)
+    {
+        using var dir = new TempDir();
+        var r = AppCli.Run("compare", option, value, "--device", "cpu", "--out", dir.Path);
+        Assert.Equal(2, r.Code);
+        Assert.StartsWith($"error: {message}", r.Err);
+    }
+
+    [Fact]
+    public void ReportOnlyMergesWhatFinishedListingMissingRunsAndADifferentSpecIsAUsageError()
+    {
+        using var dir = new TempDir();
+        var r = AppCli.Run("compare", "--report-only", "--out", dir.Path);
+        Assert.Equal(2, r.Code);
+        Assert.Contains("has no grid.json", r.Err);
+
+        // Half a grid, as a shard leaves it: seed 0 of relu and talu done, seed 1 not.
+        var spec = new GridSpec { Dataset = "mnist", Model = "mlp", Epochs = 1, Device = "cpu", Activations = ["relu", "talu"], Seeds = [0, 1] };
+        new GridRunner(spec, dir.Path, (c, f, _) => Fake(c)) { Shard = new GridShard(0, 2) }.Run("shard 0");
+        r = AppCli.Run("compare", "--report-only", "--out", dir.Path);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("report: 2 of 4 runs finished; missing: talu-a1-fixed-default-s0, talu-a1-fixed-default-s1", r.Out);
+        Assert.Contains("relu-default: n = 2", r.Out);
+        string md = File.ReadAllText(Path.Combine(dir.Path, StudyReport.MarkdownFile));
+        Assert.Contains("## Unfinished runs (2)", md);
+
+        r = AppCli.Run("compare", "--activations", "relu,talu", "--seeds", "0-1", "--epochs", "3", "--device", "cpu", "--out", dir.Path);
+        Assert.Equal(2, r.Code);
+        Assert.StartsWith($"error: --out: {dir.Path} already holds a different grid (epochs: stored 1, given 3;", r.Err);
     }
 }

@@ -153,7 +153,9 @@ public static class CompareCommand
             {
                 Log = console.Out.WriteLine, Shard = shard, Claim = p.GetValue(Claim) || shard is not null, Lease = lease,
             };
-            var outcome = runner.Run(GridRunner.CurrentCommandLine(), signals.Token);
+            GridRunOutcome outcome;
+            try { outcome = runner.Run(GridRunner.CurrentCommandLine(), signals.Token); }
+            catch (GridMismatchException e) { throw new UsageException($"--out: {e.Message}"); }
             console.Out.WriteLine($"grid {folder}: {outcome.Trained.Count} trained, {outcome.Skipped.Count} already done, " +
                 (outcome.Elsewhere.Count > 0 ? $"{outcome.Elsewhere.Count} done by other workers, " : "") + $"{outcome.Failed.Count} failed, {outcome.NotRun.Count} not run");
             if (outcome.Cancelled)

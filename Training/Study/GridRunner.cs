@@ -116,6 +116,9 @@ public sealed record GridShard(int Index, int Count)
             ? v : throw new ArgumentException($"{name}='{text}' is not a non-negative integer");
 }
 
+/// <summary>A grid folder that holds another grid than the one given.</summary>
+public sealed class GridMismatchException(string message) : InvalidOperationException(message);
+
 /// <summary>Where one run of a grid stands, for `compare --status`.</summary>
 public enum GridRunState { Done, Running, Stale, Missing }
 
@@ -348,8 +351,8 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
         }
         var old = StudyJson.Read<GridManifest>(path);
         if (old.Spec.FirstDifference(Spec) is { } difference)
-            throw new InvalidOperationException(
-                $"{GridFolder} already holds a different grid ({difference}; see {ManifestFile}); use a new folder for a new grid, or repeat the original command to resume it:\n  {old.CommandLine}");
+            throw new GridMismatchException(
+                $"{GridFolder} already holds a different grid ({difference}; see {ManifestFile}); use a new folder for a new grid, or repeat the original command to resume it: {old.CommandLine}");
         string line = $"{now.StartedUtc:O} {Environment.MachineName} {Environment.ProcessId} {commandLine.ReplaceLineEndings(" ")}\n";
         // One short append per invocation: O_APPEND keeps concurrent workers' lines whole.
         using var log = new FileStream(Path.Combine(GridFolder, InvocationsFile), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
