@@ -184,4 +184,13 @@ public class RunClaimTests
     [InlineData("ten minutes")]
     [InlineData("1,5m")]
     public void BadLeasesAreRefused(string text) => Assert.Null(RunClaim.ParseLease(text));
+
+    [Theory]
+    [InlineData("slurm:12_3#0", "slurm:12_3#1", true)]
+    [InlineData("slurm:12#0", "slurm:12#2", true)]
+    [InlineData("slurm:12_3#0", "slurm:12_3#0", false)] // a sibling process of the same task: it may be alive
+    [InlineData("slurm:12_3#0", "slurm:12_4#1", false)]
+    [InlineData("slurm:12_3#0", "slurm:13_3#1", false)]
+    public void OnlyARequeuedSlurmTaskTakesItsPredecessorsClaimAtOnce(string claimed, string mine, bool restart) =>
+        Assert.Equal(restart, RunClaim.IsRestartOf(claimed, mine));
 }

@@ -5,9 +5,9 @@
 //
 // A claim is stale, and may be taken over, when its heartbeat is older than the lease, or at once
 // when it names this host and a pid that is no longer running (or that now belongs to a process
-// started later, that is, a reused pid). A takeover is serialised by a second create-new file
-// (claim.json.takeover) so that two workers finding the same stale claim do not both take it, and
-// it is logged. An unreadable claim (its writer died between create and write) ages by its mtime.
+// started later, that is, a reused pid), or when this process is the requeued Slurm task that made
+// it. A takeover is serialised by a second create-new file (claim.json.takeover) so that two
+// workers finding the same stale claim do not both take it, and it is logged. An unreadable claim (its writer died between create and write) ages by its mtime.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -29,7 +29,7 @@ public sealed record ClaimInfo
     public DateTime HeartbeatUtc { get; init; }
     public string Command { get; init; } = "";
 
-    /// <summary>The scheduler's slot that ran the claimant ("slurm:123_4"): a slot runs one instance at a time, so a requeued task may take its predecessor's claim at once.</summary>
+    /// <summary>The Slurm task that ran the claimant and its restart count ("slurm:123_4#0"): a requeued task (a higher count) may take its predecessor's claim at once.</summary>
     public string? Slot { get; init; }
 
     public string Describe() => $"pid {Pid} on {Host}{(Slot is null ? "" : $" ({Slot})")}";
@@ -147,8 +147,8 @@ public sealed class RunClaim : IDisposable
         if (age > lease) return new ClaimStatus(ClaimState.Stale, info, age, $"older than the lease of {FormatAge(lease)}");
         if (info is not null && string.Equals(info.Host, Environment.MachineName, StringComparison.Ordinal) && !IsAlive(info))
             return new ClaimStatus(ClaimState.Stale, info, age, $"pid {info.Pid} is no longer running");
-        if (info?.Slot is { } slot && slot == CurrentSlot() && !(info.Pid == Environment.ProcessId && info.Host == Environment.MachineName))
-            return new ClaimStatus(ClaimState.Stale, info, age, $"{slot} was restarted");
+        if (info?.Slot is { } slot && CurrentSlot() is { } mine && IsRestartOf(slot, mine))
+            return new ClaimStatus(ClaimState.Stale, info, age, $"{slot.Split('#')[0]} was requeued");
         return new ClaimStatus(ClaimState.Held, info, age, null);
     }
 
@@ -212,13 +212,20 @@ public sealed class RunClaim : IDisposable
         return TimeSpan.FromSeconds(v * scale);
     }
 
-    /// <summary>This process's Slurm array task or job ("slurm:123_4"), or null outside Slurm.</summary>
+    /// <summary>
+    /// This process's Slurm array task or job and its restart count ("slurm:123_4#1"), or null
+    /// outside Slurm. Processes of one incarnation share it; a requeued task differs only after '#'.
+    /// </summary>
     public static string? CurrentSlot()
     {
         string? job = Environment.GetEnvironmentVariable("SLURM_ARRAY_JOB_ID"), task = Environment.GetEnvironmentVariable("SLURM_ARRAY_TASK_ID");
-        if (!string.IsNullOrEmpty(job) && !string.IsNullOrEmpty(task)) return $"slurm:{job}_{task}";
-        return Environment.GetEnvironmentVariable("SLURM_JOB_ID") is { Length: > 0 } id ? $"slurm:{id}" : null;
+        string restart = Environment.GetEnvironmentVariable("SLURM_RESTART_COUNT") is { Length: > 0 } r ? r : "0";
+        if (!string.IsNullOrEmpty(job) && !string.IsNullOrEmpty(task)) return $"slurm:{job}_{task}#{restart}";
+        return Environment.GetEnvironmentVariable("SLURM_JOB_ID") is { Length: > 0 } id ? $"slurm:{id}#{restart}" : null;
     }
+
+    /// <summary>True when <paramref name="mine"/> is a later incarnation of the Slurm task that made <paramref name="claimed"/>.</summary>
+    public static bool IsRestartOf(string claimed, string mine) => claimed != mine && claimed.Split('#')[0] == mine.Split('#')[0];
 
     private static ClaimInfo NewInfo(string? command)
     {
