@@ -147,10 +147,10 @@ public static partial class CommandLine
         first is "-h" or "--help" or "-?" or "/?" or "/h" or "--version" || root.Subcommands.Any(c => c.Name == first);
 
     /// <summary>The checked configuration of a `train` command line.</summary>
-    public static TrainConfig ToConfig(ParseResult p)
+    public static RunConfig ToConfig(ParseResult p)
     {
         string Lower(Option<string> o) => (p.GetValue(o) ?? "").Trim().ToLowerInvariant();
-        var c = new TrainConfig
+        var c = new RunConfig
         {
             Dataset = Lower(DatasetOpt),
             Model = Lower(ModelOpt),
@@ -183,7 +183,7 @@ public static partial class CommandLine
     }
 
     /// <summary>Checks every value; throws a UsageException naming the option.</summary>
-    public static TrainConfig Validate(TrainConfig c)
+    public static RunConfig Validate(RunConfig c)
     {
         if (!Datasets.Contains(c.Dataset)) throw new UsageException($"--dataset: unknown data set '{c.Dataset}'; expected one of {string.Join(", ", Datasets)}");
         if (!ModelFactory.Names.Contains(c.Model)) throw new UsageException($"--model: unknown model '{c.Model}'; expected one of {string.Join(", ", ModelFactory.Names)}");

@@ -27,7 +27,7 @@ public static class ModelFactory
         _ => (1, 28, 28),
     };
 
-    public static Module Create(TrainConfig config, Device device, int inputSize, int classes)
+    public static Module Create(RunConfig config, Device device, int inputSize, int classes)
     {
         var kind = ActivationCatalog.Parse(config.Activation);
         if (!Init.TryParse(config.Init, out var scheme)) throw new ArgumentException($"unknown init '{config.Init}'");

@@ -70,7 +70,7 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public const int EvalBatch = 256;
 
-    private readonly TrainConfig _config;
+    private readonly RunConfig _config;
     private readonly Device _device;
     private readonly EpochBatcher _train, _test;
     private readonly TextWriter _out;
@@ -83,7 +83,7 @@ public sealed class Trainer : IDisposable
     public Optimizer Optimizer { get; }
     public int StepsPerEpoch => _train.BatchesPerEpoch;
 
-    public Trainer(TrainConfig config, Device device, ImageSplit train, ImageSplit test, TextWriter output, ITrainingProgress progress,
+    public Trainer(RunConfig config, Device device, ImageSplit train, ImageSplit test, TextWriter output, ITrainingProgress progress,
         IEpochFill? trainFill = null)
     {
         _config = config;
