@@ -251,11 +251,7 @@ public static partial class CommandLine
         string sizes = parse.GetValue(BenchMatMulOpt)!;
         if (sizes.Split(',').Any(x => !int.TryParse(x, out int v) || v <= 0))
             throw new UsageException($"--matmul: expected positive sizes separated by commas; got '{sizes}'");
-        var args = new List<string> { "--device", parse.GetValue(BenchDeviceOpt)!, "--elements", elements.ToString(), "--matmul", sizes };
-        if (parse.GetValue(BenchOutOpt) is { } outDir) args.AddRange(["--out", outDir]);
-        var previous = Console.Out;
-        Console.SetOut(console.Out);
-        try { return Training.Bench.QuickBench.Run([.. args]); }
-        finally { Console.SetOut(previous); }
+        var devices = parse.GetValue(BenchDeviceOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return Training.Bench.QuickBench.Run(devices, elements, sizes.Split(',').Select(int.Parse).ToArray(), parse.GetValue(BenchOutOpt), console.Out);
     }
 }
