@@ -41,7 +41,7 @@ public sealed class GridTests : IDisposable
     {
         var runs = (Spec(0) with { Activations = ["relu", "talu:1", "exlu:0.2"], Learnable = [false], Inits = ["default"] }).Expand();
         Assert.Equal(["relu-default-s0", "talu-a1-fixed-default-s0", "exlu-a0.2-fixed-default-s0"], runs.Select(r => r.Id).ToArray());
-        Assert.Equal(0.2, runs[2].Alpha!.Value, 12);
+        Assert.Equal(0.2f, runs[2].Alpha!.Value);
         var noAlpha = Assert.Throws<ArgumentException>(() => (Spec(0) with { Activations = ["relu:1"] }).Expand());
         Assert.Contains("relu", noAlpha.Message);
         var badAlpha = Assert.Throws<ArgumentException>(() => (Spec(0) with { Activations = ["exlu:abc"] }).Expand());

@@ -81,7 +81,7 @@ public static class PredictionsCommand
     public static RunConfig StoredConfig(string checkpoint)
     {
         var meta = SafeTensors.Read(checkpoint).Metadata;
-        if (!meta.TryGetValue("config", out var json))
+        if (!meta.TryGetValue(CheckpointMetadata.ConfigKey, out var json))
             throw new CheckpointException($"{checkpoint}: metadata has no 'config' (was it written by `activations train`?)");
         try
         {

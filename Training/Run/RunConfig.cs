@@ -2,24 +2,13 @@
 // a study grid expands into, and what config.json, run.json and a checkpoint's metadata hold.
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Activations.Training.Models;
 
 namespace Activations.Training.Run;
 
-public sealed record RunConfig
+/// <summary>The model's settings (ModelSettings: model, dataset, activation, α, init, seed), then the training's.</summary>
+public sealed record RunConfig : ModelSettings
 {
-    public string Dataset { get; init; } = "mnist";
-    public string Model { get; init; } = "mlp";
-
-    /// <summary>Activation name as ActivationCatalog spells it ("relu", "talu", ...).</summary>
-    public string Activation { get; init; } = "relu";
-
-    /// <summary>α (ELU/TaLU/ExLU) or the negative slope (LeakyReLU); null: its default (α = 1, slope 0.01), or none.</summary>
-    public float? Alpha { get; init; }
-    public bool LearnableAlpha { get; init; }
-    public bool AlphaPerChannel { get; init; }
-
-    /// <summary>Weight-initialisation scheme name ("default", "he", "xavier", ...).</summary>
-    public string Init { get; init; } = "default";
     public int Epochs { get; init; } = 5;
     public int Batch { get; init; } = 64;
     public float Lr { get; init; } = 0.01f;
@@ -29,9 +18,6 @@ public sealed record RunConfig
     public float? WeightDecay { get; init; }
     public string Optimizer { get; init; } = "sgd";
     public string Schedule { get; init; } = "constant";
-
-    /// <summary>Seeds the data order and the initial weights, whatever the activation, so runs with one seed compare.</summary>
-    public ulong Seed { get; init; }
     public string Device { get; init; } = "auto";
     public string? Data { get; init; }
     public string? Mirror { get; init; }
