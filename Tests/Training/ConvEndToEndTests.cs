@@ -3,6 +3,7 @@
 // present, since the CPU accelerator is a slow simulator; the CPU path is covered by the op tests.
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 
 namespace Activations.Tests.Training;

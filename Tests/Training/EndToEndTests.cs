@@ -6,6 +6,7 @@ using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Cli;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 
 namespace Activations.Tests.Training;

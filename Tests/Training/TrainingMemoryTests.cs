@@ -5,6 +5,7 @@
 using Activations.Engine;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 using Xunit.Abstractions;
 

@@ -13,17 +13,8 @@ public sealed record CheckpointMetadata
     /// <summary>The key of the configuration JSON.</summary>
     public const string ConfigKey = "config";
 
-    /// <summary>Whole epochs completed.</summary>
-    public required int Epoch { get; init; }
-
-    /// <summary>Steps done in the next epoch (0 at an epoch's end).</summary>
-    public int StepInEpoch { get; init; }
-
-    /// <summary>Σ batch loss × batch size over those steps.</summary>
-    public float EpochLossSum { get; init; }
-
-    /// <summary>Training seconds spent on those steps.</summary>
-    public double EpochSeconds { get; init; }
+    /// <summary>Where training stands: epochs done, steps into the next, that partial epoch's loss sum and seconds.</summary>
+    public required ResumePoint Position { get; init; }
 
     /// <summary>Steps since the start of training (informational).</summary>
     public long Step { get; init; }
@@ -42,11 +33,11 @@ public sealed record CheckpointMetadata
         var meta = new Dictionary<string, string>
         {
             ["format"] = Format,
-            ["epoch"] = Epoch.ToString(CultureInfo.InvariantCulture),
-            ["step_in_epoch"] = StepInEpoch.ToString(CultureInfo.InvariantCulture),
+            ["epoch"] = Position.Epoch.ToString(CultureInfo.InvariantCulture),
+            ["step_in_epoch"] = Position.StepInEpoch.ToString(CultureInfo.InvariantCulture),
             ["step"] = Step.ToString(CultureInfo.InvariantCulture),
-            ["epoch_loss_sum"] = EpochLossSum.ToString("R", CultureInfo.InvariantCulture),
-            ["epoch_seconds"] = EpochSeconds.ToString("R", CultureInfo.InvariantCulture),
+            ["epoch_loss_sum"] = Position.LossSum.ToString("R", CultureInfo.InvariantCulture),
+            ["epoch_seconds"] = Position.Seconds.ToString("R", CultureInfo.InvariantCulture),
             ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
         };
         if (Device is not null) meta["device"] = Device;
@@ -77,10 +68,7 @@ public sealed record CheckpointMetadata
         catch (JsonException) { /* reported per parameter by the reader of OptimizerSteps */ }
         return new CheckpointMetadata
         {
-            Epoch = epoch,
-            StepInEpoch = inEpoch,
-            EpochLossSum = lossSum,
-            EpochSeconds = seconds,
+            Position = new ResumePoint(epoch, inEpoch, lossSum, seconds),
             Step = meta.TryGetValue("step", out var st) && long.TryParse(st, NumberStyles.Integer, CultureInfo.InvariantCulture, out long step) ? step : 0,
             Seed = meta.TryGetValue("seed", out var sd) && ulong.TryParse(sd, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong seed) ? seed : 0,
             Device = meta.GetValueOrDefault("device"),

@@ -1,6 +1,7 @@
 // `activations train`: find the data, open the device, build the model, optionally resume, train.
 using Activations.Engine;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 
 namespace Activations.Training.Cli;

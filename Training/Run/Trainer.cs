@@ -71,8 +71,8 @@ public sealed class Trainer : IDisposable
     public ResumePoint Resume(string checkpoint)
     {
         var meta = CheckpointMetadata.Parse(Checkpoint.Load(checkpoint, ModelState, OptimizerState), checkpoint);
-        if (meta.StepInEpoch > StepsPerEpoch)
-            throw new CheckpointException($"{checkpoint}: stopped after step {meta.StepInEpoch} of an epoch, but this data set and batch size give {StepsPerEpoch} steps per epoch");
+        if (meta.Position.StepInEpoch > StepsPerEpoch)
+            throw new CheckpointException($"{checkpoint}: stopped after step {meta.Position.StepInEpoch} of an epoch, but this data set and batch size give {StepsPerEpoch} steps per epoch");
         foreach (var p in Optimizer.Parameters)
         {
             if (!meta.OptimizerSteps.TryGetValue(p.Name!, out long n) || n < 0)
@@ -80,7 +80,7 @@ public sealed class Trainer : IDisposable
             Optimizer.SetStep(p.Name!, n);
         }
         _lastGoodCheckpoint = checkpoint;
-        return new ResumePoint(meta.Epoch, meta.StepInEpoch, meta.EpochLossSum, meta.EpochSeconds);
+        return meta.Position;
     }
 
     /// <summary>
@@ -227,11 +227,8 @@ public sealed class Trainer : IDisposable
     {
         var meta = new CheckpointMetadata
         {
-            Epoch = epoch,
-            StepInEpoch = stepInEpoch,
+            Position = new ResumePoint(epoch, stepInEpoch, lossSum, seconds),
             Step = (long)epoch * StepsPerEpoch + stepInEpoch,
-            EpochLossSum = lossSum,
-            EpochSeconds = seconds,
             Seed = _config.Seed,
             Device = _device.Key,
             Config = _config.ToJson(),

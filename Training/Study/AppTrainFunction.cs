@@ -4,6 +4,7 @@
 // order (EpochBatcher permutes with seed + epoch), whatever the activation.
 using Activations.Engine;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 
 namespace Activations.Training.Study;
