@@ -9,7 +9,6 @@ using System.Text.RegularExpressions;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Run;
 using Activations.Training.Study;
-using RunFolder = Activations.Training.Run.RunFolder;
 using Xunit.Abstractions;
 
 namespace Activations.Tests.Study;
@@ -109,9 +108,9 @@ public class GridClusterTests(ITestOutputHelper output)
             Assert.False(File.Exists(Path.Combine(run, "done.json")), "the run finished before the kill: the test needs a longer run");
         }
         // As if it had run on another node: this host cannot see that its pid is dead, only the lease tells.
-        var claim = JsonSerializer.Deserialize<ClaimInfo>(File.ReadAllText(claimPath), new JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
+        var claim = JsonSerializer.Deserialize<ClaimInfo>(File.ReadAllText(claimPath), RunJson.Options)!;
         File.WriteAllText(claimPath, JsonSerializer.Serialize(claim with { Host = "another-node", HeartbeatUtc = DateTime.UtcNow },
-            new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            RunJson.Options));
         var clock = Stopwatch.StartNew();
         using var b = AppCli.Start(args);
         Finish(b, "worker b");

@@ -7,8 +7,6 @@ using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Run;
 using Activations.Training.Study;
-using EpochMetrics = Activations.Training.Study.EpochMetrics;
-using RunFolder = Activations.Training.Study.RunFolder;
 
 namespace Activations.Tests.Study;
 
@@ -21,7 +19,7 @@ public sealed class GridShardingTests
 
     private static RunResult Fake(RunConfig c) => new()
     {
-        Epochs = Enumerable.Range(1, c.Epochs).Select(e => new EpochMetrics(e, 1.0 / e, 1.1 / e, 0.9 + 0.001 * c.Seed, 1, 1000, c.LearningRate)).ToArray(),
+        Epochs = Enumerable.Range(1, c.Epochs).Select(e => new EpochMetrics(e, 1.0 / e, 1.1 / e, 0.9 + 0.001 * c.Seed, 1, 1000, c.Lr)).ToArray(),
     };
 
     [Fact]
@@ -107,7 +105,7 @@ public sealed class GridShardingTests
         File.WriteAllText(Path.Combine(folder, RunClaim.FileName), JsonSerializer.Serialize(new ClaimInfo
         {
             Host = "node-that-died", Pid = 99, Token = "x", ClaimedUtc = DateTime.UtcNow, HeartbeatUtc = DateTime.UtcNow,
-        }, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+        }, RunJson.Options));
         var log = new ConcurrentQueue<string>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = new GridRunner(spec, dir.Path, (c, f, _) => Fake(c))
@@ -164,7 +162,7 @@ public sealed class GridShardingTests
         File.WriteAllText(Path.Combine(dir.Path, "relu-default-s2", RunClaim.FileName), JsonSerializer.Serialize(new ClaimInfo
         {
             Host = "gone", Pid = 5, Token = "t", ClaimedUtc = DateTime.UtcNow.AddHours(-1), HeartbeatUtc = DateTime.UtcNow.AddHours(-1),
-        }, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+        }, RunJson.Options));
         var status = GridRunner.Status(dir.Path, TimeSpan.FromMinutes(1)).ToDictionary(s => s.Id);
         Assert.Equal(GridRunState.Done, status["relu-default-s0"].State);
         Assert.Equal(GridRunState.Running, status["relu-default-s1"].State);

@@ -10,7 +10,7 @@ namespace Activations.Tests.Training;
 
 public class RunClaimTests
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = RunJson.Options;
 
     private static void WriteClaim(string folder, ClaimInfo info)
     {

@@ -154,7 +154,7 @@ public static class CompareCommand
                 Log = console.Out.WriteLine, Shard = shard, Claim = p.GetValue(Claim) || shard is not null, Lease = lease,
             };
             GridRunOutcome outcome;
-            try { outcome = runner.Run(GridRunner.CurrentCommandLine(), signals.Token); }
+            try { outcome = runner.Run(ShellQuote.CurrentCommandLine(), signals.Token); }
             catch (GridMismatchException e) { throw new UsageException($"--out: {e.Message}"); }
             console.Out.WriteLine($"grid {folder}: {outcome.Trained.Count} trained, {outcome.Skipped.Count} already done, " +
                 (outcome.Elsewhere.Count > 0 ? $"{outcome.Elsewhere.Count} done by other workers, " : "") + $"{outcome.Failed.Count} failed, {outcome.NotRun.Count} not run");
@@ -170,7 +170,7 @@ public static class CompareCommand
         {
             // Other shards are still training: the last one to finish writes the report.
             console.Out.WriteLine($"grid {folder}: {done} of {states.Count} runs done; the report is written when the last shard finishes " +
-                $"(or now, from what has finished: activations compare --report-only --out {GridRunner.ShellQuote(folder)})");
+                $"(or now, from what has finished: activations compare --report-only --out {ShellQuote.Quote(folder)})");
             return CommandLine.Ok;
         }
         return WriteReport(folder, console);

@@ -60,11 +60,6 @@ public sealed class RunClaim : IDisposable
     public const string FileName = "claim.json";
     public static readonly TimeSpan DefaultLease = TimeSpan.FromMinutes(10);
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true,
-    };
-
     private readonly object _gate = new();
     private readonly Timer _timer;
     private ClaimInfo _info;
@@ -137,7 +132,7 @@ public sealed class RunClaim : IDisposable
         try
         {
             modified = File.GetLastWriteTimeUtc(path);
-            info = JsonSerializer.Deserialize<ClaimInfo>(File.ReadAllText(path), Json);
+            info = JsonSerializer.Deserialize<ClaimInfo>(File.ReadAllText(path), RunJson.Options);
         }
         catch (FileNotFoundException) { return new ClaimStatus(ClaimState.None, null, TimeSpan.Zero, null); }
         catch (JsonException) { modified = File.GetLastWriteTimeUtc(path); }
@@ -160,7 +155,7 @@ public sealed class RunClaim : IDisposable
             if (_released || Lost) return;
             try
             {
-                var current = JsonSerializer.Deserialize<ClaimInfo>(File.ReadAllText(Path), Json);
+                var current = JsonSerializer.Deserialize<ClaimInfo>(File.ReadAllText(Path), RunJson.Options);
                 if (current?.Token != _info.Token)
                 {
                     Lost = true;
@@ -187,7 +182,7 @@ public sealed class RunClaim : IDisposable
         _timer.Dispose();
         try
         {
-            var current = JsonSerializer.Deserialize<ClaimInfo>(File.ReadAllText(Path), Json);
+            var current = JsonSerializer.Deserialize<ClaimInfo>(File.ReadAllText(Path), RunJson.Options);
             if (current?.Token == _info.Token) File.Delete(Path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { }
@@ -262,18 +257,14 @@ public sealed class RunClaim : IDisposable
         catch (IOException) when (File.Exists(path)) { return false; }
         using (fs)
         {
-            fs.Write(JsonSerializer.SerializeToUtf8Bytes(info, Json));
+            fs.Write(JsonSerializer.SerializeToUtf8Bytes(info, RunJson.Options));
             fs.Flush(flushToDisk: true);
         }
         return true;
     }
 
-    private static void WriteReplace(string path, ClaimInfo info)
-    {
-        string tmp = $"{path}.{Environment.ProcessId}.{info.Token}.tmp";
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(info, Json));
-        File.Move(tmp, path, overwrite: true);
-    }
+    private static void WriteReplace(string path, ClaimInfo info) =>
+        AtomicFile.Write(path, s => s.Write(JsonSerializer.SerializeToUtf8Bytes(info, RunJson.Options)), flushToDisk: false);
 
     /// <summary>Replaces the stale claim <paramref name="seen"/> by <paramref name="mine"/>, under the takeover lock; false when someone else moved first.</summary>
     private static bool TakeOver(string folder, ClaimStatus seen, TimeSpan lease, ClaimInfo mine)

@@ -159,7 +159,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
     /// <summary>The manifest of <paramref name="gridFolder"/>, with the later invocations of invocations.log.</summary>
     public static GridManifest ReadManifest(string gridFolder)
     {
-        var manifest = StudyJson.Read<GridManifest>(Path.Combine(gridFolder, ManifestFile));
+        var manifest = RunJson.Read<GridManifest>(Path.Combine(gridFolder, ManifestFile));
         string log = Path.Combine(gridFolder, InvocationsFile);
         if (!File.Exists(log)) return manifest;
         var later = new List<GridInvocation>();
@@ -173,13 +173,6 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
         }
         return manifest with { Invocations = [.. manifest.Invocations, .. later] };
     }
-
-    /// <summary>The command line of this process, quoted so that it can be pasted into a shell.</summary>
-    public static string CurrentCommandLine() =>
-        string.Join(" ", Environment.GetCommandLineArgs().Select(ShellQuote));
-
-    public static string ShellQuote(string s) =>
-        s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || "-_./=:,+@%".Contains(c)) ? s : "'" + s.Replace("'", "'\\''") + "'";
 
     /// <summary>Trains every run of this worker's share that is not finished yet, in grid order.</summary>
     public GridRunOutcome Run(string commandLine, CancellationToken cancellation = default)
@@ -254,7 +247,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
     private void TrainOne(RunConfig run, string folder, string tag, CancellationToken cancellation,
         List<string> trained, List<string> failed, List<string> notRun, ref bool cancelled)
     {
-        StudyJson.WriteAtomic(Path.Combine(folder, RunFolder.RunFile), run);
+        RunJson.WriteAtomic(Path.Combine(folder, RunFolder.RunFile), run);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -273,7 +266,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
         catch (Exception e)
         {
             failed.Add(run.Id);
-            StudyJson.WriteAtomic(Path.Combine(folder, RunFolder.FailedFile),
+            RunJson.WriteAtomic(Path.Combine(folder, RunFolder.FailedFile),
                 new FailedRecord(run.Id, DateTime.UtcNow, $"{e.GetType().Name}: {e.Message}", e.ToString()));
             Log?.Invoke($"{tag}: FAILED: {e.Message}");
         }
@@ -305,7 +298,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
             string? failure = null;
             if (File.Exists(failedPath))
             {
-                try { failure = StudyJson.Read<FailedRecord>(failedPath).Error; }
+                try { failure = RunJson.Read<FailedRecord>(failedPath).Error; }
                 catch (System.Text.Json.JsonException) { failure = $"{failedPath} is unreadable"; }
             }
             list.Add(new GridRunStatus(id, claim.State switch
@@ -337,19 +330,10 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
                 RunIds = runs.Select(r => r.Id).ToArray(),
                 Invocations = [now],
             };
-            string tmp = path + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-            File.WriteAllText(tmp, System.Text.Json.JsonSerializer.Serialize(manifest, StudyJson.Options));
-            try
-            {
-                File.Move(tmp, path, overwrite: false);
-                return;
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                File.Delete(tmp); // another worker created it first: check against theirs
-            }
+            if (AtomicFile.CreateNew(path, System.Text.Json.JsonSerializer.Serialize(manifest, RunJson.Options))) return;
+            // another worker created it first: check against theirs
         }
-        var old = StudyJson.Read<GridManifest>(path);
+        var old = RunJson.Read<GridManifest>(path);
         if (old.Spec.FirstDifference(Spec) is { } difference)
             throw new GridMismatchException(
                 $"{GridFolder} already holds a different grid ({difference}; see {ManifestFile}); use a new folder for a new grid, or repeat the original command to resume it: {old.CommandLine}");
