@@ -129,7 +129,7 @@ public static partial class CommandLine
             return NumericalFault;
         }
         catch (Exception e) when (e is DeviceUnavailableException or DataFormatException or DatasetUnavailableException
-                                   or CheckpointException or DeviceOutOfMemoryException)
+                                   or CheckpointException or DeviceOutOfMemoryException or RunClaimedException)
         {
             console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return Failure;
@@ -147,10 +147,10 @@ public static partial class CommandLine
         first is "-h" or "--help" or "-?" or "/?" or "/h" or "--version" || root.Subcommands.Any(c => c.Name == first);
 
     /// <summary>The checked configuration of a `train` command line.</summary>
-    public static TrainConfig ToConfig(ParseResult p)
+    public static RunConfig ToConfig(ParseResult p)
     {
         string Lower(Option<string> o) => (p.GetValue(o) ?? "").Trim().ToLowerInvariant();
-        var c = new TrainConfig
+        var c = new RunConfig
         {
             Dataset = Lower(DatasetOpt),
             Model = Lower(ModelOpt),
@@ -183,7 +183,7 @@ public static partial class CommandLine
     }
 
     /// <summary>Checks every value; throws a UsageException naming the option.</summary>
-    public static TrainConfig Validate(TrainConfig c)
+    public static RunConfig Validate(RunConfig c)
     {
         if (!Datasets.Contains(c.Dataset)) throw new UsageException($"--dataset: unknown data set '{c.Dataset}'; expected one of {string.Join(", ", Datasets)}");
         if (!ModelFactory.Names.Contains(c.Model)) throw new UsageException($"--model: unknown model '{c.Model}'; expected one of {string.Join(", ", ModelFactory.Names)}");
@@ -251,11 +251,7 @@ public static partial class CommandLine
         string sizes = parse.GetValue(BenchMatMulOpt)!;
         if (sizes.Split(',').Any(x => !int.TryParse(x, out int v) || v <= 0))
             throw new UsageException($"--matmul: expected positive sizes separated by commas; got '{sizes}'");
-        var args = new List<string> { "--device", parse.GetValue(BenchDeviceOpt)!, "--elements", elements.ToString(), "--matmul", sizes };
-        if (parse.GetValue(BenchOutOpt) is { } outDir) args.AddRange(["--out", outDir]);
-        var previous = Console.Out;
-        Console.SetOut(console.Out);
-        try { return Training.Bench.QuickBench.Run([.. args]); }
-        finally { Console.SetOut(previous); }
+        var devices = parse.GetValue(BenchDeviceOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return Training.Bench.QuickBench.Run(devices, elements, sizes.Split(',').Select(int.Parse).ToArray(), parse.GetValue(BenchOutOpt), console.Out);
     }
 }

@@ -1,13 +1,14 @@
 // `activations train`: find the data, open the device, build the model, optionally resume, train.
 using Activations.Engine;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 
 namespace Activations.Training.Cli;
 
 public static class TrainCommand
 {
-    public static int Run(TrainConfig config, Console2 console, IReadOnlyList<string>? args = null)
+    public static int Run(RunConfig config, Console2 console, IReadOnlyList<string>? args = null)
     {
         using var device = Device.Create(config.Device);
         var locator = new DatasetLocator(config.Data, config.Mirror) { Log = console.Error, LiveProgress = console.Interactive };
@@ -50,6 +51,8 @@ public static class TrainCommand
         {
             run = RunFolder.Create(config.Out, config, DateTime.Now);
         }
+        // The run folder's lock, held until the run ends: a second `train --resume` of this run, or a grid worker, is refused.
+        using var claim = RunClaim.Acquire(run.Path, RunClaim.DefaultLease, console.Error.WriteLine);
         console.Out.WriteLine($"run folder: {run.Path}");
         using var signals = new StopSignals(console.Error);
         try
@@ -80,10 +83,10 @@ public static class TrainCommand
             kept.Add(given[i]);
         }
         kept.AddRange(["--resume", checkpoint]);
-        return "activations " + string.Join(" ", kept.Select(Study.GridRunner.ShellQuote));
+        return "activations " + ShellQuote.Join(kept);
     }
 
-    private static string AlphaText(TrainConfig c)
+    private static string AlphaText(RunConfig c)
     {
         if (!Engine.ActivationCatalog.HasParameter(Engine.ActivationCatalog.Parse(c.Activation))) return "";
         string a = c.Alpha is { } v ? $"α={v}" : "default α";
