@@ -93,6 +93,7 @@ public class InterruptionTests(ITestOutputHelper output)
     [SkippableTheory]
     [InlineData("TERM", 143)]
     [InlineData("INT", 130)]
+    [InlineData("HUP", 129)]
     public void RealProcessStoppedBySignalResumesWithTheSameLosses(string signal, int exitCode)
     {
         Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
@@ -121,7 +122,7 @@ public class InterruptionTests(ITestOutputHelper output)
         app.BeginErrorReadLine();
         Assert.True(started.Wait(TimeSpan.FromSeconds(120)), $"the app did not start training: {stdout}{stderr}");
         Thread.Sleep(1500);
-        Assert.Equal(0, Kill(app.Id, signal == "TERM" ? 15 : 2));
+        Assert.Equal(0, Kill(app.Id, signal switch { "TERM" => 15, "HUP" => 1, _ => 2 }));
         Assert.True(app.WaitForExit(TimeSpan.FromSeconds(120)), "the app did not stop after the signal");
         app.WaitForExit();
         string text = stdout.ToString();
@@ -194,6 +195,7 @@ public class InterruptionTests(ITestOutputHelper output)
         Assert.Contains("no checkpoint was written yet", stderr);
         Assert.Single(stderr.TrimEnd('\n').Split('\n'));
         Assert.DoesNotContain("epoch 1/1", stdout);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path)); // a run that never saved anything leaves no folder behind
     }
 
     [SkippableTheory]
