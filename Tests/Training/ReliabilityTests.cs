@@ -8,6 +8,7 @@ using Activations.Tests.Infrastructure;
 using Activations.Training.Checkpoints;
 using Activations.Training.Cli;
 using Activations.Training.Data;
+using Activations.Training.Run;
 using Activations.Training.Study;
 using Xunit.Abstractions;
 

@@ -56,28 +56,14 @@ public static class SafeTensors
         }
         var withHash = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [DataHashKey] = DataHash(list) };
         byte[] header = Header(list, withHash);
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, fs =>
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Span<byte> len = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
-                fs.Write(len);
-                fs.Write(header);
-                foreach (var (_, _, data) in list) WriteFloats(fs, data);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { /* best effort */ }
-            throw;
-        }
+            Span<byte> len = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
+            fs.Write(len);
+            fs.Write(header);
+            foreach (var (_, _, data) in list) WriteFloats(fs, data);
+        }, flushToDisk: true);
     }
 
     /// <summary>SHA-256 of the tensors' little-endian bytes, in order: what the file's data section holds.</summary>

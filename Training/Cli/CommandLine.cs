@@ -180,10 +180,10 @@ public static partial class CommandLine
         first is "-h" or "--help" or "-?" or "/?" or "/h" or "--version" || root.Subcommands.Any(c => c.Name == first);
 
     /// <summary>The checked configuration of a `train` command line.</summary>
-    public static TrainConfig ToConfig(ParseResult p)
+    public static RunConfig ToConfig(ParseResult p)
     {
         string Lower(Option<string> o) => (p.GetValue(o) ?? "").Trim().ToLowerInvariant();
-        var c = new TrainConfig
+        var c = new RunConfig
         {
             Dataset = Lower(DatasetOpt),
             Model = Lower(ModelOpt),
@@ -222,7 +222,7 @@ public static partial class CommandLine
     /// The settings of the run in the checkpoint, with only the changeable options taken from the
     /// command line; any other option given with a different value is a UsageException naming it.
     /// </summary>
-    private static TrainConfig WithStoredSettings(ParseResult p, TrainConfig given)
+    private static RunConfig WithStoredSettings(ParseResult p, RunConfig given)
     {
         var stored = Validate(PredictionsCommand.StoredConfig(given.Resume!));
         given = given with
@@ -230,7 +230,7 @@ public static partial class CommandLine
             Activation = ActivationCatalog.TryParse(given.Activation, out var kind) ? ActivationCatalog.Name(kind) : given.Activation,
             Init = Init.TryParse(given.Init, out var scheme) ? Init.Name(scheme) : given.Init,
         };
-        (Option Option, Func<TrainConfig, object?> Value)[] fixedSettings =
+        (Option Option, Func<RunConfig, object?> Value)[] fixedSettings =
         [
             (DatasetOpt, c => c.Dataset), (ModelOpt, c => c.Model), (ActivationOpt, c => c.Activation), (AlphaOpt, c => c.Alpha),
             (LearnableOpt, c => c.LearnableAlpha), (PerChannelOpt, c => c.AlphaPerChannel), (InitOpt, c => c.Init), (BatchOpt, c => c.Batch),
@@ -269,7 +269,7 @@ public static partial class CommandLine
     };
 
     /// <summary>Checks every value; throws a UsageException naming the option.</summary>
-    public static TrainConfig Validate(TrainConfig c)
+    public static RunConfig Validate(RunConfig c)
     {
         if (!Datasets.Contains(c.Dataset)) throw new UsageException($"--dataset: unknown data set '{c.Dataset}'; expected one of {string.Join(", ", Datasets)}");
         if (!ModelFactory.Names.Contains(c.Model)) throw new UsageException($"--model: unknown model '{c.Model}'; expected one of {string.Join(", ", ModelFactory.Names)}");
@@ -300,7 +300,7 @@ public static partial class CommandLine
     /// The one place that says which parameter options an activation takes: --alpha, --learnable-alpha
     /// and --alpha-per-channel only where the activation has a parameter, and with a valid value.
     /// </summary>
-    public static void CheckActivationParameter(ActivationKind kind, TrainConfig c)
+    public static void CheckActivationParameter(ActivationKind kind, RunConfig c)
     {
         string name = ActivationCatalog.Name(kind);
         string takers = string.Join(", ", ActivationCatalog.All.Where(ActivationCatalog.HasParameter).Select(ActivationCatalog.Name));
@@ -344,11 +344,7 @@ public static partial class CommandLine
         OptionValues.Range("--elements", elements, 1, 1 << 28);
         string sizes = parse.GetValue(BenchMatMulOpt)!;
         foreach (var size in sizes.Split(',')) OptionValues.Integer("--matmul", size, 1, 16384);
-        var args = new List<string> { "--device", parse.GetValue(BenchDeviceOpt)!, "--elements", elements.ToString(), "--matmul", sizes };
-        if (parse.GetValue(BenchOutOpt) is { } outDir) args.AddRange(["--out", outDir]);
-        var previous = Console.Out;
-        Console.SetOut(console.Out);
-        try { return Training.Bench.QuickBench.Run([.. args]); }
-        finally { Console.SetOut(previous); }
+        var devices = parse.GetValue(BenchDeviceOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return Training.Bench.QuickBench.Run(devices, elements, sizes.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray(), parse.GetValue(BenchOutOpt), console.Out);
     }
 }

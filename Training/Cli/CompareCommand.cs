@@ -151,8 +151,15 @@ public static class CompareCommand
             Inits = inits, Seeds = seeds,
             Extra = new(StringComparer.Ordinal) { ["limit_train"] = limitTrain.ToString(CultureInfo.InvariantCulture), ["limit_test"] = limitTest.ToString(CultureInfo.InvariantCulture) },
         };
-        try { spec.Expand(); }
+        IReadOnlyList<Run.RunConfig> runs;
+        try { runs = spec.Expand(); }
         catch (ArgumentException e) { throw new UsageException($"grid: {FirstLine(e.Message)}"); }
+        // Every run passes the checks `train` makes, before the first one starts.
+        foreach (var run in runs)
+        {
+            try { CommandLine.Validate(run); }
+            catch (UsageException e) { throw new UsageException($"run '{run.Id}': {e.Message}"); }
+        }
         string folder = p.GetValue(Out) ?? Path.Combine("runs", "compare", $"{dataset}-{model}");
         OptionValues.OutputFolder("--out", folder);
         return (spec, folder);
@@ -169,7 +176,7 @@ public static class CompareCommand
         using (var signals = new StopSignals(console.Error))
         {
             var runner = new GridRunner(spec, folder, app.Train) { Log = console.Out.WriteLine };
-            var outcome = runner.Run(GridRunner.CurrentCommandLine(), signals.Token);
+            var outcome = runner.Run(ShellQuote.CurrentCommandLine(), signals.Token);
             console.Out.WriteLine($"grid {folder}: {outcome.Trained.Count} trained, {outcome.Skipped.Count} already done, {outcome.Failed.Count} failed, {outcome.NotRun.Count} not run");
             if (outcome.Cancelled)
             {
@@ -179,7 +186,7 @@ public static class CompareCommand
             if (outcome.Failed.Count > 0)
             {
                 if (outcome.Trained.Count + outcome.Skipped.Count > 0) WriteReport(folder, console);
-                string list = string.Join(", ", outcome.Failed.Select(id => $"{id} ({Path.Combine(folder, id, Study.RunFolder.FailedFile)})"));
+                string list = string.Join(", ", outcome.Failed.Select(id => $"{id} ({Path.Combine(folder, id, Run.RunFolder.FailedFile)})"));
                 console.Error.WriteLine($"error: {outcome.Failed.Count} of {outcome.Failed.Count + outcome.Trained.Count + outcome.Skipped.Count + outcome.NotRun.Count} runs failed: {list}");
                 return CommandLine.Failure;
             }
@@ -191,7 +198,7 @@ public static class CompareCommand
     {
         var report = StudyReport.FromGrid(folder);
         if (report.Groups.Count == 0)
-            throw new DataFormatException($"{folder}: no finished runs to report (every run of the grid lacks a {Study.RunFolder.DoneFile})");
+            throw new DataFormatException($"{folder}: no finished runs to report (every run of the grid lacks a {Run.RunFolder.DoneFile})");
         report.Write(folder);
         Plots.TrainingCurves(report, Path.Combine(folder, "curves.png"));
         Plots.FinalAccuracy(report, Path.Combine(folder, "accuracy.png"));

@@ -1,13 +1,14 @@
 // `activations train`: find the data, open the device, build the model, optionally resume, train.
 using Activations.Engine;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 
 namespace Activations.Training.Cli;
 
 public static class TrainCommand
 {
-    public static int Run(TrainConfig config, Console2 console, IReadOnlyList<string>? args = null)
+    public static int Run(RunConfig config, Console2 console, IReadOnlyList<string>? args = null)
     {
         OptionValues.OutputFolder("--out", config.Out);
         using var device = Device.Create(config.Device);
@@ -90,10 +91,10 @@ public static class TrainCommand
             kept.Add(given[i]);
         }
         kept.AddRange(["--resume", checkpoint]);
-        return "activations " + string.Join(" ", kept.Select(Study.GridRunner.ShellQuote));
+        return "activations " + ShellQuote.Join(kept);
     }
 
-    private static string AlphaText(TrainConfig c)
+    private static string AlphaText(RunConfig c)
     {
         if (!Engine.ActivationCatalog.HasParameter(Engine.ActivationCatalog.Parse(c.Activation))) return "";
         string a = c.Alpha is { } v ? $"α={v}" : "default α";

@@ -199,20 +199,19 @@ public sealed class DatasetLocator
     private string? CopyFromMirror(string source, string target, string? decompressedSha256 = null)
     {
         CreateFolder(Path.GetDirectoryName(target)!);
-        string tmp = TempName(target);
         try
         {
-            File.Copy(source, tmp, overwrite: true);
-            if (ContentProblem(tmp, decompressedSha256) is { } bad)
+            AtomicFile.Copy(source, target, flushToDisk: false, check: tmp =>
             {
-                TryDelete(tmp);
-                return bad;
-            }
-            File.Move(tmp, target, overwrite: true);
+                if (ContentProblem(tmp, decompressedSha256) is { } bad) throw new CopyRejectedException(bad);
+            });
+        }
+        catch (CopyRejectedException e)
+        {
+            return e.Message;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(tmp);
             throw new DatasetUnavailableException($"cannot copy {source} to {target}: {e.Message}");
         }
         Log?.WriteLine($"copied {Path.GetFileName(target)} from {Mirror}");
@@ -221,9 +220,11 @@ public sealed class DatasetLocator
 
     private sealed class DownloadFailedException(string message) : Exception(message);
 
+    /// <summary>A copied file whose content did not match its hash; the copy is not kept.</summary>
+    private sealed class CopyRejectedException(string message) : Exception(message);
+
     private void Download(string url, string target, string? decompressedSha256)
     {
-        string tmp = TempName(target);
         try
         {
             var handler = HttpHandler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15) };
@@ -233,9 +234,9 @@ public sealed class DatasetLocator
                 throw new DownloadFailedException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
             long? total = response.Content.Headers.ContentLength;
             string name = Path.GetFileName(target);
-            using (var body = response.Content.ReadAsStream())
-            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            AtomicFile.Write(target, file =>
             {
+                using var body = response.Content.ReadAsStream();
                 var buffer = new byte[1 << 16];
                 long done = 0;
                 var sw = Stopwatch.StartNew();
@@ -252,19 +253,14 @@ public sealed class DatasetLocator
                         Log?.Write($"\rdownloading {name} {pct} {done / 1e6:F1} MB");
                     }
                 }
-                file.Flush(flushToDisk: true);
                 if (LiveProgress) Log?.Write("\r");
                 Log?.WriteLine($"downloaded {name} ({done / 1e6:F1} MB) from {url}");
-            }
-            if (decompressedSha256 is not null) CheckDecompressedHash(tmp, url, decompressedSha256);
-            File.Move(tmp, target, overwrite: true);
+            }, flushToDisk: true, check: decompressedSha256 is null ? null : tmp => CheckDecompressedHash(tmp, url, decompressedSha256));
         }
-        catch (DownloadFailedException) { TryDelete(tmp); throw; }
-        catch (HttpRequestException e) { TryDelete(tmp); throw new DownloadFailedException(OneLine(e)); }
-        catch (TaskCanceledException) { TryDelete(tmp); throw new DownloadFailedException("timed out"); }
+        catch (HttpRequestException e) { throw new DownloadFailedException(OneLine(e)); }
+        catch (TaskCanceledException) { throw new DownloadFailedException("timed out"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            TryDelete(tmp);
             throw new DownloadFailedException(OneLine(e));
         }
     }
@@ -311,12 +307,5 @@ public sealed class DatasetLocator
         {
             throw new DatasetUnavailableException($"cannot create the data folder {folder}: {e.Message}");
         }
-    }
-
-    private static string TempName(string target) => target + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* best effort */ }
     }
 }

@@ -12,6 +12,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Activations.Training.Data;
+using Activations.Training.Run;
 
 namespace Activations.Training.Study;
 
@@ -21,7 +22,7 @@ namespace Activations.Training.Study;
 public sealed record RunGroup(string Name, string Context, IReadOnlyList<RunRecord> Runs)
 {
     public RunConfig First => Runs[0].Config;
-    public IReadOnlyList<int> Seeds => Runs.Select(r => r.Config.Seed).ToArray();
+    public IReadOnlyList<ulong> Seeds => Runs.Select(r => r.Config.Seed).ToArray();
     public double[] FinalAccuracies => Runs.Select(r => r.Result.FinalTestAccuracy).ToArray();
 }
 
@@ -35,7 +36,7 @@ public sealed record ConfigurationSummary
     public bool LearnableAlpha { get; init; }
     public required string Init { get; init; }
     public int N { get; init; }
-    public required IReadOnlyList<int> Seeds { get; init; }
+    public required IReadOnlyList<ulong> Seeds { get; init; }
     public required SampleSummary FinalAccuracy { get; init; }
     public double BestAccuracyMean { get; init; }
     public double BestAccuracyMax { get; init; }
@@ -58,7 +59,7 @@ public sealed record Comparison
 
     /// <summary>Paired by seed over the seeds both have; null when fewer than two are shared.</summary>
     public TTestResult? Paired { get; init; }
-    public required IReadOnlyList<int> PairedSeeds { get; init; }
+    public required IReadOnlyList<ulong> PairedSeeds { get; init; }
     public required string Verdict { get; init; }
     public string? PairedVerdict { get; init; }
 }
@@ -133,7 +134,7 @@ public sealed class StudyReport
     private static T ReadRunFile<T>(string runFolder, string file, string id, string remedy)
     {
         string path = Path.Combine(runFolder, file);
-        try { return StudyJson.Read<T>(path); }
+        try { return RunJson.Read<T>(path); }
         catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
         {
             throw new DataFormatException($"{path}: the {file} of run '{id}' is corrupt ({e.Message.ReplaceLineEndings(" ")}); {remedy}");
@@ -159,8 +160,8 @@ public sealed class StudyReport
     public static string ContextOf(RunConfig c) =>
         string.Join(" ", new[]
         {
-            $"{c.Dataset}/{c.Model}", $"init={c.Init}", $"epochs={c.Epochs}", $"batch={c.BatchSize}",
-            $"lr={RunConfig.Num(c.LearningRate)}", $"momentum={RunConfig.Num(c.Momentum)}",
+            $"{c.Dataset}/{c.Model}", $"init={c.Init}", $"epochs={c.Epochs}", $"batch={c.Batch}",
+            $"lr={RunConfig.Num(c.Lr)}", $"momentum={RunConfig.Num(c.Momentum)}",
         }.Concat(c.Extra.Select(kv => $"{kv.Key}={kv.Value}")));
 
     private ConfigurationSummary Summarize(RunGroup g)
@@ -175,7 +176,7 @@ public sealed class StudyReport
             Name = g.Name,
             Context = g.Context,
             Activation = c.Activation,
-            Alpha = c.Alpha,
+            Alpha = c.Alpha is { } alpha ? (double)(decimal)alpha : null,
             LearnableAlpha = c.LearnableAlpha,
             Init = c.Init,
             N = g.Runs.Count,
@@ -231,9 +232,9 @@ public sealed class StudyReport
     {
         Directory.CreateDirectory(folder);
         var paths = new[] { Path.Combine(folder, MarkdownFile), Path.Combine(folder, CsvFile), Path.Combine(folder, JsonFile) };
-        StudyJson.WriteTextAtomic(paths[0], ToMarkdown());
-        StudyJson.WriteTextAtomic(paths[1], ToCsv());
-        StudyJson.WriteTextAtomic(paths[2], ToJson());
+        AtomicFile.WriteText(paths[0], ToMarkdown(), flushToDisk: false);
+        AtomicFile.WriteText(paths[1], ToCsv(), flushToDisk: false);
+        AtomicFile.WriteText(paths[2], ToJson(), flushToDisk: false);
         return paths;
     }
 
@@ -374,5 +375,5 @@ public sealed class StudyReport
         comparisons = Comparisons,
         unfinishedRuns = UnfinishedRuns,
         failedRuns = FailedRuns,
-    }, StudyJson.Options);
+    }, RunJson.Options);
 }
