@@ -38,14 +38,14 @@ public static class AtomicFile
     public static void WriteText(string path, string text, bool flushToDisk) =>
         Write(path, s => s.Write(Encoding.UTF8.GetBytes(text)), flushToDisk);
 
-    /// <summary>Copies <paramref name="source"/> to <paramref name="target"/>.</summary>
-    public static void Copy(string source, string target, bool flushToDisk)
+    /// <summary>Copies <paramref name="source"/> to <paramref name="target"/>; <paramref name="check"/> as for <see cref="Write"/>.</summary>
+    public static void Copy(string source, string target, bool flushToDisk, Action<string>? check = null)
     {
         Write(target, s =>
         {
             using var from = File.OpenRead(source);
             from.CopyTo(s);
-        }, flushToDisk);
+        }, flushToDisk, check);
     }
 
     /// <summary>

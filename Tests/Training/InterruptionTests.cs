@@ -194,6 +194,7 @@ public class InterruptionTests(ITestOutputHelper output)
         Assert.Contains("no checkpoint was written yet", stderr);
         Assert.Single(stderr.TrimEnd('\n').Split('\n'));
         Assert.DoesNotContain("epoch 1/1", stdout);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path)); // a run that never saved anything leaves no folder behind
     }
 
     [SkippableTheory]

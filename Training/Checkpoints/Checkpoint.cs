@@ -1,7 +1,7 @@
 // A training checkpoint: the model's parameters by name ("fc1.weight"), the optimizer's state by
 // name ("optimizer.fc1.weight.momentum_buffer"), and metadata (epoch, step, seed, config JSON) in
 // one .safetensors file. Loading checks that the file holds exactly the tensors the model and
-// optimizer expect, with the same shapes, and names the first tensor that disagrees.
+// optimizer expect, with the same shapes and only finite values, and names the first tensor that disagrees.
 using Activations.Engine;
 
 namespace Activations.Training.Checkpoints;
@@ -35,6 +35,13 @@ public static class Checkpoint
                 throw new CheckpointException($"{path}: has no tensor '{name}' (the model expects {tensor.Shape}); was it saved from another model or optimizer?");
             if (!stored.Shape.AsSpan().SequenceEqual(tensor.Shape.Dims))
                 throw new CheckpointException($"{path}: tensor '{name}' has shape {SafeTensors.FormatShape(stored.Shape)} but the model's is {tensor.Shape}");
+        }
+        foreach (var (name, _) in expected)
+        {
+            var data = content.Tensors[name].Data;
+            int bad = Array.FindIndex(data, v => !float.IsFinite(v));
+            if (bad >= 0)
+                throw new CheckpointException($"{path}: tensor '{name}' holds {data.Count(v => !float.IsFinite(v))} non-finite values (NaN or ±Inf; the first at index {bad}): these weights cannot be used");
         }
         var known = expected.Select(e => e.Name).ToHashSet();
         foreach (var name in content.Order)

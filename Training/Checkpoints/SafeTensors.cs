@@ -8,7 +8,9 @@
 // Writes are atomic: a temporary file in the same folder, flushed to disk, then renamed over the
 // target, so a crash mid-save leaves the previous checkpoint intact. Reads trust nothing: the header
 // length against the file size, the JSON, every dtype, shape and offset range are checked, and every
-// failure is one CheckpointException naming the file (and the tensor).
+// failure is one CheckpointException naming the file (and the tensor). Files this app writes carry the
+// SHA-256 of their tensor data in the metadata ("data_sha256"), checked on read so that a flipped bit
+// is caught; files without it (PyTorch's, for one) are read without that check.
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -34,6 +36,12 @@ public static class SafeTensors
     /// <summary>Headers above this are refused before they are read.</summary>
     public const long MaxHeaderBytes = 100L << 20;
 
+    /// <summary>Files above this are refused before they are read (one byte array holds the file).</summary>
+    public const long MaxFileBytes = 2000L << 20;
+
+    /// <summary>The metadata key of the SHA-256 (hex) of all tensor data, in file order.</summary>
+    public const string DataHashKey = "data_sha256";
+
     /// <summary>Writes <paramref name="tensors"/> (host data) and <paramref name="metadata"/> atomically.</summary>
     public static void Write(string path, IEnumerable<(string Name, int[] Shape, float[] Data)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -46,7 +54,8 @@ public static class SafeTensors
             foreach (var d in shape) n *= d;
             if (n != data.Length) throw new ArgumentException($"tensor '{name}': shape {Shape(shape)} does not hold {data.Length} values");
         }
-        byte[] header = Header(list, metadata);
+        var withHash = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [DataHashKey] = DataHash(list) };
+        byte[] header = Header(list, withHash);
         AtomicFile.Write(path, fs =>
         {
             Span<byte> len = stackalloc byte[8];
@@ -55,6 +64,24 @@ public static class SafeTensors
             fs.Write(header);
             foreach (var (_, _, data) in list) WriteFloats(fs, data);
         }, flushToDisk: true);
+    }
+
+    /// <summary>SHA-256 of the tensors' little-endian bytes, in order: what the file's data section holds.</summary>
+    private static string DataHash(List<(string Name, int[] Shape, float[] Data)> list)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var b = new byte[4];
+        foreach (var (_, _, data) in list)
+        {
+            if (BitConverter.IsLittleEndian) hash.AppendData(MemoryMarshal.AsBytes(data.AsSpan()));
+            else
+                foreach (var v in data)
+                {
+                    BinaryPrimitives.WriteSingleLittleEndian(b, v);
+                    hash.AppendData(b);
+                }
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private static byte[] Header(List<(string Name, int[] Shape, float[] Data)> list, IReadOnlyDictionary<string, string>? metadata)
@@ -114,6 +141,7 @@ public static class SafeTensors
         {
             if (Directory.Exists(path)) throw new CheckpointException($"{path}: is a directory, not a checkpoint file");
             if (!File.Exists(path)) throw new CheckpointException($"{path}: checkpoint not found");
+            if (Data.InputFile.Problem(path, MaxFileBytes, "checkpoint") is { } problem) throw new CheckpointException($"{path}: {problem}");
             bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -146,6 +174,7 @@ public static class SafeTensors
         var tensors = new Dictionary<string, StoredTensor>();
         var order = new List<string>();
         var metadata = new Dictionary<string, string>();
+        string? expectedHash = null;
         JsonDocument doc;
         try
         {
@@ -167,7 +196,8 @@ public static class SafeTensors
                     foreach (var m in prop.Value.EnumerateObject())
                     {
                         if (m.Value.ValueKind != JsonValueKind.String) throw new CheckpointException($"{name}: metadata '{m.Name}' is not a string");
-                        metadata[m.Name] = m.Value.GetString()!;
+                        if (m.Name == DataHashKey) expectedHash = m.Value.GetString()!;
+                        else metadata[m.Name] = m.Value.GetString()!;
                     }
                     continue;
                 }
@@ -191,6 +221,12 @@ public static class SafeTensors
             for (int i = 1; i < claimed.Count; i++)
                 if (claimed[i].Begin < claimed[i - 1].End)
                     throw new CheckpointException($"{name}: tensors '{claimed[i - 1].Name}' and '{claimed[i].Name}' overlap in the data");
+        }
+        if (expectedHash is not null)
+        {
+            string actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(dataStart)));
+            if (!string.Equals(actual, expectedHash, StringComparison.OrdinalIgnoreCase))
+                throw new CheckpointException($"{name}: the tensor data has SHA-256 {actual}, but the file records {expectedHash}: the file is corrupt (changed or damaged after it was written)");
         }
         return new SafeTensorsContent(tensors, order, metadata);
     }

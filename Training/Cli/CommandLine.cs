@@ -6,7 +6,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Activations.Engine;
 using Activations.Engine.Nn;
 using Activations.Training.Checkpoints;
@@ -20,11 +19,42 @@ namespace Activations.Training.Cli;
 public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>Where the app writes, and whether stdout is a terminal (live progress bar).</summary>
-public sealed record Console2(TextWriter Out, TextWriter Error, bool Interactive);
+public sealed record Console2(TextWriter Out, TextWriter Error, bool Interactive)
+{
+    /// <summary>The same console with writers that drop output they cannot deliver (a full disk, a closed pipe).</summary>
+    public Console2 Guarded() => this with { Out = GuardedWriter.Wrap(Out), Error = GuardedWriter.Wrap(Error) };
+}
+
+/// <summary>
+/// A writer that ignores I/O errors of the stream below: a message that cannot be shown
+/// (stderr on /dev/full, a closed pipe) must not change the exit code or abort the process.
+/// </summary>
+public sealed class GuardedWriter(TextWriter inner) : TextWriter
+{
+    public static TextWriter Wrap(TextWriter w) => w as GuardedWriter ?? new GuardedWriter(w);
+
+    public override System.Text.Encoding Encoding => inner.Encoding;
+    public override IFormatProvider FormatProvider => inner.FormatProvider;
+    public override void Write(char value) => Try(() => inner.Write(value));
+    public override void Write(string? value) => Try(() => inner.Write(value));
+    public override void Write(char[] buffer, int index, int count) => Try(() => inner.Write(buffer, index, count));
+    public override void WriteLine(string? value) => Try(() => inner.WriteLine(value));
+    public override void Flush() => Try(inner.Flush);
+
+    private static void Try(Action write)
+    {
+        try { write(); }
+        catch (IOException) { /* nowhere to report it */ }
+        catch (ObjectDisposedException) { /* the stream was closed under us */ }
+    }
+}
 
 public static partial class CommandLine
 {
     public const int Ok = 0, Failure = 1, Usage = 2, NumericalFault = 3;
+
+    /// <summary>Upper bounds of --epochs and --batch: far above any real run, low enough that step counts cannot overflow.</summary>
+    public const int MaxEpochs = 100_000, MaxBatch = 1 << 16;
 
     public static readonly string[] Datasets = ["mnist", "cifar10"];
     public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
@@ -33,16 +63,16 @@ public static partial class CommandLine
     private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist, cifar10", DefaultValueFactory = _ => "mnist" };
     private static readonly Option<string> ModelOpt = new("--model") { Description = "model: mlp (784-128-64-10), cnn, lenet, vgg (see Training/Models/ModelFactory.cs)", DefaultValueFactory = _ => "mlp" };
     private static readonly Option<string> ActivationOpt = new("--activation") { Description = "relu, leakyrelu, elu, talu, exlu, tanh, sigmoid, gelu, silu", DefaultValueFactory = _ => "relu" };
-    private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's parameter (default: α = 1; LeakyReLU slope 0.01)" };
+    private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's parameter (default: α = 1; LeakyReLU slope 0.01)", CustomParser = OptionValues.ParseOptionalFloat };
     private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn α (ELU, TaLU, ExLU, LeakyReLU)" };
     private static readonly Option<bool> PerChannelOpt = new("--alpha-per-channel") { Description = "one learnable α per feature instead of one per layer" };
     private static readonly Option<string> InitOpt = new("--init") { Description = "default (PyTorch), he, xavier, between, he-leaky", DefaultValueFactory = _ => "default" };
     private static readonly Option<int> EpochsOpt = new("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => 5 };
     private static readonly Option<int> BatchOpt = new("--batch") { Description = "batch size", DefaultValueFactory = _ => 64 };
-    private static readonly Option<float> LrOpt = new("--lr") { Description = "learning rate", DefaultValueFactory = _ => 0.01f };
-    private static readonly Option<float> MomentumOpt = new("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9f };
+    private static readonly Option<float> LrOpt = new("--lr") { Description = "learning rate", DefaultValueFactory = _ => 0.01f, CustomParser = OptionValues.ParseFloat };
+    private static readonly Option<float> MomentumOpt = new("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9f, CustomParser = OptionValues.ParseFloat };
     private static readonly Option<bool> NesterovOpt = new("--nesterov") { Description = "Nesterov momentum" };
-    private static readonly Option<float?> WeightDecayOpt = new("--weight-decay") { Description = "L2 weight decay (decoupled for adamw; default 0, adamw 0.01)" };
+    private static readonly Option<float?> WeightDecayOpt = new("--weight-decay") { Description = "L2 weight decay (decoupled for adamw; default 0, adamw 0.01)", CustomParser = OptionValues.ParseOptionalFloat };
     private static readonly Option<string> OptimizerOpt = new("--optimizer") { Description = "sgd, adam, adamw", DefaultValueFactory = _ => "sgd" };
     private static readonly Option<string> ScheduleOpt = new("--schedule") { Description = "constant, step, cosine, onecycle", DefaultValueFactory = _ => "constant" };
     private static readonly Option<ulong> SeedOpt = new("--seed") { Description = "seed of initialisation and shuffling", DefaultValueFactory = _ => 0UL };
@@ -54,7 +84,7 @@ public static partial class CommandLine
     private static readonly Option<bool> AugmentOpt = new("--augment") { Description = "CIFAR-10: seeded random crop (4-pixel padding) and horizontal flip each epoch" };
     private static readonly Option<int> LimitTestOpt = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> CheckEveryOpt = new("--check-every") { Description = "steps between checks of loss, gradients and parameters for NaN/Inf", DefaultValueFactory = _ => 100 };
-    private static readonly Option<float?> ClipOpt = new("--clip-grad-norm") { Description = "clip the global gradient norm to this before each step" };
+    private static readonly Option<float?> ClipOpt = new("--clip-grad-norm") { Description = "clip the global gradient norm to this before each step", CustomParser = OptionValues.ParseOptionalFloat };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "continue from a checkpoint.safetensors (to --epochs in total)" };
     private static readonly Option<string> BenchDeviceOpt = new("--device") { Description = "accelerators, comma-separated (cpu, opencl, cuda); absent ones are skipped", DefaultValueFactory = _ => "cpu,opencl,cuda" };
     private static readonly Option<int> BenchElementsOpt = new("--elements") { Description = "elements per activation case", DefaultValueFactory = _ => 16 << 20 };
@@ -95,6 +125,7 @@ public static partial class CommandLine
     /// <summary>Runs the app with <paramref name="args"/>; returns the exit code. Never throws.</summary>
     public static int Run(string[] args, Console2 console)
     {
+        console = console.Guarded();
         try
         {
             var root = Build();
@@ -128,7 +159,7 @@ public static partial class CommandLine
             console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return NumericalFault;
         }
-        catch (Exception e) when (e is DeviceUnavailableException or DataFormatException or DatasetUnavailableException
+        catch (Exception e) when (e is DeviceUnavailableException or DataFormatException or DatasetException or DatasetUnavailableException
                                    or CheckpointException or DeviceOutOfMemoryException or RunClaimedException)
         {
             console.Error.WriteLine($"error: {OneLine(e.Message)}");
@@ -136,7 +167,9 @@ public static partial class CommandLine
         }
         catch (Exception e)
         {
-            console.Error.WriteLine($"error: {e.GetType().Name}: {OneLine(e.Message)}");
+            // Every expected failure has its own type above; this one is a bug, said so without
+            // leading with a .NET type name.
+            console.Error.WriteLine($"error: unexpected failure: {OneLine(e.Message)} ({e.GetType().Name}; please report it)");
             return Failure;
         }
     }
@@ -179,8 +212,61 @@ public static partial class CommandLine
             CheckEvery = p.GetValue(CheckEveryOpt),
             ClipGradNorm = p.GetValue(ClipOpt),
         };
-        return Validate(c);
+        return Validate(c.Resume is null ? c : WithStoredSettings(p, c));
     }
+
+    /// <summary>What a resumed run may change: how long it trains, where, how often it checks, and where files are.</summary>
+    private static readonly Option[] ChangeableOnResume = [EpochsOpt, DeviceOpt, CheckEveryOpt, OutOpt, DataOpt, MirrorOpt, ResumeOpt];
+
+    /// <summary>
+    /// The settings of the run in the checkpoint, with only the changeable options taken from the
+    /// command line; any other option given with a different value is a UsageException naming it.
+    /// </summary>
+    private static RunConfig WithStoredSettings(ParseResult p, RunConfig given)
+    {
+        var stored = Validate(PredictionsCommand.StoredConfig(given.Resume!));
+        given = given with
+        {
+            Activation = ActivationCatalog.TryParse(given.Activation, out var kind) ? ActivationCatalog.Name(kind) : given.Activation,
+            Init = Init.TryParse(given.Init, out var scheme) ? Init.Name(scheme) : given.Init,
+        };
+        (Option Option, Func<RunConfig, object?> Value)[] fixedSettings =
+        [
+            (DatasetOpt, c => c.Dataset), (ModelOpt, c => c.Model), (ActivationOpt, c => c.Activation), (AlphaOpt, c => c.Alpha),
+            (LearnableOpt, c => c.LearnableAlpha), (PerChannelOpt, c => c.AlphaPerChannel), (InitOpt, c => c.Init), (BatchOpt, c => c.Batch),
+            (LrOpt, c => c.Lr), (MomentumOpt, c => c.Momentum), (NesterovOpt, c => c.Nesterov), (WeightDecayOpt, c => c.WeightDecay),
+            (OptimizerOpt, c => c.Optimizer), (ScheduleOpt, c => c.Schedule), (SeedOpt, c => c.Seed), (LimitTrainOpt, c => c.LimitTrain),
+            (LimitTestOpt, c => c.LimitTest), (AugmentOpt, c => c.Augment), (ClipOpt, c => c.ClipGradNorm),
+        ];
+        string changeable = "--epochs, --device, --check-every, --out, --data and --mirror";
+        foreach (var (option, value) in fixedSettings)
+        {
+            if (!Given(p, option) || Equals(value(stored), value(given))) continue;
+            throw new UsageException($"{option.Name}: the run in the checkpoint has {Show(value(stored))}, not {Show(value(given))}; " +
+                                     $"a resumed run keeps its settings (only {changeable} may be given again)");
+        }
+        return stored with
+        {
+            Epochs = Given(p, EpochsOpt) ? given.Epochs : stored.Epochs,
+            Device = Given(p, DeviceOpt) ? given.Device : stored.Device,
+            CheckEvery = Given(p, CheckEveryOpt) ? given.CheckEvery : stored.CheckEvery,
+            Out = Given(p, OutOpt) ? given.Out : stored.Out,
+            Data = Given(p, DataOpt) ? given.Data : stored.Data,
+            Mirror = Given(p, MirrorOpt) ? given.Mirror : stored.Mirror,
+            Resume = given.Resume,
+        };
+    }
+
+    private static bool Given(ParseResult p, Option option) => p.GetResult(option) is { Implicit: false };
+
+    private static string Show(object? value) => value switch
+    {
+        null => "the default",
+        bool b => b ? "it on" : "it off",
+        float f => f.ToString(CultureInfo.InvariantCulture),
+        IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
 
     /// <summary>Checks every value; throws a UsageException naming the option.</summary>
     public static RunConfig Validate(RunConfig c)
@@ -190,37 +276,47 @@ public static partial class CommandLine
         if (!ActivationCatalog.TryParse(c.Activation, out var kind))
             throw new UsageException($"--activation: unknown activation '{c.Activation}'; expected one of {string.Join(", ", ActivationCatalog.All.Select(ActivationCatalog.Name))}");
         c = c with { Activation = ActivationCatalog.Name(kind) };
-        if (c.Alpha is { } a)
-        {
-            try { ActivationCatalog.Validate(kind, a); }
-            catch (ArgumentOutOfRangeException e) { throw new UsageException($"--alpha: {FirstLine(e.Message)}"); }
-        }
-        if (c.LearnableAlpha && !ActivationCatalog.HasParameter(kind))
-            throw new UsageException($"--learnable-alpha: {c.Activation} has no parameter (use leakyrelu, elu, talu or exlu)");
-        if (c.AlphaPerChannel && !c.LearnableAlpha) throw new UsageException("--alpha-per-channel needs --learnable-alpha");
+        CheckActivationParameter(kind, c);
         if (!Init.TryParse(c.Init, out var scheme)) throw new UsageException($"--init: unknown scheme '{c.Init}'; expected one of {string.Join(", ", Init.Names)}");
         c = c with { Init = Init.Name(scheme) };
-        if (c.Epochs <= 0) throw new UsageException($"--epochs must be at least 1; got {c.Epochs}");
-        if (c.Batch <= 0) throw new UsageException($"--batch must be at least 1; got {c.Batch}");
+        OptionValues.Range("--epochs", c.Epochs, 1, MaxEpochs);
+        OptionValues.Range("--batch", c.Batch, 1, MaxBatch);
         if (!(c.Lr > 0) || !float.IsFinite(c.Lr)) throw new UsageException($"--lr must be a positive number; got {c.Lr.ToString(CultureInfo.InvariantCulture)}");
         if (!(c.Momentum >= 0 && c.Momentum < 1)) throw new UsageException($"--momentum must be in [0, 1); got {c.Momentum.ToString(CultureInfo.InvariantCulture)}");
         if (c.Nesterov && c.Momentum == 0) throw new UsageException("--nesterov needs --momentum > 0");
         if (c.WeightDecay is { } wd && (!(wd >= 0) || !float.IsFinite(wd))) throw new UsageException($"--weight-decay must be ≥ 0; got {wd.ToString(CultureInfo.InvariantCulture)}");
         if (!Optimizers.Contains(c.Optimizer)) throw new UsageException($"--optimizer: unknown optimizer '{c.Optimizer}'; expected one of {string.Join(", ", Optimizers)}");
         if (!Schedules.Contains(c.Schedule)) throw new UsageException($"--schedule: unknown schedule '{c.Schedule}'; expected one of {string.Join(", ", Schedules)}");
-        if (!DeviceSpec().IsMatch(c.Device)) throw new UsageException($"--device: unknown device '{c.Device}'; expected auto, cpu, opencl[:N] or cuda[:N]");
+        c = c with { Device = OptionValues.Device("--device", c.Device) };
         if (c.LimitTrain < 0 || c.LimitTest < 0) throw new UsageException("--limit-train and --limit-test must be ≥ 0");
         if (string.IsNullOrWhiteSpace(c.Out)) throw new UsageException("--out needs a folder");
-        if (c.CheckEvery < 1) throw new UsageException($"--check-every must be at least 1; got {c.CheckEvery}");
+        OptionValues.Range("--check-every", c.CheckEvery, 1, int.MaxValue);
         if (c.ClipGradNorm is { } clip && (!(clip > 0) || !float.IsFinite(clip)))
             throw new UsageException($"--clip-grad-norm must be a positive number; got {clip.ToString(CultureInfo.InvariantCulture)}");
         return c;
     }
 
-    private static string FirstLine(string s) => s.Split('\n')[0].Split(" (Parameter")[0].Trim();
+    /// <summary>
+    /// The one place that says which parameter options an activation takes: --alpha, --learnable-alpha
+    /// and --alpha-per-channel only where the activation has a parameter, and with a valid value.
+    /// </summary>
+    public static void CheckActivationParameter(ActivationKind kind, RunConfig c)
+    {
+        string name = ActivationCatalog.Name(kind);
+        string takers = string.Join(", ", ActivationCatalog.All.Where(ActivationCatalog.HasParameter).Select(ActivationCatalog.Name));
+        if (c.Alpha is { } a)
+        {
+            if (!ActivationCatalog.HasParameter(kind))
+                throw new UsageException($"--alpha: {name} has no parameter, so --alpha {a.ToString(CultureInfo.InvariantCulture)} would mean nothing (only {takers} take one)");
+            try { ActivationCatalog.Validate(kind, a); }
+            catch (ArgumentOutOfRangeException e) { throw new UsageException($"--alpha: {FirstLine(e.Message)}"); }
+        }
+        if (c.LearnableAlpha && !ActivationCatalog.HasParameter(kind))
+            throw new UsageException($"--learnable-alpha: {name} has no parameter (use {takers})");
+        if (c.AlphaPerChannel && !c.LearnableAlpha) throw new UsageException("--alpha-per-channel needs --learnable-alpha");
+    }
 
-    [GeneratedRegex("^(auto|cpu|cuda(:[0-9]+)?|opencl(:[0-9]+)?)$")]
-    private static partial Regex DeviceSpec();
+    private static string FirstLine(string s) => s.Split('\n')[0].Split(" (Parameter")[0].Trim();
 
     private static int Devices(Console2 console)
     {
@@ -238,20 +334,17 @@ public static partial class CommandLine
 
     private static int Verify(string spec, Console2 console)
     {
-        if (!DeviceSpec().IsMatch(spec.Trim().ToLowerInvariant()))
-            throw new UsageException($"--device: unknown device '{spec}'; expected auto, cpu, opencl[:N] or cuda[:N]");
-        using var device = Device.Create(spec);
+        using var device = Device.Create(OptionValues.Device("--device", spec));
         return new Verify.KernelVerifier(device, console.Out).Run() == 0 ? Ok : Failure;
     }
 
     private static int Bench(ParseResult parse, Console2 console)
     {
         int elements = parse.GetValue(BenchElementsOpt);
-        if (elements <= 0) throw new UsageException($"--elements must be positive; got {elements}");
+        OptionValues.Range("--elements", elements, 1, 1 << 28);
         string sizes = parse.GetValue(BenchMatMulOpt)!;
-        if (sizes.Split(',').Any(x => !int.TryParse(x, out int v) || v <= 0))
-            throw new UsageException($"--matmul: expected positive sizes separated by commas; got '{sizes}'");
+        foreach (var size in sizes.Split(',')) OptionValues.Integer("--matmul", size, 1, 16384);
         var devices = parse.GetValue(BenchDeviceOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return Training.Bench.QuickBench.Run(devices, elements, sizes.Split(',').Select(int.Parse).ToArray(), parse.GetValue(BenchOutOpt), console.Out);
+        return Training.Bench.QuickBench.Run(devices, elements, sizes.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray(), parse.GetValue(BenchOutOpt), console.Out);
     }
 }

@@ -22,8 +22,8 @@ public static class CompareCommand
     public static readonly Option<string> Seeds = new("--seeds") { Description = "seeds: 0-4 or 0,1,2", DefaultValueFactory = _ => "0-2" };
     public static readonly Option<int> Epochs = new("--epochs") { DefaultValueFactory = _ => 5 };
     public static readonly Option<int> Batch = new("--batch") { DefaultValueFactory = _ => 64 };
-    public static readonly Option<double> Lr = new("--lr") { DefaultValueFactory = _ => 0.01 };
-    public static readonly Option<double> Momentum = new("--momentum") { DefaultValueFactory = _ => 0.9 };
+    public static readonly Option<double> Lr = new("--lr") { DefaultValueFactory = _ => 0.01, CustomParser = OptionValues.ParseDouble };
+    public static readonly Option<double> Momentum = new("--momentum") { DefaultValueFactory = _ => 0.9, CustomParser = OptionValues.ParseDouble };
     public static readonly Option<string> Device_ = new("--device") { DefaultValueFactory = _ => "auto" };
     public static readonly Option<string?> Out = new("--out") { Description = "grid folder (default runs/compare/<dataset>-<model>)" };
     public static readonly Option<int> LimitTrain = new("--limit-train") { DefaultValueFactory = _ => 0 };
@@ -63,32 +63,116 @@ public static class CompareCommand
     private static List<double> Numbers(string csv, string option)
     {
         var list = new List<double>();
-        foreach (var s in Names(csv))
-        {
-            if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-                throw new UsageException($"{option}: '{s}' is not a number");
-            list.Add(v);
-        }
+        foreach (var s in Names(csv)) list.Add(OptionValues.Number(option, s));
         if (list.Count == 0) throw new UsageException($"{option}: give at least one value");
         return list;
     }
+
+    /// <summary>The most seeds one range may give.</summary>
+    public const int MaxSeeds = 1000;
 
     /// <summary>"0-4" or "0,1,2" → seeds.</summary>
     public static List<int> ParseSeeds(string text)
     {
         var t = text.Trim();
         int dash = t.IndexOf('-');
-        if (dash > 0 && int.TryParse(t[..dash], out int a) && int.TryParse(t[(dash + 1)..], out int b) && a >= 0 && b >= a && b - a < 1000)
-            return Enumerable.Range(a, b - a + 1).ToList();
-        var seeds = new List<int>();
-        foreach (var s in Names(t))
+        if (dash > 0)
         {
-            if (!int.TryParse(s, out int v) || v < 0) throw new UsageException($"--seeds: '{text}' is not a range like 0-4 or a list like 0,1,2");
-            seeds.Add(v);
+            int a = OptionValues.Integer("--seeds", t[..dash], 0, int.MaxValue - MaxSeeds);
+            int b = OptionValues.Integer("--seeds", t[(dash + 1)..], a, a + MaxSeeds - 1);
+            return Enumerable.Range(a, b - a + 1).ToList();
         }
+        var seeds = new List<int>();
+        foreach (var s in Names(t)) seeds.Add(OptionValues.Integer("--seeds", s, 0, int.MaxValue));
+        if (seeds.Distinct().Count() != seeds.Count) throw new UsageException($"--seeds: '{text}' repeats a seed");
         if (seeds.Count == 0) throw new UsageException("--seeds: give at least one seed");
         return seeds;
     }
+
+    /// <summary>
+    /// The whole grid from the command line, checked before anything starts: every option's value,
+    /// then every run the grid expands to. Any problem is a UsageException (exit 2).
+    /// </summary>
+    public static (GridSpec Spec, string Folder) ParseGrid(ParseResult p)
+    {
+        var activations = Names(p.GetValue(Activations)!).Select(a => a.ToLowerInvariant()).ToList();
+        if (activations.Count == 0) throw new UsageException("--activations: give at least one activation");
+        var seen = new HashSet<string>();
+        foreach (var a in activations)
+        {
+            (string name, double? pinned) entry;
+            try { entry = GridSpec.SplitEntry(a); }
+            catch (ArgumentException e) { throw new UsageException($"--activations: {e.Message}"); }
+            if (!ActivationCatalog.TryParse(entry.name, out var kind)) throw new UsageException($"--activations: unknown activation '{entry.name}'");
+            if (entry.pinned is double pa)
+            {
+                if (!ActivationCatalog.HasParameter(kind)) throw new UsageException($"--activations: '{a}': {entry.name} has no α");
+                if (!(pa > 0)) throw new UsageException($"--activations: '{a}': α must be > 0");
+            }
+            if (!seen.Add(ActivationCatalog.Name(kind) + (entry.pinned is double v ? ":" + v.ToString("R", CultureInfo.InvariantCulture) : "")))
+                throw new UsageException($"--activations: '{a}' is listed twice");
+        }
+        var alphas = Numbers(p.GetValue(Alphas)!, "--alphas");
+        // --alphas applies to ELU, TaLU and ExLU without a pinned α, --learnable to any activation with a
+        // parameter (GridSpec.Expand); given where nothing takes them, they would mean nothing.
+        var entries = activations.Select(GridSpec.SplitEntry).Select(e => (Kind: ActivationCatalog.Parse(e.Name), e.Alpha)).ToList();
+        if (p.GetResult(Alphas) is { Implicit: false } && !entries.Any(e => e.Alpha is null && e.Kind is ActivationKind.ELU or ActivationKind.TaLU or ActivationKind.ExLU))
+            throw new UsageException($"--alphas: none of --activations {p.GetValue(Activations)} takes α from --alphas (elu, talu and exlu do, unless pinned as name:α)");
+        if (p.GetResult(Learnable) is { Implicit: false } && !entries.Any(e => ActivationCatalog.HasParameter(e.Kind)))
+            throw new UsageException($"--learnable: none of --activations {p.GetValue(Activations)} has a parameter to learn");
+        if (alphas.Any(a => a <= 0)) throw new UsageException($"--alphas: α must be > 0 for elu/talu/exlu; got {string.Join(",", alphas)}");
+        if (alphas.Distinct().Count() != alphas.Count) throw new UsageException($"--alphas: '{p.GetValue(Alphas)}' repeats a value");
+        bool[] learnable = p.GetValue(Learnable)!.ToLowerInvariant() switch
+        {
+            "fixed" => [false],
+            "learnable" => [true],
+            "both" => [false, true],
+            var other => throw new UsageException($"--learnable: expected fixed, learnable or both; got '{other}'"),
+        };
+        var inits = new List<string>();
+        foreach (var name in Names(p.GetValue(Inits)!))
+        {
+            if (!Engine.Nn.Init.TryParse(name, out var scheme))
+                throw new UsageException($"--inits: unknown scheme '{name}'; expected one of {string.Join(", ", Engine.Nn.Init.Names)}");
+            if (inits.Contains(Engine.Nn.Init.Name(scheme))) throw new UsageException($"--inits: '{name}' is listed twice");
+            inits.Add(Engine.Nn.Init.Name(scheme));
+        }
+        if (inits.Count == 0) throw new UsageException("--inits: give at least one init scheme");
+        string dataset = p.GetValue(Dataset)!.ToLowerInvariant(), model = p.GetValue(Model)!.ToLowerInvariant();
+        if (!CommandLine.Datasets.Contains(dataset)) throw new UsageException($"--dataset: unknown data set '{dataset}'; expected one of {string.Join(", ", CommandLine.Datasets)}");
+        if (!Models.ModelFactory.Names.Contains(model)) throw new UsageException($"--model: unknown model '{model}'; expected one of {string.Join(", ", Models.ModelFactory.Names)}");
+        int epochs = p.GetValue(Epochs), batch = p.GetValue(Batch);
+        OptionValues.Range("--epochs", epochs, 1, CommandLine.MaxEpochs);
+        OptionValues.Range("--batch", batch, 1, CommandLine.MaxBatch);
+        double lr = p.GetValue(Lr), momentum = p.GetValue(Momentum);
+        if (!(lr > 0) || !float.IsFinite((float)lr)) throw new UsageException($"--lr must be a positive number; got {lr.ToString(CultureInfo.InvariantCulture)}");
+        if (!(momentum >= 0 && momentum < 1)) throw new UsageException($"--momentum must be in [0, 1); got {momentum.ToString(CultureInfo.InvariantCulture)}");
+        int limitTrain = p.GetValue(LimitTrain), limitTest = p.GetValue(LimitTest);
+        OptionValues.Range("--limit-train", limitTrain, 0, int.MaxValue);
+        OptionValues.Range("--limit-test", limitTest, 0, int.MaxValue);
+        var seeds = ParseSeeds(p.GetValue(Seeds)!);
+        var spec = new GridSpec
+        {
+            Dataset = dataset, Model = model, Epochs = epochs, BatchSize = batch, LearningRate = lr, Momentum = momentum,
+            Device = OptionValues.Device("--device", p.GetValue(Device_)), Activations = activations, Alphas = alphas, Learnable = learnable,
+            Inits = inits, Seeds = seeds,
+            Extra = new(StringComparer.Ordinal) { ["limit_train"] = limitTrain.ToString(CultureInfo.InvariantCulture), ["limit_test"] = limitTest.ToString(CultureInfo.InvariantCulture) },
+        };
+        IReadOnlyList<Run.RunConfig> runs;
+        try { runs = spec.Expand(); }
+        catch (ArgumentException e) { throw new UsageException($"grid: {FirstLine(e.Message)}"); }
+        // Every run passes the checks `train` makes, before the first one starts.
+        foreach (var run in runs)
+        {
+            try { CommandLine.Validate(run); }
+            catch (UsageException e) { throw new UsageException($"run '{run.Id}': {e.Message}"); }
+        }
+        string folder = p.GetValue(Out) ?? Path.Combine("runs", "compare", $"{dataset}-{model}");
+        OptionValues.OutputFolder("--out", folder);
+        return (spec, folder);
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Split(" (Parameter")[0].Trim();
 
     public static int RunCompare(ParseResult p, Console2 console)
     {
@@ -105,44 +189,7 @@ public static class CompareCommand
         string shardSource;
         try { shard = GridShard.Resolve(p.GetValue(Shard), p.GetValue(Shards), Environment.GetEnvironmentVariable, out shardSource); }
         catch (ArgumentException e) { throw new UsageException($"--shard: {e.Message}"); }
-        var activations = Names(p.GetValue(Activations)!).Select(a => a.ToLowerInvariant()).ToList();
-        if (activations.Count == 0) throw new UsageException("--activations: give at least one activation");
-        foreach (var a in activations)
-        {
-            (string name, double? pinned) entry;
-            try { entry = GridSpec.SplitEntry(a); }
-            catch (ArgumentException e) { throw new UsageException($"--activations: {e.Message}"); }
-            if (!ActivationCatalog.TryParse(entry.name, out var kind)) throw new UsageException($"--activations: unknown activation '{entry.name}'");
-            if (entry.pinned is double pa)
-            {
-                if (!ActivationCatalog.HasParameter(kind)) throw new UsageException($"--activations: '{a}': {entry.name} has no α");
-                if (!(pa > 0)) throw new UsageException($"--activations: '{a}': α must be > 0");
-            }
-        }
-        var alphas = Numbers(p.GetValue(Alphas)!, "--alphas");
-        if (alphas.Any(a => a <= 0)) throw new UsageException($"--alphas: α must be > 0 for elu/talu/exlu; got {string.Join(",", alphas)}");
-        bool[] learnable = p.GetValue(Learnable)!.ToLowerInvariant() switch
-        {
-            "fixed" => [false],
-            "learnable" => [true],
-            "both" => [false, true],
-            var other => throw new UsageException($"--learnable: expected fixed, learnable or both; got '{other}'"),
-        };
-        string dataset = p.GetValue(Dataset)!.ToLowerInvariant(), model = p.GetValue(Model)!.ToLowerInvariant();
-        if (dataset is not ("mnist" or "cifar10")) throw new UsageException($"--dataset: unknown data set '{dataset}'");
-        if (!Models.ModelFactory.Names.Contains(model)) throw new UsageException($"--model: unknown model '{model}'");
-        int epochs = p.GetValue(Epochs), batch = p.GetValue(Batch);
-        if (epochs <= 0 || batch <= 0) throw new UsageException($"--epochs and --batch must be positive; got {epochs}, {batch}");
-        double lr = p.GetValue(Lr);
-        if (!(lr > 0)) throw new UsageException($"--lr must be > 0; got {lr}");
-        var spec = new GridSpec
-        {
-            Dataset = dataset, Model = model, Epochs = epochs, BatchSize = batch, LearningRate = lr, Momentum = p.GetValue(Momentum),
-            Device = p.GetValue(Device_)!, Activations = activations, Alphas = alphas, Learnable = learnable,
-            Inits = Names(p.GetValue(Inits)!), Seeds = ParseSeeds(p.GetValue(Seeds)!),
-            Extra = new(StringComparer.Ordinal) { ["limit_train"] = p.GetValue(LimitTrain).ToString(CultureInfo.InvariantCulture), ["limit_test"] = p.GetValue(LimitTest).ToString(CultureInfo.InvariantCulture) },
-        };
-        string folder = p.GetValue(Out) ?? Path.Combine("runs", "compare", $"{dataset}-{model}");
+        var (spec, folder) = ParseGrid(p);
         using var device = Engine.Device.Create(spec.Device);
         var locator = new DatasetLocator(p.GetValue(Data), p.GetValue(Mirror)) { Log = console.Error };
         var app = new AppTrainFunction(device, locator, p.GetValue(LimitTrain), p.GetValue(LimitTest), console.Out);
@@ -162,6 +209,13 @@ public static class CompareCommand
             {
                 console.Out.WriteLine("interrupted: the run in progress saved a checkpoint; run the same command again to resume");
                 return signals.ExitCode;
+            }
+            if (outcome.Failed.Count > 0)
+            {
+                if (outcome.Trained.Count + outcome.Skipped.Count > 0) WriteReport(folder, console);
+                string list = string.Join(", ", outcome.Failed.Select(id => $"{id} ({Path.Combine(folder, id, Run.RunFolder.FailedFile)})"));
+                console.Error.WriteLine($"error: {outcome.Failed.Count} of {outcome.Failed.Count + outcome.Trained.Count + outcome.Skipped.Count + outcome.NotRun.Count} runs failed: {list}");
+                return CommandLine.Failure;
             }
         }
         var states = GridRunner.Status(folder, lease);
@@ -206,6 +260,8 @@ public static class CompareCommand
             console.Out.WriteLine($"report: {report.Groups.Sum(g => g.Runs.Count)} of {report.Groups.Sum(g => g.Runs.Count) + report.UnfinishedRuns.Count} runs finished; " +
                 $"missing: {string.Join(", ", report.UnfinishedRuns)}");
         foreach (var c in report.Configurations) console.Out.WriteLine($"  {c.Name}: n = {c.N}");
+        if (report.Groups.Count == 0)
+            throw new DataFormatException($"{folder}: no finished runs to report (every run of the grid lacks a {Run.RunFolder.DoneFile})");
         report.Write(folder);
         Plots.TrainingCurves(report, Path.Combine(folder, "curves.png"));
         Plots.FinalAccuracy(report, Path.Combine(folder, "accuracy.png"));
@@ -219,6 +275,7 @@ public static class CompareCommand
         {
             if (!File.Exists(Path.Combine(grid, GridRunner.ManifestFile)))
                 throw new UsageException($"--grid: {grid} has no {GridRunner.ManifestFile}");
+            OptionValues.OutputFolder("--grid", grid);
             return WriteReport(grid, console);
         }
         var alphas = Numbers(p.GetValue(PlotAlphas)!, "--alphas");
@@ -237,8 +294,9 @@ public static class CompareCommand
             else curves.Add(new ActivationCurve(kind));
         }
         if (curves.Count == 0) throw new UsageException("--activations: give at least one activation");
-        using var device = Engine.Device.Create(p.GetValue(PlotDevice)!);
         string outPath = p.GetValue(PlotOut)!;
+        OptionValues.OutputFile("--out", outPath);
+        using var device = Engine.Device.Create(OptionValues.Device("--device", p.GetValue(PlotDevice)));
         Plots.ActivationFunctions(device, curves, outPath);
         console.Out.WriteLine($"wrote {outPath} (values from the {device.Key} kernels)");
         return CommandLine.Ok;

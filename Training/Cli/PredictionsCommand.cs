@@ -26,6 +26,9 @@ public static class PredictionsCommand
     private static readonly Option<string?> DataOpt = new("--data");
     private static readonly Option<string?> MirrorOpt = new("--mirror");
 
+    /// <summary>Bounds of --count and --columns: the grid image stays a few thousand pixels on a side.</summary>
+    public const int MaxCount = 1000, MaxColumns = 100;
+
     public static Command Build()
     {
         var c = new Command("predictions", "draw a grid of test images with the predicted and true labels of a trained run");
@@ -37,11 +40,14 @@ public static class PredictionsCommand
     {
         string checkpoint = p.GetValue(CheckpointOpt)!;
         int count = p.GetValue(CountOpt), columns = p.GetValue(ColumnsOpt), limitTest = p.GetValue(LimitTestOpt);
-        if (count < 1 || columns < 1) throw new UsageException($"--count and --columns must be at least 1; got {count}, {columns}");
-        if (limitTest < 0) throw new UsageException($"--limit-test must be ≥ 0; got {limitTest}");
+        OptionValues.Range("--count", count, 1, MaxCount);
+        OptionValues.Range("--columns", columns, 1, MaxColumns);
+        OptionValues.Range("--limit-test", limitTest, 0, int.MaxValue);
+        string deviceSpec = OptionValues.Device("--device", p.GetValue(DeviceOpt));
+        if (p.GetValue(OutOpt) is { } givenOut) OptionValues.OutputFile("--out", givenOut);
         var config = StoredConfig(checkpoint);
 
-        using var device = Device.Create(p.GetValue(DeviceOpt)!);
+        using var device = Device.Create(deviceSpec);
         var locator = new DatasetLocator(p.GetValue(DataOpt), p.GetValue(MirrorOpt)) { Log = console.Error };
         ImageSplit test;
         IReadOnlyList<string> classNames;

@@ -10,6 +10,7 @@ public static class TrainCommand
 {
     public static int Run(RunConfig config, Console2 console, IReadOnlyList<string>? args = null)
     {
+        OptionValues.OutputFolder("--out", config.Out);
         using var device = Device.Create(config.Device);
         var locator = new DatasetLocator(config.Data, config.Mirror) { Log = console.Error, LiveProgress = console.Interactive };
         ImageSplit trainSplit, testSplit;
@@ -34,11 +35,13 @@ public static class TrainCommand
         using var trainer = new Trainer(config, device, data.Train, data.Test, console.Out, progress, fill);
         var start = ResumePoint.Start;
         RunFolder run;
+        bool created = config.Resume is null;
         if (config.Resume is { } ckpt)
         {
             start = trainer.Resume(ckpt);
             string? dir = Path.GetDirectoryName(Path.GetFullPath(ckpt));
-            run = RunFolder.IsRunFolder(dir) ? RunFolder.Continue(dir!, start.Epoch) : RunFolder.Create(config.Out, config, DateTime.Now);
+            created = !RunFolder.IsRunFolder(dir);
+            run = created ? RunFolder.Create(config.Out, config, DateTime.Now) : RunFolder.Continue(dir!, start.Epoch);
             console.Out.WriteLine($"resumed from {ckpt} after epoch {start.Epoch}" +
                 (start.StepInEpoch > 0 ? $" and {start.StepInEpoch} of {trainer.StepsPerEpoch} steps of epoch {start.Epoch + 1}" : ""));
             if (start.Epoch >= config.Epochs)
@@ -67,6 +70,13 @@ public static class TrainCommand
             else
                 console.Out.WriteLine("no checkpoint was written yet: start the run again");
             return signals.ExitCode;
+        }
+        catch (NumericalFaultException) when (created && !File.Exists(run.Checkpoint))
+        {
+            // A run that faulted before its first checkpoint has nothing to resume or report.
+            Directory.Delete(run.Path, recursive: true);
+            console.Out.WriteLine($"removed the run folder {run.Path}: the run saved nothing");
+            throw;
         }
         return CommandLine.Ok;
     }

@@ -80,6 +80,7 @@ public static class Cifar10Binary
         {
             string path = Path.Combine(dir, f);
             if (!File.Exists(path)) continue;
+            if (InputFile.Problem(path, 1L << 30, "CIFAR-10 batch file") is { } problem) throw new DatasetException($"{path}: {problem}");
             try { files.Add(f, path, File.ReadAllBytes(path)); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

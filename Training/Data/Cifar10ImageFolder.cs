@@ -136,6 +136,7 @@ public static class Cifar10ImageFolder
                     string relative = Path.GetRelativePath(root, file);
                     if (Classify(relative, file) is not { } probe) continue;
                     byte[] bytes;
+                    if (InputFile.Problem(file, 64L << 20, "image") is { } problem) throw new DatasetException($"{file}: {problem}");
                     try { bytes = File.ReadAllBytes(file); }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {

@@ -101,7 +101,12 @@ public sealed class DatasetLocator
     public string EnsureMnist()
     {
         string folder = Path.Combine(DataRoot, "mnist");
-        foreach (var file in MnistFiles) EnsureFile("mnist", file, Idx.ExpectedSha256(file));
+        foreach (var file in MnistFiles)
+        {
+            // An uncompressed copy (as many tutorials leave them) is used as it is; MnistDataset reads either.
+            if (File.Exists(Path.Combine(folder, file)) || File.Exists(Path.Combine(folder, Path.GetFileNameWithoutExtension(file)))) continue;
+            EnsureFile("mnist", file, Idx.ExpectedSha256(file));
+        }
         return folder;
     }
 
@@ -129,7 +134,11 @@ public sealed class DatasetLocator
             {
                 foreach (var source in new[] { Path.Combine(Mirror, name), Path.Combine(Mirror, "cifar10", name) })
                 {
-                    if (File.Exists(source)) return CopyFromMirror(source, Path.Combine(folder, name));
+                    if (File.Exists(source))
+                    {
+                        CopyFromMirror(source, Path.Combine(folder, name));
+                        return Path.Combine(folder, name);
+                    }
                 }
             }
         }
@@ -160,8 +169,9 @@ public sealed class DatasetLocator
         if (Mirror is not null)
         {
             string source = Path.Combine(Mirror, dataset, file);
-            if (File.Exists(source)) return CopyFromMirror(source, target);
-            failures.Add($"mirror {Mirror} has no {dataset}/{file}");
+            if (!File.Exists(source)) failures.Add($"mirror {Mirror} has no {dataset}/{file}");
+            else if (CopyFromMirror(source, target, decompressedSha256) is { } bad) failures.Add($"mirror {source}: {bad}: the mirror's copy is corrupt");
+            else return target;
         }
         foreach (var baseUrl in DownloadUrls)
         {
@@ -182,23 +192,36 @@ public sealed class DatasetLocator
             $"put the files in {folder}{Path.DirectorySeparatorChar} by hand, or point DATASETS_MIRROR (or --mirror) at a folder holding {dataset}/{file}");
     }
 
-    /// <summary>Copies a mirror file into the data folder atomically (temporary name, then rename).</summary>
-    private string CopyFromMirror(string source, string target)
+    /// <summary>
+    /// Copies a mirror file into the data folder atomically (temporary name, then rename), checking the
+    /// copy's content against <paramref name="decompressedSha256"/> first; returns why a copy was not kept, or null.
+    /// </summary>
+    private string? CopyFromMirror(string source, string target, string? decompressedSha256 = null)
     {
         CreateFolder(Path.GetDirectoryName(target)!);
         try
         {
-            AtomicFile.Copy(source, target, flushToDisk: false);
+            AtomicFile.Copy(source, target, flushToDisk: false, check: tmp =>
+            {
+                if (ContentProblem(tmp, decompressedSha256) is { } bad) throw new CopyRejectedException(bad);
+            });
+        }
+        catch (CopyRejectedException e)
+        {
+            return e.Message;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new DatasetUnavailableException($"cannot copy {source} to {target}: {e.Message}");
         }
         Log?.WriteLine($"copied {Path.GetFileName(target)} from {Mirror}");
-        return target;
+        return null;
     }
 
     private sealed class DownloadFailedException(string message) : Exception(message);
+
+    /// <summary>A copied file whose content did not match its hash; the copy is not kept.</summary>
+    private sealed class CopyRejectedException(string message) : Exception(message);
 
     private void Download(string url, string target, string? decompressedSha256)
     {
@@ -239,6 +262,25 @@ public sealed class DatasetLocator
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             throw new DownloadFailedException(OneLine(e));
+        }
+    }
+
+    /// <summary>Why the content of <paramref name="path"/> (gunzipped if gzip) does not match <paramref name="expected"/>, or null when it does or nothing is expected.</summary>
+    private static string? ContentProblem(string path, string? expected)
+    {
+        if (expected is null) return null;
+        try
+        {
+            using var file = File.OpenRead(path);
+            int b0 = file.ReadByte(), b1 = file.ReadByte();
+            file.Position = 0;
+            using Stream content = b0 == 0x1f && b1 == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
+            string actual = Convert.ToHexStringLower(SHA256.HashData(content));
+            return string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase) ? null : $"its content has SHA-256 {actual}, expected {expected.ToLowerInvariant()}";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return $"its content cannot be read ({e.Message.ReplaceLineEndings(" ")})";
         }
     }
 

@@ -63,10 +63,8 @@ public static class Idx
         byte[] content;
         try
         {
-            if (Directory.Exists(path)) throw new DataFormatException($"{path}: is a directory, not an IDX file");
-            if (!File.Exists(path)) throw new DataFormatException($"{path}: file not found");
+            if (InputFile.Problem(path, MaxContentBytes, "IDX file") is { } problem) throw new DataFormatException($"{path}: {problem}");
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            if (file.Length == 0) throw new DataFormatException($"{path}: the file is empty");
             int b0 = file.ReadByte(), b1 = file.ReadByte();
             file.Position = 0;
             if (b0 == 0x1f && b1 == 0x8b)
@@ -82,7 +80,8 @@ public static class Idx
             }
         }
         catch (DataFormatException) { throw; }
-        catch (InvalidDataException e) { throw new DataFormatException($"{path}: corrupt gzip data ({e.Message})", e); }
+        // .NET reports a CRC-32 mismatch as "unsupported compression method": say what it means.
+        catch (InvalidDataException e) { throw new DataFormatException($"{path}: corrupt gzip data (a checksum or the compressed stream is wrong); delete it and fetch it again", e); }
         catch (EndOfStreamException e) { throw new DataFormatException($"{path}: the gzip stream is truncated", e); }
         catch (UnauthorizedAccessException e) { throw new DataFormatException($"{path}: cannot be read ({e.Message})", e); }
         catch (IOException e) { throw new DataFormatException($"{path}: cannot be read ({e.Message})", e); }

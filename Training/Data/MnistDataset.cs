@@ -45,8 +45,15 @@ public sealed class MnistDataset
     /// <paramref name="limitTrain"/>/<paramref name="limitTest"/> records when those are positive.
     /// </summary>
     public static MnistDataset Load(string folder, int limitTrain = 0, int limitTest = 0) => new(
-        LoadSplit(Path.Combine(folder, "train-images-idx3-ubyte.gz"), Path.Combine(folder, "train-labels-idx1-ubyte.gz"), limitTrain),
-        LoadSplit(Path.Combine(folder, "t10k-images-idx3-ubyte.gz"), Path.Combine(folder, "t10k-labels-idx1-ubyte.gz"), limitTest));
+        LoadSplit(FilePath(folder, "train-images-idx3-ubyte"), FilePath(folder, "train-labels-idx1-ubyte"), limitTrain),
+        LoadSplit(FilePath(folder, "t10k-images-idx3-ubyte"), FilePath(folder, "t10k-labels-idx1-ubyte"), limitTest));
+
+    /// <summary>&lt;name&gt;.gz in <paramref name="folder"/>, else the uncompressed &lt;name&gt; when only that is there.</summary>
+    public static string FilePath(string folder, string name)
+    {
+        string gz = Path.Combine(folder, name + ".gz"), raw = Path.Combine(folder, name);
+        return !File.Exists(gz) && File.Exists(raw) ? raw : gz;
+    }
 
     public static ImageSplit LoadSplit(string imagesPath, string labelsPath, int limit = 0)
     {

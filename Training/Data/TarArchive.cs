@@ -84,6 +84,7 @@ public sealed class TarArchive : IDisposable
     public static TarArchive Open(string path)
     {
         FileStream file;
+        if (InputFile.Problem(path, long.MaxValue, "archive") is { } problem) throw new DatasetException($"{path}: {problem}");
         try { file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

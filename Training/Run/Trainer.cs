@@ -92,17 +92,24 @@ public sealed class Trainer : IDisposable
     public IReadOnlyList<EpochMetrics> Train(RunFolder run, ResumePoint start, CancellationToken cancel = default)
     {
         var results = new List<EpochMetrics>();
-        run.WriteConfig(_config);
+        // config.json is written with the first result, so that a run refused or failed before it leaves the folder as it was.
+        bool configWritten = false;
+        void WriteConfigOnce()
+        {
+            if (!configWritten) run.WriteConfig(_config);
+            configWritten = true;
+        }
         if (File.Exists(run.Checkpoint)) _lastGoodCheckpoint ??= run.Checkpoint;
         for (int epoch = start.Epoch + 1; epoch <= _config.Epochs; epoch++)
         {
             var from = epoch == start.Epoch + 1 ? start : new ResumePoint(epoch - 1);
             if (cancel.IsCancellationRequested && from.StepInEpoch == 0)
                 throw new TrainingInterruptedException($"interrupted before epoch {epoch}", _lastGoodCheckpoint);
-            var (trainLoss, lr, seconds) = TrainEpoch(epoch, from, run, cancel);
+            var (trainLoss, lr, seconds) = TrainEpoch(epoch, from, run, WriteConfigOnce, cancel);
             var (testLoss, accuracy) = Evaluate();
             var m = new EpochMetrics(epoch, trainLoss, testLoss, accuracy, seconds, _train.Count / Math.Max(seconds, 1e-9), (double)(decimal)lr);
             results.Add(m);
+            WriteConfigOnce();
             run.Add(m);
             SaveCheckpoint(run.Checkpoint, epoch, 0, 0, 0);
             _out.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -111,7 +118,7 @@ public sealed class Trainer : IDisposable
         return results;
     }
 
-    private (double Loss, float Lr, double Seconds) TrainEpoch(int epoch, ResumePoint from, RunFolder run, CancellationToken cancel)
+    private (double Loss, float Lr, double Seconds) TrainEpoch(int epoch, ResumePoint from, RunFolder run, Action writeConfig, CancellationToken cancel)
     {
         int steps = _train.BatchesPerEpoch;
         var sw = Stopwatch.StartNew();
@@ -154,6 +161,7 @@ public sealed class Trainer : IDisposable
                 if (cancel.IsCancellationRequested)
                 {
                     double seconds = from.Seconds + sw.Elapsed.TotalSeconds;
+                    writeConfig();
                     SaveCheckpoint(run.Checkpoint, epoch - 1, i, lossSum.Item(), seconds);
                     throw new TrainingInterruptedException($"interrupted in epoch {epoch} after step {i} of {steps}", run.Checkpoint);
                 }

@@ -267,7 +267,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
         {
             failed.Add(run.Id);
             RunJson.WriteAtomic(Path.Combine(folder, RunFolder.FailedFile),
-                new FailedRecord(run.Id, DateTime.UtcNow, $"{e.GetType().Name}: {e.Message}", e.ToString()));
+                new FailedRecord(run.Id, DateTime.UtcNow, e.Message.ReplaceLineEndings(" "), e.ToString()));
             Log?.Invoke($"{tag}: FAILED: {e.Message}");
         }
     }

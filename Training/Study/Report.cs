@@ -11,6 +11,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Activations.Training.Data;
 using Activations.Training.Run;
 
 namespace Activations.Training.Study;
@@ -118,15 +119,26 @@ public sealed class StudyReport
             string runFolder = Path.Combine(folder, id);
             if (RunFolder.IsDone(runFolder))
             {
-                var done = RunFolder.ReadDone(runFolder);
+                var done = ReadRunFile<DoneRecord>(runFolder, RunFolder.DoneFile, id, "delete it to train the run again");
                 runs.Add(new RunRecord(runFolder, done.Config, RunFolder.Normalize(done.Result)));
                 continue;
             }
             unfinished.Add(id);
             string failedPath = Path.Combine(runFolder, RunFolder.FailedFile);
-            if (File.Exists(failedPath)) failed.Add($"{id}: {RunJson.Read<FailedRecord>(failedPath).Error}");
+            if (File.Exists(failedPath)) failed.Add($"{id}: {ReadRunFile<FailedRecord>(runFolder, RunFolder.FailedFile, id, "delete it").Error}");
         }
         return new StudyReport(folder, manifest, runs, unfinished, failed, baseline, level);
+    }
+
+    /// <summary>A grid run's JSON file; one that cannot be read is a DataFormatException naming the file and the run.</summary>
+    private static T ReadRunFile<T>(string runFolder, string file, string id, string remedy)
+    {
+        string path = Path.Combine(runFolder, file);
+        try { return RunJson.Read<T>(path); }
+        catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
+        {
+            throw new DataFormatException($"{path}: the {file} of run '{id}' is corrupt ({e.Message.ReplaceLineEndings(" ")}); {remedy}");
+        }
     }
 
     /// <summary>The report of any run folders (grid runs with done.json, or the app's own config.json + metrics).</summary>

@@ -57,7 +57,7 @@ public sealed class KernelVerifier(Device device, TextWriter output)
     {
         string? problem;
         try { problem = body(); }
-        catch (Exception e) { problem = $"{e.GetType().Name}: {e.Message}"; }
+        catch (Exception e) { problem = $"{e.Message.ReplaceLineEndings(" ")} ({e.GetType().Name})"; }
         if (problem is null) { _passed++; output.WriteLine($"  ok    {what}"); }
         else { _failed++; output.WriteLine($"  FAIL  {what}: {problem}"); }
     }
