@@ -39,6 +39,7 @@ END {
 
   printf "\n## verify --device %s\n\n```\n", dev > md
   for (j = 1; j <= count["verify.family"]; j++) printf "%s\n", val["verify.family", j] > md
+  for (j = 1; j <= count["verify.detail"]; j++) printf "    %s\n", val["verify.detail", j] > md
   printf "%s\n```\n", one("verify.summary") > md
 
   printf "\n## bench (matmul as %% of cuBLAS, activations as %% of copy bandwidth)\n\n" > md

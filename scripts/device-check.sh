@@ -36,13 +36,15 @@ done
 case "$device" in cuda|opencl|cpu) ;; *) echo "error: --device '$device': expected cuda, opencl or cpu" >&2; exit 2 ;; esac
 mkdir -p "$out" || { echo "error: cannot create OUT folder '$out'" >&2; exit 2; }
 out=$(cd "$out" && pwd)
-logs="$out/logs"; mkdir -p "$logs"
+# OUT receives three files (report.md, report.json, logs.tar.gz): the device tool brings back at most 8.
+work=$(mktemp -d /tmp/device-check.XXXXXX)
+logs="$work/logs"; mkdir -p "$logs"
 
 # Seconds for all steps together: the GPU window is 8 minutes; a dry run must fit CI's ~3.
 budget=470; vgg_limit=180
 [ "$dry" = 1 ] && { budget=170; vgg_limit=50; }
 t0=$(date +%s)
-results="$out/.results"; : > "$results"
+results="$work/results"; : > "$results"
 failures=0
 
 # ---- the app: unpacked from .device/app.tar.xz, with libcuda findable (as .device/run.sh does) ----
@@ -112,6 +114,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,m
 # ---- 2. verify ----
 step verify 90 "$app" verify --device "$device" || fail verify "$(grep -E 'FAIL|error' "$logs/verify.log" | head -3 | tr '\n' ' ')"
 grep -E '^  (ok|FAIL)  ' "$logs/verify.log" | while IFS= read -r l; do record verify.family "$(echo "$l" | sed 's/^ *//')"; done
+grep -E '^        [^ ]' "$logs/verify.log" | head -20 | while IFS= read -r l; do record verify.detail "$(echo "$l" | sed 's/^ *//')"; done
 grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/verify.log" | tail -1 | while IFS= read -r l; do record verify.summary "$l"; done
 
 # ---- 3. bench ----
@@ -124,10 +127,9 @@ grep -E '^(no cuBLAS|cuBLAS .*disagrees|skip )' "$logs/bench.log" | while IFS= r
 expected="$here/device-check.expected"
 mnist() {
   local model=$1 limit=$2
-  rm -rf "$out/runs/$model"
-  step "mnist-$model" "$limit" "$app" train --dataset mnist --model "$model" --epochs 1 --device "$device" --seed 0 \
-      "${mnist_limits[@]}" --out "$out/runs/$model" || { fail "mnist-$model" "training did not finish (see logs/mnist-$model.log)"; return; }
-  local csv; csv=$(ls "$out"/runs/"$model"/*/metrics.csv 2>/dev/null | head -1)
+    step "mnist-$model" "$limit" "$app" train --dataset mnist --model "$model" --epochs 1 --device "$device" --seed 0 \
+      "${mnist_limits[@]}" --out "$work/runs/$model" || { fail "mnist-$model" "training did not finish (see logs/mnist-$model.log)"; return; }
+  local csv; csv=$(ls "$work"/runs/"$model"/*/metrics.csv 2>/dev/null | head -1)
   [ -n "$csv" ] || { fail "mnist-$model" "no metrics.csv written"; return; }
   # epoch,train_loss,test_loss,test_accuracy,seconds,images_per_sec,lr
   IFS=, read -r _ tl vl acc secs ips _ < <(sed -n 2p "$csv")
@@ -147,11 +149,10 @@ mnist mlp 35
 mnist cnn 45
 
 # ---- 6. CIFAR-10 vgg for as many epochs as fit ----
-rm -rf "$out/runs/vgg"
 step cifar10-vgg "$vgg_limit" "$app" train --dataset cifar10 --model vgg --epochs 100 --device "$device" --seed 0 "${cifar_limits[@]}" \
-  --out "$out/runs/vgg"
+  --out "$work/runs/vgg"
 vrc=$?
-csv=$(ls "$out"/runs/vgg/*/metrics.csv 2>/dev/null | head -1)
+csv=$(ls "$work"/runs/vgg/*/metrics.csv 2>/dev/null | head -1)
 epochs=0
 if [ -n "$csv" ]; then
   epochs=$(( $(wc -l < "$csv") - 1 ))
@@ -174,7 +175,7 @@ else
 fi
 if [ "$torch_ok" = 1 ]; then
   tdev=cuda; [ "$device" != cuda ] && tdev=cpu
-  targs=(--device "$tdev" --data "$data" --out "$out/torch.json")
+  targs=(--device "$tdev" --data "$data" --out "$logs/torch.json")
   [ "$dry" = 1 ] && targs+=(--limit-train 3200 --limit-test 1000 --cifar-images 512)
   step torch 60 python3 "$here/torch_baseline.py" "${targs[@]}" || fail torch "torch_baseline.py failed (see logs/torch.log)"
   grep -E '^torch ' "$logs/torch.log" | while IFS= read -r l; do record torch.line "$l"; done
@@ -186,6 +187,8 @@ record device "$device"; record mode "$mode"
 
 # ---- report.md and report.json ----
 awk -F'\t' -v md="$out/report.md" -v json="$out/report.json" -f "$here/device-check-report.awk" "$results"
-rm -f "$results"
-echo "== report: $out/report.md, $out/report.json ($failures failed, $(( $(date +%s) - t0 )) s)"
+tar -C "$work" -czf "$out/logs.tar.gz" logs
+rm -rf "$work"
+cat "$out/report.md"
+echo "== report: $out/report.md, $out/report.json, logs in $out/logs.tar.gz ($failures failed, $(( $(date +%s) - t0 )) s)"
 [ "$failures" -eq 0 ]

@@ -1,3 +1,4 @@
+using Activations.Kernels;
 using Activations.Engine.Verification;
 using Activations.Engine;
 using Activations.Kernels.Conv;
@@ -35,7 +36,7 @@ public class Im2ColTests
         var tdc = Tensor.FromArray(d, dc, g.Rows, g.Patch);
         var dx = Tensor.Empty(d, n, c, h, w);
         kernels.Col2Im(tdc.View, dx.View, g);
-        Expect.Close(dx.ToArray(), ConvKernels.Col2ImReference(dc, g), 1e-6, 1e-6, "col2im");
+        Expect.Close(dx.ToArray(), ConvKernels.Col2ImReference(dc, g), Tolerances.ShortSumRel, Tolerances.ShortSumAbs, "col2im");
     }
 
     [SkippableTheory]
