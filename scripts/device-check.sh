@@ -136,7 +136,8 @@ mnist() {
   record "mnist-$model.train_loss" "$tl"; record "mnist-$model.test_loss" "$vl"
   record "mnist-$model.accuracy" "$acc"; record "mnist-$model.epoch_seconds" "$secs"; record "mnist-$model.images_per_sec" "$ips"
   local want; want=$(awk -v m="$model" -v mode="$mode" '$1 == m && $2 == mode {print $3, $4, $5}' "$expected")
-  if [ -z "$want" ]; then fail "mnist-$model" "no expected values for $model ($mode) in $expected"; return; fi
+  # A row not stored yet is reported, not failed: the device's numbers are still worth having.
+  if [ -z "$want" ]; then record "mnist-$model.loss_check" "not-compared (no $model $mode row in device-check.expected)"; return; fi
   read -r etl evl eacc <<< "$want"
   record "mnist-$model.expected" "$etl $evl $eacc"
   local verdict
