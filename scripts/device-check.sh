@@ -41,8 +41,12 @@ work=$(mktemp -d /tmp/device-check.XXXXXX)
 logs="$work/logs"; mkdir -p "$logs"
 
 # Seconds for all steps together: the GPU window is 8 minutes; a dry run must fit CI's ~3.
-budget=470; vgg_limit=180
-[ "$dry" = 1 ] && { budget=170; vgg_limit=50; }
+budget=470; vgg_limit=180; vgg_epochs=100
+[ "$dry" = 1 ] && { budget=170; vgg_limit=50; vgg_epochs=2; }
+# DEVICE_CHECK_TIME_SCALE=N multiplies every limit: for rehearsals on the (slow) CPU accelerator.
+scale=${DEVICE_CHECK_TIME_SCALE:-1}
+[[ "$scale" =~ ^[1-9][0-9]*$ ]] || { echo "error: DEVICE_CHECK_TIME_SCALE '$scale': expected a whole number ≥ 1" >&2; exit 2; }
+budget=$((budget * scale))
 t0=$(date +%s)
 results="$work/results"; : > "$results"
 failures=0
@@ -85,7 +89,7 @@ left() { echo $(( budget - ($(date +%s) - t0) )); }
 
 # step NAME LIMIT CMD...: runs CMD under min(LIMIT, what is left of the budget), logs to logs/NAME.log
 step() {
-  local name=$1 limit=$2; shift 2
+  local name=$1 limit=$(($2 * scale)); shift 2
   local rest; rest=$(left)
   [ "$rest" -lt "$limit" ] && limit=$rest
   if [ "$limit" -lt 5 ]; then
@@ -150,7 +154,7 @@ mnist mlp 35
 mnist cnn 45
 
 # ---- 6. CIFAR-10 vgg for as many epochs as fit ----
-step cifar10-vgg "$vgg_limit" "$app" train --dataset cifar10 --model vgg --epochs 100 --device "$device" --seed 0 "${cifar_limits[@]}" \
+step cifar10-vgg "$vgg_limit" "$app" train --dataset cifar10 --model vgg --epochs "$vgg_epochs" --device "$device" --seed 0 "${cifar_limits[@]}" \
   --out "$work/runs/vgg"
 vrc=$?
 csv=$(ls "$work"/runs/vgg/*/metrics.csv 2>/dev/null | head -1)
