@@ -19,5 +19,6 @@ clean=$(printf '%s\n' "${PATH//:/$'\n'}" | while IFS= read -r d; do [ -n "$d" ] 
 if env PATH="$clean" bash -c 'command -v dotnet' >/dev/null; then echo "error: dotnet is still on PATH"; exit 1; fi
 device=opencl
 env -u DOTNET_ROOT PATH="$clean" "$tmp/app/activations" devices 2>/dev/null | awk '$1 == "opencl" && $2 == "yes" {found = 1} END {exit !found}' \
-  || { device=cpu; echo "rehearsal: no usable OpenCL device here, rehearsing on the CPU accelerator"; }
+  || { device=cpu; export DEVICE_CHECK_TIME_SCALE=${DEVICE_CHECK_TIME_SCALE:-4}
+       echo "rehearsal: no usable OpenCL device here, rehearsing on the CPU accelerator with limits ×$DEVICE_CHECK_TIME_SCALE"; }
 env -u DOTNET_ROOT PATH="$clean" bash scripts/device-check.sh "$out" --device "$device" --dry-run --app "$tmp/app"
