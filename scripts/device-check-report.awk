@@ -59,8 +59,9 @@ END {
       (c[2] == "" ? "" : c[2] ", " c[3]), c[1] > md
   }
 
-  printf "\n## CIFAR-10 vgg (BatchNorm): %s epoch(s) within its limit\n\n", one("cifar10-vgg.epochs") > md
-  printf "| epoch | train loss | test loss | accuracy | seconds | img/s |\n| --- | --- | --- | --- | --- | --- |\n" > md
+  if (!("cifar10-vgg.epochs" in count)) printf "\n## CIFAR-10 vgg (BatchNorm)\n\n%s\n", one("cifar10-vgg.status") > md
+  else printf "\n## CIFAR-10 vgg (BatchNorm): %s epoch(s) within its limit\n\n", one("cifar10-vgg.epochs") > md
+  if ("cifar10-vgg.epochs" in count) printf "| epoch | train loss | test loss | accuracy | seconds | img/s |\n| --- | --- | --- | --- | --- | --- |\n" > md
   vggs = 0
   for (j = 1; j <= count["cifar10-vgg.epoch"]; j++) {
     split(val["cifar10-vgg.epoch", j], e, " ")
