@@ -5,6 +5,7 @@
 // autograd runs them. A backward case differentiates only its side (the other does not require grad,
 // as for a first layer, whose input needs no gradient). Each case is validated on sampled outputs or
 // gradients against a direct-loop double reference before it is timed.
+using Activations.Kernels;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
 using Activations.Engine;
@@ -109,7 +110,7 @@ public class ConvBenchmarks : IWorkCount
         {
             int i = s == 0 ? 0 : s == 1 ? length - 1 : (int)(CounterRng.Hash(25, (ulong)s) % (ulong)length);
             var (value, scale) = reference(i);
-            if (!(Math.Abs(got[i] - value) <= 1e-4 * scale + 1e-6))
+            if (!(Math.Abs(got[i] - value) <= Tolerances.LongSumRel * scale + Tolerances.MatMulAbs))
                 throw new InvalidOperationException(
                     $"conv2d {pass} {Layer} on {Device} disagrees with its reference at {i}: {got[i]} vs {value}");
         }

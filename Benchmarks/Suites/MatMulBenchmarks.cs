@@ -1,6 +1,7 @@
 // Matmul throughput per accelerator and variant: square sizes and the shapes the models use
 // (MLP fc1 forward 64×784·784×128, its weight gradient, MNIST CNN conv2 as im2col 12544×288·288×64).
 // Each case is validated on sampled outputs against the double reference before it is timed.
+using Activations.Kernels;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
 using Activations.Engine;
@@ -46,7 +47,7 @@ public class MatMulBenchmarks : IWorkCount
         {
             int i = (int)(CounterRng.Hash(3, (ulong)s) % (ulong)_m), j = (int)(CounterRng.Hash(4, (ulong)s) % (ulong)_n);
             var (value, scale) = MatMulReference.Entry(a, b, _m, _n, _k, _ta, _tb, i, j);
-            if (Math.Abs(c[i * _n + j] - value) > 1e-5 * scale + 1e-6)
+            if (!(Math.Abs(c[i * _n + j] - value) <= Tolerances.MatMulRel * scale + Tolerances.MatMulAbs))
                 throw new InvalidOperationException($"matmul {Variant} {Shape} on {Device} disagrees with its reference at ({i}, {j})");
         }
     }

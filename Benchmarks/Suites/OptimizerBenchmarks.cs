@@ -8,6 +8,8 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
 using Activations.Engine;
 using Activations.Engine.Optim;
+using Activations.Kernels;
+using Activations.Kernels.Optim;
 
 namespace Activations.Benchmarks.Suites;
 
@@ -52,40 +54,26 @@ public class OptimizerBenchmarks : IWorkCount
             reference.Step(step);
             var got = _p.ToArray();
             for (int i = 0; i < Elements; i += 101)
-                if (!(Math.Abs(got[i] - reference.P[i]) <= 1e-6 + 1e-5 * Math.Abs(reference.P[i])))
+                if (!(Math.Abs(got[i] - reference.P[i]) <= Tolerances.TranscendentalAbs + Tolerances.TranscendentalRel * Math.Abs(reference.P[i])))
                     throw new InvalidOperationException(
                         $"{Optimizer} step {step} on {Device} ({Elements}) disagrees with its reference at {i}: {got[i]} vs {reference.P[i]}");
         }
     }
 
-    /// <summary>The update rules of Kernels/Optim/OptimizerKernels.cs (PyTorch's), in double.</summary>
+    /// <summary>One parameter's state under Kernels' OptimizerReference, stepped beside the engine's optimizer.</summary>
     private sealed class HostReference(Optimizer optimizer, float[] p, float[] g)
     {
         public readonly double[] P = p.Select(v => (double)v).ToArray();
+        private readonly double[] _g = g.Select(v => (double)v).ToArray();
         private readonly double[] _m = new double[p.Length], _v = new double[p.Length];
 
         public void Step(int t)
         {
             double lr = optimizer.LearningRate;
-            for (int i = 0; i < P.Length; i++)
-            {
-                double d = g[i];
-                if (optimizer is Sgd sgd)
-                {
-                    d += sgd.WeightDecay * P[i];
-                    _m[i] = t == 1 ? d : sgd.Momentum * _m[i] + (1 - sgd.Dampening) * d;
-                    P[i] -= lr * _m[i];
-                }
-                else if (optimizer is Adam a)
-                {
-                    if (a.DecoupledWeightDecay) P[i] *= 1 - lr * a.WeightDecay;
-                    else d += a.WeightDecay * P[i];
-                    _m[i] = a.Beta1 * _m[i] + (1 - a.Beta1) * d;
-                    _v[i] = a.Beta2 * _v[i] + (1 - a.Beta2) * d * d;
-                    double bc1 = 1 - Math.Pow(a.Beta1, t), bc2 = 1 - Math.Pow(a.Beta2, t);
-                    P[i] -= lr / bc1 * _m[i] / (Math.Sqrt(_v[i]) / Math.Sqrt(bc2) + a.Epsilon);
-                }
-            }
+            if (optimizer is Sgd sgd)
+                OptimizerReference.Sgd(P, _g, _m, t, lr, sgd.Momentum, sgd.Dampening, sgd.WeightDecay, sgd.Nesterov);
+            else if (optimizer is Adam a)
+                OptimizerReference.Adam(P, _g, _m, _v, t, lr, a.Beta1, a.Beta2, a.Epsilon, a.WeightDecay, a.DecoupledWeightDecay);
         }
     }
 

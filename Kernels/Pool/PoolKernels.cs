@@ -202,4 +202,34 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         }
         return y;
     }
+
+    /// <summary>Max pooling's ∂x: each dy goes to the input element its window's argmax <paramref name="idx"/> names.</summary>
+    public static double[] MaxBackwardReference(ReadOnlySpan<float> dy, ReadOnlySpan<int> idx, ConvGeometry g)
+    {
+        var dx = new double[g.N * g.C * g.H * g.W];
+        int perPlane = g.OutH * g.OutW;
+        for (int o = 0; o < dy.Length; o++)
+            if (idx[o] >= 0) dx[o / perPlane * g.H * g.W + idx[o]] += dy[o];
+        return dx;
+    }
+
+    /// <summary>Average pooling's ∂x: each dy spread as dy/(kh·kw) over its window's in-bounds elements.</summary>
+    public static double[] AvgBackwardReference(ReadOnlySpan<float> dy, ConvGeometry g)
+    {
+        int oh = g.OutH, ow = g.OutW;
+        var dx = new double[g.N * g.C * g.H * g.W];
+        for (int p = 0; p < g.N * g.C; p++)
+        for (int a = 0; a < oh; a++)
+        for (int b = 0; b < ow; b++)
+        {
+            double share = dy[(p * oh + a) * ow + b] / (double)(g.KH * g.KW);
+            for (int i = 0; i < g.KH; i++)
+            for (int j = 0; j < g.KW; j++)
+            {
+                int h = a * g.Stride - g.Pad + i, w = b * g.Stride - g.Pad + j;
+                if (h >= 0 && h < g.H && w >= 0 && w < g.W) dx[(p * g.H + h) * g.W + w] += share;
+            }
+        }
+        return dx;
+    }
 }

@@ -1,3 +1,5 @@
+using Activations.Kernels;
+using Activations.Engine.Verification;
 using Activations.Engine;
 using Activations.Kernels.Conv;
 using Activations.Tests.Infrastructure;
@@ -9,13 +11,9 @@ public class Im2ColTests
     public static TheoryData<string, int, int, int, int, int, int, int> Cases()
     {
         var data = new TheoryData<string, int, int, int, int, int, int, int>();
-        foreach (var dev in new[] { "cpu", "opencl", "cuda" })
-        {
-            data.Add(dev, 1, 1, 5, 5, 3, 1, 1);
-            data.Add(dev, 3, 5, 7, 6, 5, 2, 2);
-            data.Add(dev, 2, 3, 9, 9, 1, 2, 0);
-            data.Add(dev, 1, 2, 4, 7, 3, 3, 0);
-        }
+        foreach (var dev in TestDevices.Keys)
+            foreach (var s in KernelCases.Im2ColShapes)
+                data.Add(dev, s.N, s.C, s.H, s.W, s.K, s.Stride, s.Pad);
         return data;
     }
 
@@ -32,13 +30,13 @@ public class Im2ColTests
         var tx = Tensor.FromArray(d, x, n, c, h, w);
         var cols = Tensor.Empty(d, g.Rows, g.Patch);
         kernels.Im2Col(tx.View, cols.View, g);
-        Tolerances.AssertClose(cols.ToArray(), ConvKernels.Im2ColReference(x, g), 0, 0, "im2col");
+        Expect.Close(cols.ToArray(), ConvKernels.Im2ColReference(x, g), 0, 0, "im2col");
 
         var dc = CounterRng.Uniform(2, g.Rows * g.Patch, -1f, 1f);
         var tdc = Tensor.FromArray(d, dc, g.Rows, g.Patch);
         var dx = Tensor.Empty(d, n, c, h, w);
         kernels.Col2Im(tdc.View, dx.View, g);
-        Tolerances.AssertClose(dx.ToArray(), ConvKernels.Col2ImReference(dc, g), 1e-6, 1e-6, "col2im");
+        Expect.Close(dx.ToArray(), ConvKernels.Col2ImReference(dc, g), Tolerances.ShortSumRel, Tolerances.ShortSumAbs, "col2im");
     }
 
     [SkippableTheory]
@@ -57,6 +55,6 @@ public class Im2ColTests
             for (int r = 0; r < 7; r++)
                 for (int col = 0; col < 5; col++)
                     expected[(b * 5 + col) * 7 + r] = x[(b * 7 + r) * 5 + col];
-        Tolerances.AssertClose(y, expected, 0, 0, "transpose3");
+        Expect.Close(y, expected, 0, 0, "transpose3");
     }
 }

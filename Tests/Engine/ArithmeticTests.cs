@@ -1,8 +1,10 @@
 // Elementwise arithmetic: broadcast binary ops, scalar (affine) ops and unary maps, forward against
 // double-precision host references on every device, and gradients against finite differences.
+using Activations.Kernels.Tensor;
+using Activations.Kernels;
 using Activations.Engine;
 using Activations.Tests.Infrastructure;
-using static Activations.Tests.Infrastructure.HostReference;
+using static Activations.Kernels.Tensor.TensorReference;
 
 namespace Activations.Tests.Engine;
 
@@ -56,7 +58,7 @@ public class ArithmeticTests
             var z = engine(Tensor.FromArray(d, a, sa), Tensor.FromArray(d, b, sb));
             Assert.Equal(BroadcastShape(sa, sb), z.Shape.ToArray());
             var expected = Binary(ToDouble(a), sa, ToDouble(b), sb, reference);
-            Tolerances.AssertClose(z.ToArray(), expected, Tolerances.ElementwiseRel, Tolerances.ElementwiseAbs,
+            Expect.Close(z.ToArray(), expected, Tolerances.ElementwiseRel, Tolerances.ElementwiseAbs,
                 $"{op} {Shape.Format(sa)} {Shape.Format(sb)} on {d.Key}");
         }
     }
@@ -113,7 +115,7 @@ public class ArithmeticTests
             using var scope = TensorScope.Begin();
             var y = engine(Tensor.FromArray(d, x, x.Length));
             // x/3 is computed as x·(1/3): two roundings, so allow a few ulps.
-            Tolerances.AssertClose(y.ToArray(), x.Select(v => reference(v)).ToArray(), Tolerances.ElementwiseRel, Tolerances.ElementwiseAbs,
+            Expect.Close(y.ToArray(), x.Select(v => reference(v)).ToArray(), Tolerances.ElementwiseRel, Tolerances.ElementwiseAbs,
                 $"{name} on {d.Key}");
         }
     }
@@ -146,7 +148,7 @@ public class ArithmeticTests
         var d = TestDevices.Get(device);
         foreach (var (name, engine, reference, specials, transcendental) in UnaryOps)
         {
-            var (rel, abs) = transcendental ? Tolerances.Transcendental(d) : (Tolerances.ElementwiseRel, Tolerances.ElementwiseAbs);
+            var (rel, abs) = transcendental ? Tolerances.Transcendental(d.Kind) : (Tolerances.ElementwiseRel, Tolerances.ElementwiseAbs);
             var ordinary = name is "log" or "sqrt" ? TestInputs.Uniform(4099, 11, 1e-3f, 50f) : TestInputs.Uniform(4099, 11, -20f, 20f);
             foreach (var x in new[] { specials, ordinary })
             {
@@ -154,7 +156,7 @@ public class ArithmeticTests
                 var y = engine(Tensor.FromArray(d, x, x.Length));
                 // The reference is rounded to float: exp(89) and 1e20² overflow float32 to +∞ as they should.
                 var expected = x.Select(v => (double)(float)reference(v)).ToArray();
-                Tolerances.AssertClose(y.ToArray(), expected, rel, abs, $"{name} on {d.Key}");
+                Expect.Close(y.ToArray(), expected, rel, abs, $"{name} on {d.Key}");
             }
         }
     }
@@ -230,7 +232,7 @@ public class ArithmeticTests
         using var tx = Tensor.FromArray(d, x, 1027);
         using var ty = Tensor.FromArray(d, y, 1027);
         ty.AddScaledInPlace(tx, 2.5f);
-        Tolerances.AssertClose(ty.ToArray(), y.Select((v, i) => (double)v + 2.5 * x[i]).ToArray(), Tolerances.ElementwiseRel, Tolerances.ElementwiseAbs,
+        Expect.Close(ty.ToArray(), y.Select((v, i) => (double)v + 2.5 * x[i]).ToArray(), Tolerances.ElementwiseRel, Tolerances.ElementwiseAbs,
             $"y += 2.5·x on {d.Key}");
         using var wrong = Tensor.Zeros(d, 3);
         Assert.Throws<ArgumentException>(() => ty.AddScaledInPlace(wrong));

@@ -52,7 +52,7 @@ public class NumericsTests
         double before = Numerics.ClipGradNorm([p, q], 1.3);
         Assert.Equal(13.0, before, 4);
         Assert.Equal(1.3, Numerics.GradNorm([p, q]), 4);
-        Tolerances.AssertClose(p.Grad!.ToArray(), [0.3, 0.4], 1e-4, 1e-6, "clipped grad");
+        Expect.Close(p.Grad!.ToArray(), [0.3, 0.4], 1e-4, 1e-6, "clipped grad");
         Assert.Throws<ArgumentOutOfRangeException>(() => Numerics.ClipGradNorm([p], 0));
     }
 

@@ -7,6 +7,7 @@
 //   pre-filled with a sentinel that must survive past n).
 // - CheckActivate goes through Tensor.Activate and Backward: y, x.Grad and α.Grad (summed per
 //   channel) for a tensor of any shape with a per-layer or per-channel α.
+using Activations.Kernels;
 using Activations.Engine;
 using Activations.Kernels.Activations;
 
@@ -69,7 +70,7 @@ public static class ActivationHarness
 
     /// <summary>Elementwise tolerance for <paramref name="kind"/> on <paramref name="d"/>.</summary>
     public static (double Rel, double Abs) Tolerance(Device d, ActivationKind kind) =>
-        Of(kind).Transcendental ? Tolerances.Transcendental(d) : (Tolerances.ElementwiseRel, Tolerances.ElementwiseAbs);
+        Of(kind).Transcendental ? Tolerances.Transcendental(d.Kind) : (Tolerances.ElementwiseRel, Tolerances.ElementwiseAbs);
 
     private static ActivationCase Make<T>(ActivationKind kind, bool transcendental) where T : struct, IActivation =>
         new(kind, T.Name, T.HasParameter, transcendental, T.ForwardReference, T.BackwardReference, T.ParamGradReference, RunKernels<T>);
@@ -127,9 +128,9 @@ public static class ActivationHarness
             gRef[i] = dy[i] * a.ParamGrad(x[i], p);
         }
         string where = $"{a.Name} on {d.Key}, n={n}, α={string.Join("/", alpha)}{context}";
-        Tolerances.AssertClose(y, yRef, rel, abs, $"forward ({where}) y");
-        Tolerances.AssertClose(dx, dxRef, rel, abs, $"backward ({where}) dx");
-        Tolerances.AssertClose(g, gRef, rel, abs, $"param-grad ({where}) dα");
+        Expect.Close(y, yRef, rel, abs, $"forward ({where}) y");
+        Expect.Close(dx, dxRef, rel, abs, $"backward ({where}) dx");
+        Expect.Close(g, gRef, rel, abs, $"param-grad ({where}) dα");
     }
 
     /// <summary>The kernels' outputs for one input and α (dy = 1), for tests that assert exact values.</summary>
@@ -177,9 +178,9 @@ public static class ActivationHarness
             gaMag[c] += Math.Abs(term);
         }
         string where = $"{a.Name} on {d.Key}, shape {s}, α={string.Join("/", alpha)} on axis {channelAxis}";
-        Tolerances.AssertClose(y.ToArray(), yRef, rel, abs, $"Activate ({where}) y");
+        Expect.Close(y.ToArray(), yRef, rel, abs, $"Activate ({where}) y");
         Assert.NotNull(tx.Grad);
-        Tolerances.AssertClose(tx.Grad!.ToArray(), dxRef, rel, abs, $"Activate ({where}) x.Grad");
+        Expect.Close(tx.Grad!.ToArray(), dxRef, rel, abs, $"Activate ({where}) x.Grad");
         if (!a.HasParameter)
         {
             Assert.Null(ta.Grad);
@@ -187,6 +188,6 @@ public static class ActivationHarness
         }
         Assert.NotNull(ta.Grad);
         Assert.Equal(ta.Shape, ta.Grad!.Shape);
-        Tolerances.AssertSumsClose(ta.Grad.ToArray(), gaRef, gaMag, rel, abs, $"Activate ({where}) α.Grad");
+        Expect.SumsClose(ta.Grad.ToArray(), gaRef, gaMag, rel, abs, $"Activate ({where}) α.Grad");
     }
 }

@@ -1,5 +1,6 @@
 // Finite-difference gradient checks in double precision: the engine's analytic float32 gradients
 // are compared with central differences of an independent double-precision reference function.
+using Activations.Kernels;
 using Activations.Engine;
 
 namespace Activations.Tests.Infrastructure;
@@ -42,7 +43,7 @@ public static class GradCheck
                 x[k][i] = keep;
                 numeric[i] = (fp - fm) / (2 * h);
             }
-            Tolerances.AssertClose(analytic, numeric, rel, abs, $"grad of input {k}");
+            Expect.Close(analytic, numeric, rel, abs, $"grad of input {k}");
         }
     }
 }

@@ -10,8 +10,11 @@ public static class TestDevices
 {
     private static readonly ConcurrentDictionary<string, Lazy<(Device? Device, string? Reason)>> Opened = new();
 
+    /// <summary>Every accelerator kind, present or not: the one list every device theory is built from.</summary>
+    public static readonly string[] Keys = ["cpu", "opencl", "cuda"];
+
     /// <summary>Theory data: every accelerator kind, present or not.</summary>
-    public static TheoryData<string> DeviceKeys => new() { "cpu", "opencl", "cuda" };
+    public static TheoryData<string> DeviceKeys => new(Keys);
 
     /// <summary>The shared device for <paramref name="key"/>, or a skip with the reason it is absent.</summary>
     public static Device Get(string key)

@@ -87,7 +87,7 @@ public class MatMulOpTests
         var b = Tensor.Uniform(d, new Shape(6), -1, 1, 3);
         var fused = Tensor.Linear(x, w, b).ToArray();
         var composed = (Tensor.MatMul(x, w, transposeB: true) + b).ToArray();
-        Tolerances.AssertClose(fused, composed.Select(v => (double)v).ToArray(), 1e-6, 1e-6, "linear");
+        Expect.Close(fused, composed.Select(v => (double)v).ToArray(), 1e-6, 1e-6, "linear");
     }
 
     [SkippableTheory]

@@ -10,7 +10,7 @@ public class ConvModelTests
     public static TheoryData<string, string, string> Models()
     {
         var data = new TheoryData<string, string, string>();
-        foreach (var dev in new[] { "cpu", "opencl", "cuda" })
+        foreach (var dev in TestDevices.Keys)
         {
             data.Add(dev, "mnist", "cnn");
             data.Add(dev, "cifar10", "lenet");

@@ -2,13 +2,15 @@
 // PyTorch's update rules; state naming, skipped parameters, checkpoint-style restore.
 using Activations.Engine;
 using Activations.Engine.Optim;
+using Activations.Kernels;
+using Activations.Kernels.Optim;
 using Activations.Tests.Infrastructure;
 
 namespace Activations.Tests.Optim;
 
 public class OptimizerTests
 {
-    private const double Rel = 1e-5, Abs = 1e-6;
+    private const double Rel = Tolerances.TranscendentalRel, Abs = Tolerances.TranscendentalAbs;
     private static readonly int[][] Shapes = [[3, 4], [5]];
 
     /// <summary>The gradient fed to parameter <paramref name="k"/> at <paramref name="step"/>.</summary>
@@ -55,45 +57,20 @@ public class OptimizerTests
             for (int k = 0; k < ps.Length; k++)
             {
                 reference(refP[k], Grad(k, s, ps[k].Length).Select(v => (double)v).ToArray(), refState[k], s);
-                Tolerances.AssertClose(ps[k].ToArray(), refP[k], Rel, Abs, $"{ps[k].Name} after step {s}");
+                Expect.Close(ps[k].ToArray(), refP[k], Rel, Abs, $"{ps[k].Name} after step {s}");
             }
         }
         checkState?.Invoke(opt, refState);
         foreach (var p in ps) p.Dispose();
     }
 
-    /// <summary>torch.optim.SGD's rule, in double; state[0] is the momentum buffer.</summary>
+    /// <summary>torch.optim.SGD's rule (Kernels' reference); state[0] is the momentum buffer.</summary>
     private static Action<double[], double[], double[][], long> SgdReference(double lr, double mu, double damp, double wd, bool nesterov) =>
-        (p, g, state, step) =>
-        {
-            var buf = state[0];
-            for (int i = 0; i < p.Length; i++)
-            {
-                double d = g[i] + wd * p[i];
-                if (mu != 0)
-                {
-                    buf[i] = step == 1 ? d : mu * buf[i] + (1 - damp) * d;
-                    d = nesterov ? d + mu * buf[i] : buf[i];
-                }
-                p[i] -= lr * d;
-            }
-        };
+        (p, g, state, step) => OptimizerReference.Sgd(p, g, state[0], step, lr, mu, damp, wd, nesterov);
 
-    /// <summary>torch.optim.Adam / AdamW's rule, in double; state[0] = exp_avg, state[1] = exp_avg_sq.</summary>
+    /// <summary>torch.optim.Adam / AdamW's rule (Kernels' reference); state[0] = exp_avg, state[1] = exp_avg_sq.</summary>
     private static Action<double[], double[], double[][], long> AdamReference(double lr, double b1, double b2, double eps, double wd, bool decoupled) =>
-        (p, g, state, t) =>
-        {
-            double bc1 = 1 - Math.Pow(b1, t), bc2 = 1 - Math.Pow(b2, t);
-            for (int i = 0; i < p.Length; i++)
-            {
-                double gi = g[i];
-                if (decoupled) p[i] *= 1 - lr * wd;
-                else gi += wd * p[i];
-                state[0][i] = b1 * state[0][i] + (1 - b1) * gi;
-                state[1][i] = b2 * state[1][i] + (1 - b2) * gi * gi;
-                p[i] -= lr / bc1 * state[0][i] / (Math.Sqrt(state[1][i]) / Math.Sqrt(bc2) + eps);
-            }
-        };
+        (p, g, state, t) => OptimizerReference.Adam(p, g, state[0], state[1], t, lr, b1, b2, eps, wd, decoupled);
 
     [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
@@ -105,7 +82,7 @@ public class OptimizerTests
     public void SgdMomentumDampeningWeightDecay(string device) =>
         Compare(device, ps => new Sgd(ps, 0.05f, momentum: 0.9f, dampening: 0.1f, weightDecay: 1e-2f),
             SgdReference(0.05, 0.9, 0.1, 1e-2, false), 1,
-            checkState: (opt, st) => Tolerances.AssertClose(opt.State["fc.weight.momentum_buffer"].ToArray(), st[0][0], Rel, Abs, "momentum_buffer"));
+            checkState: (opt, st) => Expect.Close(opt.State["fc.weight.momentum_buffer"].ToArray(), st[0][0], Rel, Abs, "momentum_buffer"));
 
     [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
@@ -120,8 +97,8 @@ public class OptimizerTests
             AdamReference(1e-2, 0.9, 0.999, 1e-8, 1e-2, false), 2,
             checkState: (opt, st) =>
             {
-                Tolerances.AssertClose(opt.State["fc.bias.exp_avg"].ToArray(), st[1][0], Rel, Abs, "exp_avg");
-                Tolerances.AssertClose(opt.State["fc.bias.exp_avg_sq"].ToArray(), st[1][1], Rel, Abs, "exp_avg_sq");
+                Expect.Close(opt.State["fc.bias.exp_avg"].ToArray(), st[1][0], Rel, Abs, "exp_avg");
+                Expect.Close(opt.State["fc.bias.exp_avg_sq"].ToArray(), st[1][1], Rel, Abs, "exp_avg_sq");
                 Assert.Equal(6, opt.GetStep("fc.bias"));
             });
 

@@ -42,7 +42,7 @@ public class InterruptionTests(ITestOutputHelper output)
     public static TheoryData<string, int, int> StopPoints()
     {
         var data = new TheoryData<string, int, int>();
-        foreach (string key in new[] { "cpu", "opencl", "cuda" })
+        foreach (string key in TestDevices.Keys)
         {
             data.Add(key, 1, 7);   // mid-epoch
             data.Add(key, 2, 20);  // after the last step of the last epoch, before its evaluation

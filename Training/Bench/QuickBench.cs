@@ -3,6 +3,7 @@
 // against its yardstick (Baselines.cs): activations as a percentage of device-to-device copy
 // bandwidth (forward + backward move 20 bytes per element: read x, write y; read x or y and dy,
 // write dx), matmul as a percentage of cuBLAS SGEMM on CUDA.
+using Activations.Kernels;
 using System.Diagnostics;
 using System.Text;
 using Activations.Engine;
@@ -77,7 +78,7 @@ public static class QuickBench
             {
                 int i = (int)(CounterRng.Hash(3, (ulong)s) % (ulong)n), j = (int)(CounterRng.Hash(4, (ulong)s) % (ulong)n);
                 var (value, scale) = Kernels.MatMul.MatMulReference.Entry(a, b, n, n, n, ta, tb, i, j);
-                if (Math.Abs(c[i * n + j] - value) > 1e-5 * scale + 1e-6) return $"C[{i},{j}] = {c[i * n + j]}, reference {value}";
+                if (!(Math.Abs(c[i * n + j] - value) <= Tolerances.MatMulRel * scale + Tolerances.MatMulAbs)) return $"C[{i},{j}] = {c[i * n + j]}, reference {value}";
             }
             return null;
         }
@@ -141,10 +142,11 @@ public static class QuickBench
         k.Backward(x.View, y.View, dy.View, dx.View, a.View);
         var ys = y.ToArray();
         var dxs = dx.ToArray();
+        var (rel, abs) = Tolerances.Transcendental(device.Kind);
         for (int i = 0; i < n; i += Math.Max(1, n / 4096))
         {
             double ry = T.ForwardReference(host[i], alpha), rd = T.BackwardReference(host[i], alpha);
-            if (Math.Abs(ys[i] - ry) > 1e-3 + 1e-3 * Math.Abs(ry) || Math.Abs(dxs[i] - rd) > 1e-3 + 1e-3 * Math.Abs(rd))
+            if (!(Math.Abs(ys[i] - ry) <= abs + rel * Math.Abs(ry)) || !(Math.Abs(dxs[i] - rd) <= abs + rel * Math.Abs(rd)))
                 throw new InvalidOperationException($"{T.Name} on {device.Key}: validation failed at {i}: x={host[i]} y={ys[i]} (ref {ry}) dx={dxs[i]} (ref {rd})");
         }
         double fwd = Time(device, () => k.Forward(x.View, y.View, a.View));

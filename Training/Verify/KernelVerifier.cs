@@ -1,56 +1,75 @@
 // `activations verify --device X`: runs every kernel family on the chosen accelerator against its
-// scalar reference and prints one line per check. Made for machines without the .NET SDK (the GPU
-// machine gets a self-contained build): the CUDA equivalent of the test suite.
+// scalar reference, with the cases the tests run (Engine/Verification/KernelCases.cs), and prints one
+// line per family; a failure names the case, the index and both values. Made for machines without
+// the .NET SDK (the GPU machine gets a self-contained build): the CUDA equivalent of the test suite.
 using System.Diagnostics;
 using Activations.Engine;
+using Activations.Engine.Verification;
 using Activations.Kernels;
 using Activations.Kernels.Activations;
-using Activations.Kernels.Tensor;
 
 namespace Activations.Training.Verify;
 
-public sealed class KernelVerifier(Device device, TextWriter output)
+/// <summary>Runs the activation checks and <paramref name="cases"/> (default: every kernel case) on <paramref name="device"/>.</summary>
+public sealed class KernelVerifier(Device device, TextWriter output, IReadOnlyList<KernelCase>? cases = null)
 {
-    private int _passed, _failed;
+    private int _passed, _failed, _familyPassed;
+    private readonly List<string> _familyFailures = [];
 
-    // CUDA without LibDevice uses approximate tanh/exp instructions.
-    private double Rel => device.Kind == BackendKind.Cuda ? 2e-3 : 1e-5;
-    private const double Abs = 1e-5;
+    /// <summary>Number of cases checked so far.</summary>
+    public int Cases => _passed + _failed;
 
     /// <summary>Runs all checks; returns the number of failures.</summary>
     public int Run()
     {
         var sw = Stopwatch.StartNew();
         output.WriteLine($"verify on {device}");
-        float[] inputs = Inputs();
-        foreach (var p in new[] { 0.1f, 1f, 2.5f })
+        int families = 0;
+        if (cases is null)
         {
-            Activation<ReLU>(inputs, p);
-            Activation<LeakyReLU>(inputs, p);
-            Activation<ELU>(inputs, p);
-            Activation<TaLU>(inputs, p);
-            Activation<ExLU>(inputs, p);
-            Activation<Tanh>(inputs, p);
-            Activation<Sigmoid>(inputs, p);
-            Activation<GELU>(inputs, p);
-            Activation<SiLU>(inputs, p);
+            families++;
+            Family("activations", () =>
+            {
+                float[] inputs = KernelCases.SpecialInputs();
+                foreach (var p in new[] { 0.1f, 1f, 2.5f })
+                {
+                    Activation<ReLU>(inputs, p);
+                    Activation<LeakyReLU>(inputs, p);
+                    Activation<ELU>(inputs, p);
+                    Activation<TaLU>(inputs, p);
+                    Activation<ExLU>(inputs, p);
+                    Activation<Tanh>(inputs, p);
+                    Activation<Sigmoid>(inputs, p);
+                    Activation<GELU>(inputs, p);
+                    Activation<SiLU>(inputs, p);
+                }
+            });
         }
-        Binary<AddOp>("add");
-        Binary<SubOp>("sub");
-        Binary<MulOp>("mul");
-        Binary<DivOp>("div");
-        Sums();
-        NonFinite();
-        output.WriteLine($"{_passed} passed, {_failed} failed ({sw.Elapsed.TotalSeconds:F1} s)");
+        foreach (var family in (cases ?? KernelCases.All).GroupBy(c => c.Family))
+        {
+            families++;
+            Family(family.Key, () =>
+            {
+                foreach (var c in family) Check(c.Name, () => c.Run(device));
+            });
+        }
+        output.WriteLine($"{_passed} passed, {_failed} failed in {families} families ({sw.Elapsed.TotalSeconds:F1} s)");
         return _failed;
     }
 
-    /// <summary>Special values, tiny and large magnitudes, and a seeded spread; length not a multiple of any group size.</summary>
-    private static float[] Inputs()
+    /// <summary>Runs one family's checks and prints its line, then each failure under it.</summary>
+    private void Family(string name, Action body)
     {
-        var special = new[] { 0f, -0f, 1e-7f, -1e-7f, 1f, -1f, 100f, -100f, 1e4f, -1e4f, float.NaN, 0.5f, -0.5f };
-        var spread = CounterRng.Uniform(5, 100_003, -8f, 8f);
-        return [.. special, .. spread];
+        var sw = Stopwatch.StartNew();
+        _familyPassed = 0;
+        _familyFailures.Clear();
+        body();
+        int total = _familyPassed + _familyFailures.Count;
+        string time = $"{sw.Elapsed.TotalSeconds,5:F1} s";
+        if (_familyFailures.Count == 0) output.WriteLine($"  ok    {name,-12} {total,3} cases  {time}");
+        else output.WriteLine($"  FAIL  {name,-12} {_familyFailures.Count} of {total} cases failed  {time}");
+        foreach (var f in _familyFailures) output.WriteLine($"        {f}");
+        output.Flush();
     }
 
     private void Check(string what, Func<string?> body)
@@ -58,19 +77,16 @@ public sealed class KernelVerifier(Device device, TextWriter output)
         string? problem;
         try { problem = body(); }
         catch (Exception e) { problem = $"{e.Message.ReplaceLineEndings(" ")} ({e.GetType().Name})"; }
-        if (problem is null) { _passed++; output.WriteLine($"  ok    {what}"); }
-        else { _failed++; output.WriteLine($"  FAIL  {what}: {problem}"); }
+        if (problem is null) { _passed++; _familyPassed++; }
+        else { _failed++; _familyFailures.Add($"{what}: {problem}"); }
     }
 
     private string? Compare(float[] actual, Func<int, double> expected)
     {
-        for (int i = 0; i < actual.Length; i++)
-        {
-            double e = expected(i), a = actual[i];
-            if (double.IsNaN(e) ? !double.IsNaN(a) : Math.Abs(a - e) > Abs + Rel * Math.Abs(e))
-                return $"index {i}: got {a:R}, expected {e:R}";
-        }
-        return null;
+        var (rel, abs) = Tolerances.Transcendental(device.Kind);
+        var want = new double[actual.Length];
+        for (int i = 0; i < want.Length; i++) want[i] = expected(i);
+        return Tolerances.FirstMismatch(actual, want, rel, abs)?.ToString();
     }
 
     private void Activation<T>(float[] x, float p) where T : struct, IActivation
@@ -91,77 +107,6 @@ public sealed class KernelVerifier(Device device, TextWriter output)
             return Compare(ty.ToArray(), i => T.ForwardReference(x[i], p))
                 ?? Compare(tdx.ToArray(), i => T.BackwardReference(x[i], p))
                 ?? Compare(tda.ToArray(), i => T.ParamGradReference(x[i], p));
-        });
-    }
-
-    private void Binary<TOp>(string name) where TOp : struct, IBinaryOp
-    {
-        Check($"{name} same-shape and broadcast (37,1,5)∘(4,1)", () =>
-        {
-            using var scope = TensorScope.Begin();
-            var a = CounterRng.Uniform(1, 37 * 5, 0.5f, 2f);
-            var b = CounterRng.Uniform(2, 4, 0.5f, 2f);
-            var ta = Tensor.FromArray(device, a, 37, 1, 5);
-            var tb = Tensor.FromArray(device, b, 4, 1);
-            var same = Tensor.Binary<TOp>(ta, ta).ToArray();
-            var bc = Tensor.Binary<TOp>(ta, tb).ToArray(); // (37, 4, 5)
-            return Compare(same, i => TOp.Reference(a[i], a[i]))
-                ?? Compare(bc, i => TOp.Reference(a[i / 20 * 5 + i % 5], b[i / 5 % 4]));
-        });
-    }
-
-    private void Sums()
-    {
-        Check("sum over axes (3,1000,7) and full sum of 1M (chunked)", () =>
-        {
-            using var scope = TensorScope.Begin();
-            var x = CounterRng.Uniform(9, 3 * 1000 * 7, -1f, 1f);
-            var t = Tensor.FromArray(device, x, 3, 1000, 7);
-            var s1 = t.Sum(1).ToArray();
-            var big = CounterRng.Uniform(10, 1 << 20, 0f, 1f);
-            var total = Tensor.FromArray(device, big, big.Length).Sum().Item();
-            double refTotal = big.Sum(v => (double)v);
-            return Compare(s1, i => Enumerable.Range(0, 1000).Sum(r => (double)x[(i / 7 * 1000 + r) * 7 + i % 7]))
-                ?? (Math.Abs(total - refTotal) > 1e-4 * refTotal ? $"full sum {total} vs {refTotal}" : null);
-        });
-    }
-
-    private void NonFinite()
-    {
-        Check("non-finite count", () =>
-        {
-            using var scope = TensorScope.Begin();
-            var x = Inputs();
-            x[17] = float.PositiveInfinity;
-            int got = Numerics.CountNonFinite(Tensor.FromArray(device, x, x.Length));
-            int want = CheckKernels.NonFiniteReference(x);
-            return got == want ? null : $"got {got}, expected {want}";
-        });
-        Check("clamp-min projection (learnable α), NaN kept", () =>
-        {
-            using var scope = TensorScope.Begin();
-            var x = Inputs();
-            x[3] = float.NaN;
-            var t = Tensor.FromArray(device, x, x.Length);
-            device.Kernels.Get<AffineKernels>().ClampMin(t.View, 0.01f);
-            var got = t.ToArray();
-            for (int i = 0; i < x.Length; i++)
-                if (!AffineKernels.ClampMinReference(x[i], 0.01f).Equals(got[i])) return $"at {i}: {got[i]} for {x[i]}";
-            return null;
-        });
-        Check("first non-finite step (loss watch)", () =>
-        {
-            using var watch = new NonFiniteWatch(device);
-            int want = -1;
-            float[] losses = [2.3f, float.NaN, 1f, float.PositiveInfinity];
-            for (int step = 0; step < losses.Length; step++)
-            {
-                using var loss = Tensor.FromArray(device, [losses[step]], 1);
-                watch.Observe(loss, step);
-                want = CheckKernels.MarkNonFiniteReference(losses[step], want, step);
-            }
-            int got = watch.FirstBadStep ?? -1;
-            return got == want ? null : $"got step {got}, expected {want}";
         });
     }
 }

@@ -1,8 +1,8 @@
-// Plain double-precision host versions of broadcasting, axis sums and max: the oracles for the
-// elementwise and reduction kernels. Written for clarity, not speed (row-major, NumPy rules).
-namespace Activations.Tests.Infrastructure;
+// The scalar reference of the elementwise and reduction kernels (Elementwise.cs, Reductions.cs):
+// broadcasting, axis sums and max in plain double. Written for clarity, not speed (row-major, NumPy rules).
+namespace Activations.Kernels.Tensor;
 
-public static class HostReference
+public static class TensorReference
 {
     public static int Length(int[] shape) => shape.Aggregate(1, (p, d) => p * d);
 

@@ -1,23 +1,21 @@
+using Activations.Kernels;
+using Activations.Engine.Verification;
 using Activations.Engine;
 using Activations.Kernels.Conv;
 using Activations.Kernels.Pool;
 using Activations.Tests.Infrastructure;
 
-namespace Activations.Tests.Conv;
+namespace Activations.Tests.Pool;
 
 public class PoolTests
 {
     public static TheoryData<string, int, int, int, int, int, int, int> Cases()
     {
         var data = new TheoryData<string, int, int, int, int, int, int, int>();
-        foreach (var dev in new[] { "cpu", "opencl", "cuda" })
-        {
-            // device, N, C, H, W, kernel, stride, pad
-            data.Add(dev, 1, 1, 4, 4, 2, 2, 0);
-            data.Add(dev, 3, 5, 7, 5, 3, 2, 1);
-            data.Add(dev, 2, 3, 6, 6, 3, 1, 1); // overlapping windows
-            data.Add(dev, 1, 2, 5, 9, 2, 3, 0);
-        }
+        // device, N, C, H, W, kernel, stride, pad: the shapes `verify` runs
+        foreach (var dev in TestDevices.Keys)
+            foreach (var s in KernelCases.PoolShapes)
+                data.Add(dev, s.N, s.C, s.H, s.W, s.K, s.Stride, s.Pad);
         return data;
     }
 
@@ -39,7 +37,7 @@ public class PoolTests
         {
             var y = Tensor.FromArray(d, x, n, c, h, w).MaxPool2d(k, s, pad);
             Assert.Equal(new Shape(n, c, g.OutH, g.OutW), y.Shape);
-            Tolerances.AssertClose(y.ToArray(), PoolKernels.MaxReference(x, g).Y, 0, 0, "max_pool2d");
+            Expect.Close(y.ToArray(), PoolKernels.MaxReference(x, g).Y, 0, 0, "max_pool2d");
         }
         var wts = CounterRng.Uniform(5, n * c * g.OutH * g.OutW, -1f, 1f);
         GradCheck.Check(d, [Array.ConvertAll(x, v => (double)v)], [[n, c, h, w]],
@@ -57,7 +55,7 @@ public class PoolTests
         using (var scope = TensorScope.Begin())
         {
             var y = Tensor.FromArray(d, x, n, c, h, w).AvgPool2d(k, s, pad);
-            Tolerances.AssertClose(y.ToArray(), PoolKernels.AvgReference(x, g), 1e-6, 1e-6, "avg_pool2d");
+            Expect.Close(y.ToArray(), PoolKernels.AvgReference(x, g), Tolerances.ShortSumRel, Tolerances.ShortSumAbs, "avg_pool2d");
         }
         var wts = CounterRng.Uniform(7, n * c * g.OutH * g.OutW, -1f, 1f);
         GradCheck.Check(d, [Array.ConvertAll(x, v => (double)v)], [[n, c, h, w]],
