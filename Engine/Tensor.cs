@@ -68,6 +68,15 @@ public sealed partial class Tensor : IDisposable
 
     internal Tensor[] Parents { get; private set; } = [];
 
+    /// <summary>The inputs of this op, in order (empty for leaves and for ops recorded under NoGrad).</summary>
+    public IReadOnlyList<Tensor> Inputs => Parents;
+
+    /// <summary>
+    /// The tensors this op's backward reads (inputs, its own output, masks or indices it owns),
+    /// as declared where the op is recorded; shown by <see cref="Autograd.GraphExport"/>.
+    /// </summary>
+    public IReadOnlyList<Tensor> SavedForBackward { get; private set; } = [];
+
     // Buffers only this tensor's backward needs (pooling indices, dropout masks): freed with it.
     private List<IDisposable>? _owned;
 
@@ -132,13 +141,15 @@ public sealed partial class Tensor : IDisposable
 
     /// <summary>
     /// Records <paramref name="backward"/> for this op output when grad mode is on and any parent
-    /// requires grad. The closure receives the gradient of this tensor.
+    /// requires grad. The closure receives the gradient of this tensor; <paramref name="saved"/> names
+    /// the tensors it reads (for graph export only: the closure holds them either way).
     /// </summary>
-    internal Tensor Record(string op, Tensor[] parents, Action<Tensor> backward)
+    internal Tensor Record(string op, Tensor[] parents, Action<Tensor> backward, params Tensor[] saved)
     {
         Op = op;
         if (!GradMode.IsEnabled || !parents.Any(p => p.RequiresGrad)) return this;
         Parents = parents;
+        SavedForBackward = saved;
         BackwardFn = backward;
         RequiresGrad = true;
         return this;
@@ -308,6 +319,7 @@ public sealed partial class Tensor : IDisposable
             _owned = null;
         }
         Parents = [];
+        SavedForBackward = [];
         BackwardFn = null;
         if (!Device.IsDisposed) _storage.Release();
     }

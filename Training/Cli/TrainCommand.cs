@@ -31,6 +31,7 @@ public static class TrainCommand
             $"{config.Optimizer} lr {config.Lr} ({config.Schedule}), seed {config.Seed}, device {device}");
         ITrainingProgress progress = console.Interactive ? new LiveProgress() : new NoProgress();
         using var trainer = new Trainer(config, device, data.Train, data.Test, console.Out, progress, fill);
+        console.Out.WriteLine(Models.ModelSummary.Of(trainer.Model, device, (data.Train.Channels, data.Train.Height, data.Train.Width)).Format());
         var start = ResumePoint.Start;
         RunFolder run;
         if (config.Resume is { } ckpt)
