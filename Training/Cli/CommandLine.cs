@@ -98,6 +98,7 @@ public static partial class CommandLine
         root.Subcommands.Add(PredictionsCommand.Build());
         root.Subcommands.Add(ModelCommands.BuildSummary());
         root.Subcommands.Add(ModelCommands.BuildGraph());
+        root.Subcommands.Add(ExportCommand.Build());
         return root;
     }
 
@@ -131,6 +132,7 @@ public static partial class CommandLine
                 "predictions" => PredictionsCommand.Run(parse, console),
                 "summary" => ModelCommands.RunSummary(parse, console),
                 "graph" => ModelCommands.RunGraph(parse, console),
+                "export" => ExportCommand.Run(parse, console),
                 _ => TrainCommand.Run(ToConfig(parse), console, args),
             };
         }
