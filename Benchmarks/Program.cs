@@ -1,5 +1,6 @@
 // Benchmarks entry point.
 //   dotnet run -c Release --project Benchmarks -- quick [--device cpu,opencl] [--elements N] [--matmul 512,1024] [--out DIR]
+//       the same as `activations bench` (parsed by Training/Cli/CommandLine)
 //       short validated runs, a table of throughput per accelerator (CI smoke test, tuning)
 //   dotnet run -c Release --project Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
 //       the full BenchmarkDotNet suites (Suites/): '*Activation*', '*MatMul*', '*Conv*', '*Loss*',
@@ -13,7 +14,8 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "quick") return Training.Bench.QuickBench.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "quick")
+            return Training.Cli.CommandLine.Run(["bench", .. args[1..]], new Training.Cli.Console2(Console.Out, Console.Error, Interactive: !Console.IsOutputRedirected));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

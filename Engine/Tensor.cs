@@ -190,7 +190,7 @@ public sealed partial class Tensor : IDisposable
             Grad = grad;
             return;
         }
-        Device.Kernels.Get<Kernels.Tensor.AffineKernels>().Axpy(g.View, Grad.View, 1f);
+        Grad.AddScaledInPlace(g);
         if (owned) g.Dispose();
     }
 

@@ -69,7 +69,7 @@ public sealed class ThroughputColumn : IColumn
 }
 
 /// <summary>
-/// Batch sizes of the models as they train (TrainConfig's default 64; LeNet runs at 32), and the
+/// Batch sizes of the models as they train (RunConfig's default 64; LeNet runs at 32), and the
 /// smaller ones of quick mode (ACTIVATIONS_BENCH_QUICK=1), where a suite must finish in minutes on
 /// the CPU accelerator.
 /// </summary>

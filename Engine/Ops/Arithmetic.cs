@@ -66,6 +66,19 @@ public sealed partial class Tensor
         }, b, z);
     }
 
+    /// <summary>
+    /// this += scale·x in place, outside autograd: for running sums (a loss summed over an epoch on the
+    /// device) and gradient accumulation. <paramref name="x"/> must hold as many elements as this.
+    /// </summary>
+    public void AddScaledInPlace(Tensor x, float scale = 1f)
+    {
+        ThrowIfDisposed();
+        x.ThrowIfDisposed();
+        if (x.Length != Length)
+            throw new ArgumentException($"cannot add {x.Describe()} into {Describe()}: the element counts differ");
+        Device.Kernels.Get<AffineKernels>().Axpy(x.View, View, scale);
+    }
+
     /// <summary>y = scale·x + shift. ∂x = scale·g.</summary>
     public Tensor Affine(float scale, float shift, string op = "affine")
     {

@@ -219,4 +219,20 @@ public class ArithmeticTests
         (y * Tensor.FromArray(d, TestInputs.ToFloat(w), y.Shape.ToArray())).Sum();
 
     private static double[] ToDouble(float[] a) => Array.ConvertAll(a, v => (double)v);
+
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void AddScaledInPlaceAccumulatesOutsideAutograd(string device)
+    {
+        var d = TestDevices.Get(device);
+        var x = TestInputs.Mixed(1027, 3);
+        var y = TestInputs.Mixed(1027, 4);
+        using var tx = Tensor.FromArray(d, x, 1027);
+        using var ty = Tensor.FromArray(d, y, 1027);
+        ty.AddScaledInPlace(tx, 2.5f);
+        Tolerances.AssertClose(ty.ToArray(), y.Select((v, i) => (double)v + 2.5 * x[i]).ToArray(), Tolerances.ElementwiseRel, Tolerances.ElementwiseAbs,
+            $"y += 2.5·x on {d.Key}");
+        using var wrong = Tensor.Zeros(d, 3);
+        Assert.Throws<ArgumentException>(() => ty.AddScaledInPlace(wrong));
+    }
 }

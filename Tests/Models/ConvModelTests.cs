@@ -2,7 +2,6 @@ using Activations.Engine;
 using Activations.Engine.Nn;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Models;
-using Activations.Training.Run;
 
 namespace Activations.Tests.Models;
 
@@ -25,7 +24,7 @@ public class ConvModelTests
     public void ForwardShapesParameterNamesAndGradients(string device, string dataset, string model)
     {
         var d = TestDevices.Get(device);
-        var config = new TrainConfig { Dataset = dataset, Model = model, Activation = "exlu", Alpha = 0.2f, LearnableAlpha = true, AlphaPerChannel = true };
+        var config = new ModelSettings { Dataset = dataset, Model = model, Activation = "exlu", Alpha = 0.2f, LearnableAlpha = true, AlphaPerChannel = true };
         using var net = ModelFactory.Create(config, d, 0, 10);
         var (c, h, w) = ModelFactory.InputShape(dataset);
         using (var scope = TensorScope.Begin())
@@ -55,7 +54,7 @@ public class ConvModelTests
     public void MnistCnnHasTheStudysShapesAndPyTorchDefaultInit(string device)
     {
         var d = TestDevices.Get(device);
-        using var net = ModelFactory.Create(new TrainConfig { Model = "cnn" }, d, 784, 10);
+        using var net = ModelFactory.Create(new ModelSettings { Model = "cnn" }, d, 784, 10);
         var shapes = net.NamedParameters().ToDictionary(p => p.Name, p => p.Tensor.Shape.ToString());
         Assert.Equal("[32, 1, 3, 3]", shapes["conv1.weight"]);
         Assert.Equal("[64, 32, 3, 3]", shapes["conv2.weight"]);

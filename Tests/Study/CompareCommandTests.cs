@@ -2,10 +2,11 @@ using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Cli;
 using Activations.Training.Data;
+using Activations.Training.Run;
 using Activations.Training.Study;
 using RunMetrics = Activations.Training.Run.EpochMetrics;
 using TrainRunFolder = Activations.Training.Run.RunFolder;
-using TrainConfig = Activations.Training.Run.TrainConfig;
+using RunConfig = Activations.Training.Run.RunConfig;
 
 namespace Activations.Tests.Study;
 
@@ -77,7 +78,7 @@ public class CompareCommandTests
             return new GridRunner(spec, folder, app.Train).Run("test", token);
         }
         List<RunMetrics> Metrics(string folder) => JsonSerializer.Deserialize<List<RunMetrics>>(
-            File.ReadAllText(Path.Combine(Assert.Single(Directory.GetDirectories(folder)), TrainRunFolder.MetricsJson)), TrainConfig.Json)!;
+            File.ReadAllText(Path.Combine(Assert.Single(Directory.GetDirectories(folder)), TrainRunFolder.MetricsJson)), RunJson.Options)!;
 
         using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
         {

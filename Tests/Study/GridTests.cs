@@ -1,6 +1,7 @@
 // Grid expansion (ids, which activations take α, seed-major order, the same seeds for all) and the
 // runner's resume rules, with a fake train function that writes metrics instantly.
 using System.Text.Json;
+using Activations.Training.Run;
 using Activations.Training.Study;
 
 namespace Activations.Tests.Study;
@@ -30,7 +31,7 @@ public sealed class GridTests : IDisposable
     private static RunResult FakeTrain(RunConfig c, string folder, CancellationToken _)
     {
         var epochs = Enumerable.Range(1, c.Epochs).Select(e =>
-            new EpochMetrics(e, 1.0 / e, 1.1 / e, 0.9 + 0.01 * e + 0.001 * c.Seed, 2.0, 30000, c.LearningRate)).ToArray();
+            new EpochMetrics(e, 1.0 / e, 1.1 / e, 0.9 + 0.01 * e + 0.001 * c.Seed, 2.0, 30000, c.Lr)).ToArray();
         File.WriteAllText(Path.Combine(folder, "metrics.json"), JsonSerializer.Serialize(epochs));
         return new RunResult { Epochs = epochs };
     }
@@ -40,7 +41,7 @@ public sealed class GridTests : IDisposable
     {
         var runs = (Spec(0) with { Activations = ["relu", "talu:1", "exlu:0.2"], Learnable = [false], Inits = ["default"] }).Expand();
         Assert.Equal(["relu-default-s0", "talu-a1-fixed-default-s0", "exlu-a0.2-fixed-default-s0"], runs.Select(r => r.Id).ToArray());
-        Assert.Equal(0.2, runs[2].Alpha!.Value, 12);
+        Assert.Equal(0.2f, runs[2].Alpha!.Value);
         var noAlpha = Assert.Throws<ArgumentException>(() => (Spec(0) with { Activations = ["relu:1"] }).Expand());
         Assert.Contains("relu", noAlpha.Message);
         var badAlpha = Assert.Throws<ArgumentException>(() => (Spec(0) with { Activations = ["exlu:abc"] }).Expand());
@@ -64,7 +65,7 @@ public sealed class GridTests : IDisposable
         Assert.DoesNotContain(ids, id => id.StartsWith("leakyrelu-a1-") || id.StartsWith("leakyrelu-a0.5-"));
 
         var talu = runs.Single(r => r.Id == "talu-a0.5-learn-he-s2");
-        Assert.Equal(("talu", 0.5, true, "he", 2), (talu.Activation, talu.Alpha!.Value, talu.LearnableAlpha, talu.Init, talu.Seed));
+        Assert.Equal(("talu", 0.5f, true, "he", 2UL), (talu.Activation, talu.Alpha!.Value, talu.LearnableAlpha, talu.Init, talu.Seed));
         Assert.Equal("talu-a0.5-learn-he", talu.Key);
         Assert.Equal(("mnist", "mlp", 3), (talu.Dataset, talu.Model, talu.Epochs));
         var relu = runs.Single(r => r.Id == "relu-default-s1");
@@ -72,8 +73,8 @@ public sealed class GridTests : IDisposable
         Assert.False(relu.LearnableAlpha);
 
         // Seed-major: every run of seed 1 before any of seed 2; and every configuration gets every seed.
-        Assert.All(runs.Take(14), r => Assert.Equal(1, r.Seed));
-        Assert.All(runs.GroupBy(r => r.Key), g => Assert.Equal([1, 2], g.Select(r => r.Seed)));
+        Assert.All(runs.Take(14), r => Assert.Equal(1UL, r.Seed));
+        Assert.All(runs.GroupBy(r => r.Key), g => Assert.Equal([1UL, 2UL], g.Select(r => r.Seed)));
         // Stable: the same spec gives the same ids in the same order.
         Assert.Equal(ids, Spec().Expand().Select(r => r.Id));
     }

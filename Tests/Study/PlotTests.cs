@@ -3,6 +3,7 @@
 using Activations.Engine;
 using Activations.Kernels.Activations;
 using Activations.Tests.Infrastructure;
+using Activations.Training.Run;
 using Activations.Training.Study;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;

@@ -20,7 +20,7 @@ public class PredictionsCommandTests
             "--epochs", "1", "--activation", "talu", "--out", dir.Path);
         Assert.True(r.Code == 0, r.Err);
         string run = Assert.Single(Directory.GetDirectories(dir.Path));
-        var metrics = JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(run, RunFolder.MetricsJson)), TrainConfig.Json)!;
+        var metrics = JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(run, RunFolder.MetricsJson)), RunJson.Options)!;
         string checkpoint = Path.Combine(run, RunFolder.CheckpointFile);
 
         r = AppCli.Run("predictions", "--checkpoint", checkpoint, "--device", "cpu", "--data", mirror, "--limit-test", "300", "--count", "40");

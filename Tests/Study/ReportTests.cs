@@ -3,6 +3,7 @@
 // output files, and the app's own run folders (config.json + metrics.csv in percent).
 using System.Globalization;
 using System.Text.Json;
+using Activations.Training.Run;
 using Activations.Training.Study;
 
 namespace Activations.Tests.Study;

@@ -3,6 +3,7 @@
 // present, since the CPU accelerator is a slow simulator; the CPU path is covered by the op tests.
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 
 namespace Activations.Tests.Training;
@@ -15,7 +16,7 @@ public class ConvEndToEndTests
         string mirror = TestData.RequireMnistMirror();
         var d = TestDevices.Get("opencl");
         var data = MnistDataset.Load(Path.Combine(mirror, "mnist"), limitTrain: 2000, limitTest: 500);
-        var config = new TrainConfig { Model = "cnn", Epochs = 1, Batch = 32, Optimizer = "adam", Lr = 0.002f, Activation = "exlu", Alpha = 0.2f };
+        var config = new RunConfig { Model = "cnn", Epochs = 1, Batch = 32, Optimizer = "adam", Lr = 0.002f, Activation = "exlu", Alpha = 0.2f };
         using var runs = new TempDir();
         using var trainer = new Trainer(config, d, data.Train, data.Test, new StringWriter(), new NoProgress());
         var m = Assert.Single(trainer.Train(RunFolder.Create(runs.Path, config, DateTime.Now), ResumePoint.Start));
@@ -33,7 +34,7 @@ public class ConvEndToEndTests
         var cifar = Cifar10Training.Load(archive, cache.Path, limitTrain: 4000, limitTest: 1000, augment: true, seed: 1);
         Assert.Equal(4000, cifar.Train.Count);
         Assert.Equal(1000, cifar.Test.Count);
-        var config = new TrainConfig { Dataset = "cifar10", Model = "lenet", Epochs = 2, Batch = 32, Optimizer = "adam", Lr = 0.002f, Augment = true };
+        var config = new RunConfig { Dataset = "cifar10", Model = "lenet", Epochs = 2, Batch = 32, Optimizer = "adam", Lr = 0.002f, Augment = true };
         using var runs = new TempDir();
         using var trainer = new Trainer(config, d, cifar.Train, cifar.Test, new StringWriter(), new NoProgress(), cifar);
         var (loss0, _) = trainer.Evaluate();

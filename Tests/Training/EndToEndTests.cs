@@ -6,6 +6,7 @@ using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Cli;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 
 namespace Activations.Tests.Training;
@@ -19,7 +20,7 @@ public class EndToEndTests
         string mirror = TestData.RequireMnistMirror();
         var d = TestDevices.Get(device);
         var data = MnistDataset.Load(Path.Combine(mirror, "mnist"), limitTrain: 3000, limitTest: 1000);
-        var config = new TrainConfig { Epochs = 1, Batch = 32, Optimizer = "adam", Lr = 0.002f, Device = device };
+        var config = new RunConfig { Epochs = 1, Batch = 32, Optimizer = "adam", Lr = 0.002f, Device = device };
         using var runs = new TempDir();
         var output = new StringWriter();
         using var trainer = new Trainer(config, d, data.Train, data.Test, output, new NoProgress());
@@ -38,7 +39,7 @@ public class EndToEndTests
     private static (int Code, string Out, string Err) Cli(params string[] args) => AppCli.Run(args);
 
     private static List<EpochMetrics> Metrics(string runFolder) =>
-        JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(runFolder, RunFolder.MetricsJson)), TrainConfig.Json)!;
+        JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(runFolder, RunFolder.MetricsJson)), RunJson.Options)!;
 
     private static string OnlyRun(string root) => Assert.Single(Directory.GetDirectories(root));
 

@@ -32,7 +32,7 @@ public class InterruptionTests(ITestOutputHelper output)
     private static MnistDataset Data() =>
         MnistDataset.Load(Path.Combine(TestData.RequireMnistMirror(), "mnist"), limitTrain: 640, limitTest: 200);
 
-    private static TrainConfig Config(string device) => new()
+    private static RunConfig Config(string device) => new()
     {
         Epochs = 2, Batch = 32, Lr = 0.02f, Momentum = 0.9f, Activation = "talu", Alpha = 0.5f, Seed = 5, Device = device,
     };
@@ -149,7 +149,7 @@ public class InterruptionTests(ITestOutputHelper output)
     private static extern int Kill(int pid, int signal);
 
     private static List<EpochMetrics> Metrics(string runFolder) =>
-        JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(runFolder, RunFolder.MetricsJson)), TrainConfig.Json)!;
+        JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(runFolder, RunFolder.MetricsJson)), RunJson.Options)!;
 
     [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
@@ -205,7 +205,7 @@ public class InterruptionTests(ITestOutputHelper output)
         double lr = 0.5, maxNorm = 0.01;
         double Step(float? clip)
         {
-            var config = new TrainConfig { Epochs = 1, Batch = 32, LimitTrain = 32, Lr = (float)lr, Momentum = 0, Seed = 2, Device = device, ClipGradNorm = clip };
+            var config = new RunConfig { Epochs = 1, Batch = 32, LimitTrain = 32, Lr = (float)lr, Momentum = 0, Seed = 2, Device = device, ClipGradNorm = clip };
             var one = new ImageSplit(mnist.Train.Images[..(32 * 784)], mnist.Train.Labels[..32], 1, 28, 28, 10);
             using var t = new Trainer(config, d, one, mnist.Test, TextWriter.Null, new NoProgress());
             var before = Parameters(t);

@@ -4,7 +4,6 @@ using Activations.Engine;
 using Activations.Engine.Nn;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Models;
-using Activations.Training.Run;
 
 namespace Activations.Tests.Training;
 
@@ -14,10 +13,10 @@ public class ModelTests
     public void MlpHasTheStudysNamedParameters()
     {
         var d = TestDevices.Get("cpu");
-        using var fixedAlpha = ModelFactory.Create(new TrainConfig { Activation = "talu" }, d, 784, 10);
+        using var fixedAlpha = ModelFactory.Create(new ModelSettings { Activation = "talu" }, d, 784, 10);
         Assert.Equal(["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"], fixedAlpha.NamedParameters().Select(p => p.Name));
         Assert.Equal([128, 784], fixedAlpha.NamedParameters()[0].Tensor.Shape.ToArray());
-        using var perChannel = ModelFactory.Create(new TrainConfig { Activation = "exlu", LearnableAlpha = true, AlphaPerChannel = true, Alpha = 0.5f }, d, 784, 10);
+        using var perChannel = ModelFactory.Create(new ModelSettings { Activation = "exlu", LearnableAlpha = true, AlphaPerChannel = true, Alpha = 0.5f }, d, 784, 10);
         var named = perChannel.NamedParameters().ToDictionary(p => p.Name, p => p.Tensor);
         Assert.Equal([128], named["act1.alpha"].Shape.ToArray());
         Assert.Equal([64], named["act2.alpha"].Shape.ToArray());
@@ -36,7 +35,7 @@ public class ModelTests
     public void InitSchemesHaveTheirBoundsAndSpread(string scheme)
     {
         var d = TestDevices.Get("cpu");
-        using var m = ModelFactory.Create(new TrainConfig { Init = scheme, Seed = 5 }, d, 784, 10);
+        using var m = ModelFactory.Create(new ModelSettings { Init = scheme, Seed = 5 }, d, 784, 10);
         var w = m.NamedParameters()[0].Tensor.ToArray();  // fc1.weight, fan_in 784, fan_out 128
         var b = m.NamedParameters()[1].Tensor.ToArray();
         double mean = w.Average(v => (double)v), std = Math.Sqrt(w.Average(v => (v - mean) * (v - mean)));
@@ -60,9 +59,9 @@ public class ModelTests
     public void InitDependsOnlyOnSeedAndName()
     {
         var d = TestDevices.Get("cpu");
-        using var a = ModelFactory.Create(new TrainConfig { Seed = 1 }, d, 784, 10);
-        using var b = ModelFactory.Create(new TrainConfig { Seed = 1, Activation = "talu", LearnableAlpha = true }, d, 784, 10);
-        using var c = ModelFactory.Create(new TrainConfig { Seed = 2 }, d, 784, 10);
+        using var a = ModelFactory.Create(new ModelSettings { Seed = 1 }, d, 784, 10);
+        using var b = ModelFactory.Create(new ModelSettings { Seed = 1, Activation = "talu", LearnableAlpha = true }, d, 784, 10);
+        using var c = ModelFactory.Create(new ModelSettings { Seed = 2 }, d, 784, 10);
         var wa = a.NamedParameters()[0].Tensor.ToArray();
         Assert.Equal(wa, b.NamedParameters()[0].Tensor.ToArray()); // adding α parameters shifts nothing
         Assert.NotEqual(wa, c.NamedParameters()[0].Tensor.ToArray());

@@ -36,7 +36,7 @@ public class OnnxExportTests
     public void OnnxLogitsMatchTheEngine(string modelName, string activation, bool learnablePerChannel)
     {
         var kind = ActivationCatalog.Parse(activation);
-        var config = new TrainConfig
+        var config = new ModelSettings
         {
             Model = modelName,
             Dataset = modelName is "lenet" or "vgg" ? "cifar10" : "mnist",

@@ -5,6 +5,7 @@
 using Activations.Engine;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 using Xunit.Abstractions;
 
@@ -36,7 +37,7 @@ public class TrainingMemoryTests(ITestOutputHelper output)
         string key = TestDevices.Get(device).Key;  // skips when absent
         using var d = Device.Create(key);          // a private device: its counters are ours alone
         var data = MnistDataset.Load(Path.Combine(TestData.RequireMnistMirror(), "mnist"), limitTrain: model == "cnn" ? 192 : 640, limitTest: 100);
-        var config = new TrainConfig { Model = model, Epochs = 4, Batch = 32, Activation = "exlu", Alpha = 0.2f, Device = key };
+        var config = new RunConfig { Model = model, Epochs = 4, Batch = 32, Activation = "exlu", Alpha = 0.2f, Device = key };
         long? allocationsAfterFirstRun = null, hostAfterLastRun = null;
         for (int runIndex = 0; runIndex < 3; runIndex++)
         {

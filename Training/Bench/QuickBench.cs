@@ -14,42 +14,42 @@ namespace Activations.Training.Bench;
 
 public static class QuickBench
 {
-    /// <summary>Runs the quick suite; args: [--device cpu,opencl,cuda] [--elements N] [--matmul 512,1024] [--out DIR].</summary>
-    public static int Run(string[] args)
+    /// <summary>
+    /// Runs the quick suite on each of <paramref name="devices"/> (absent ones are skipped): activations
+    /// over <paramref name="size"/> elements, square matmuls of <paramref name="matmulSizes"/>; writes
+    /// quick.md into <paramref name="outDir"/> when given. The options are parsed by Cli/CommandLine.
+    /// </summary>
+    public static int Run(IReadOnlyList<string> devices, int size, IReadOnlyList<int> matmulSizes, string? outDir, TextWriter log)
     {
-        string devices = Option(args, "--device") ?? "cpu,opencl,cuda";
-        string? outDir = Option(args, "--out");
-        int size = int.Parse(Option(args, "--elements") ?? (16 << 20).ToString());
-        int[] matmulSizes = (Option(args, "--matmul") ?? "512,1024").Split(',').Select(int.Parse).ToArray();
         var rows = new List<string> { "| device | case | size | time (ms) | throughput | vs baseline |", "| --- | --- | --- | --- | --- | --- |" };
-        foreach (var key in devices.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var key in devices)
         {
             Device device;
             try { device = Device.Create(key); }
             catch (DeviceUnavailableException e)
             {
-                Console.WriteLine($"skip {key}: {e.Message}");
+                log.WriteLine($"skip {key}: {e.Message}");
                 continue;
             }
             using (device)
             {
-                Console.WriteLine($"== {device}");
+                log.WriteLine($"== {device}");
                 var (copyMs, copyGBs) = Baselines.Copy(device, size, launch => Time(device, launch));
-                Console.WriteLine($"copy {size} floats device to device: {copyMs:F2} ms, {copyGBs:F1} GB/s");
+                log.WriteLine($"copy {size} floats device to device: {copyMs:F2} ms, {copyGBs:F1} GB/s");
                 rows.Add($"| {device.Key} | copy (device to device, baseline) | {size} | {copyMs:F2} | {copyGBs:F1} GB/s | 100% |");
-                rows.Add(ActivationRow<TaLU>(device, size, 1f, copyGBs));
-                rows.Add(ActivationRow<ExLU>(device, size, 0.2f, copyGBs));
-                rows.Add(ActivationRow<ReLU>(device, size, 0f, copyGBs));
-                rows.Add(ActivationRow<GELU>(device, size, 0f, copyGBs));
+                rows.Add(ActivationRow<TaLU>(device, size, 1f, copyGBs, log));
+                rows.Add(ActivationRow<ExLU>(device, size, 0.2f, copyGBs, log));
+                rows.Add(ActivationRow<ReLU>(device, size, 0f, copyGBs, log));
+                rows.Add(ActivationRow<GELU>(device, size, 0f, copyGBs, log));
                 using var blas = CuBlasBaseline.TryCreate(device, out string noBlas);
-                if (blas is null && device.Kind == Kernels.BackendKind.Cuda) Console.WriteLine($"no cuBLAS baseline: {noBlas}");
+                if (blas is null && device.Kind == Kernels.BackendKind.Cuda) log.WriteLine($"no cuBLAS baseline: {noBlas}");
                 foreach (int n in matmulSizes)
                     foreach (var (ta, tb, name) in new[] { (false, false, "A·B"), (true, false, "Aᵀ·B"), (false, true, "A·Bᵀ") })
-                        rows.AddRange(MatMulRows(device, blas, n, ta, tb, name));
+                        rows.AddRange(MatMulRows(device, blas, n, ta, tb, name, log));
             }
         }
         var table = string.Join(Environment.NewLine, rows);
-        Console.WriteLine(table);
+        log.WriteLine(table);
         if (outDir is not null)
         {
             Directory.CreateDirectory(outDir);
@@ -62,7 +62,7 @@ public static class QuickBench
     /// C = op(A)·op(B), n×n×n, with the accelerator's default kernel (and cuBLAS when given): 64
     /// sampled outputs checked against the double reference, then timed.
     /// </summary>
-    private static IEnumerable<string> MatMulRows(Device device, CuBlasBaseline? blas, int n, bool ta, bool tb, string name)
+    private static IEnumerable<string> MatMulRows(Device device, CuBlasBaseline? blas, int n, bool ta, bool tb, string name, TextWriter log)
     {
         var a = CounterRng.Uniform(1, n * n, -1f, 1f);
         var b = CounterRng.Uniform(2, n * n, -1f, 1f);
@@ -94,7 +94,7 @@ public static class QuickBench
             device.Synchronize();
             if (Disagreement() is { } wrong)
             {
-                Console.WriteLine($"cuBLAS {name} {n}³ disagrees with the reference ({wrong}): not used as a baseline");
+                log.WriteLine($"cuBLAS {name} {n}³ disagrees with the reference ({wrong}): not used as a baseline");
                 rows.Add($"| {device.Key} | cuBLAS SGEMM {name} (baseline) | {n}³ | — | disagrees with the reference: {wrong} | — |");
             }
             else
@@ -102,11 +102,11 @@ public static class QuickBench
                 double blasMs = Time(device, () => blas.Gemm(ta_.View, tb_.View, tc.View, n, n, n, ta, tb));
                 double blasGflops = 2.0 * n * n * n / (blasMs / 1000) / 1e9;
                 vs = $"{100 * gflops / blasGflops:F0}% of cuBLAS";
-                Console.WriteLine($"cuBLAS {name} {n}³: {blasMs:F2} ms, {blasGflops:F1} GFLOP/s");
+                log.WriteLine($"cuBLAS {name} {n}³: {blasMs:F2} ms, {blasGflops:F1} GFLOP/s");
                 rows.Add($"| {device.Key} | cuBLAS SGEMM {name} (baseline) | {n}³ | {blasMs:F2} | {blasGflops:F1} GFLOP/s | 100% |");
             }
         }
-        Console.WriteLine($"matmul {name} {n}³ ({k.DefaultAlgorithm}): {ms:F1} ms, {gflops:F1} GFLOP/s{(vs.Length > 0 ? ", " + vs : "")}");
+        log.WriteLine($"matmul {name} {n}³ ({k.DefaultAlgorithm}): {ms:F1} ms, {gflops:F1} GFLOP/s{(vs.Length > 0 ? ", " + vs : "")}");
         rows.Insert(0, $"| {device.Key} | matmul {name} ({k.DefaultAlgorithm}) | {n}³ | {ms:F2} | {gflops:F1} GFLOP/s | {(vs.Length > 0 ? vs : "—")} |");
         return rows;
     }
@@ -127,14 +127,8 @@ public static class QuickBench
         return sw.Elapsed.TotalMilliseconds / reps;
     }
 
-    private static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
     /// <summary>Forward + backward of activation T over n elements: validated, then timed.</summary>
-    private static string ActivationRow<T>(Device device, int n, float alpha, double copyGBs) where T : struct, IActivation
+    private static string ActivationRow<T>(Device device, int n, float alpha, double copyGBs, TextWriter log) where T : struct, IActivation
     {
         var host = CounterRng.Uniform(7, n, -4f, 4f);
         using var x = Tensor.FromArray(device, host, n);
@@ -158,7 +152,7 @@ public static class QuickBench
         double ms = fwd + bwd;
         double rate = n / (ms / 1000) / 1e6;
         double gbs = 20.0 * n / (ms / 1000) / 1e9;
-        Console.WriteLine($"{T.Name} {n}: forward {fwd:F2} ms, backward {bwd:F2} ms, {rate:F0} M elem/s, {gbs:F1} GB/s = {100 * gbs / copyGBs:F0}% of copy");
+        log.WriteLine($"{T.Name} {n}: forward {fwd:F2} ms, backward {bwd:F2} ms, {rate:F0} M elem/s, {gbs:F1} GB/s = {100 * gbs / copyGBs:F0}% of copy");
         return $"| {device.Key} | {T.Name} forward+backward | {n} | {ms:F2} | {rate:F0} M elem/s ({gbs:F1} GB/s) | {100 * gbs / copyGBs:F0}% of copy |";
     }
 }

@@ -65,30 +65,16 @@ public static class SafeTensors
             if (n != data.Length) throw new ArgumentException($"tensor '{name}': shape {Shape(shape)} does not hold {data.Length} values");
         }
         byte[] header = Header(list, metadata);
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, fs =>
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Span<byte> len = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
-                fs.Write(len);
-                fs.Write(header);
-                foreach (var (_, _, data, dtype) in list)
-                    if (dtype == "I64") WriteLongs(fs, data);
-                    else WriteFloats(fs, data);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { /* best effort */ }
-            throw;
-        }
+            Span<byte> len = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
+            fs.Write(len);
+            fs.Write(header);
+            foreach (var (_, _, data, dtype) in list)
+                if (dtype == "I64") WriteLongs(fs, data);
+                else WriteFloats(fs, data);
+        }, flushToDisk: true);
     }
 
     private static byte[] Header(List<(string Name, int[] Shape, float[] Data, string Dtype)> list, IReadOnlyDictionary<string, string>? metadata)

@@ -60,6 +60,7 @@ public static partial class CommandLine
     private static readonly Option<bool> AugmentOpt = new("--augment") { Description = "CIFAR-10: seeded random crop (4-pixel padding) and horizontal flip each epoch" };
     private static readonly Option<int> LimitTestOpt = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> CheckEveryOpt = new("--check-every") { Description = "steps between checks of loss, gradients and parameters for NaN/Inf", DefaultValueFactory = _ => 100 };
+    private static readonly Option<string?> InitFromOpt = new("--init-from") { Description = "start from these weights: a .safetensors state dict of the same model (saved by PyTorch, or by `activations export --format safetensors`)" };
     private static readonly Option<float?> ClipOpt = new("--clip-grad-norm") { Description = "clip the global gradient norm to this before each step" };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "continue from a checkpoint.safetensors (to --epochs in total)" };
     private static readonly Option<string> BenchDeviceOpt = new("--device") { Description = "accelerators, comma-separated (cpu, opencl, cuda); absent ones are skipped", DefaultValueFactory = _ => "cpu,opencl,cuda" };
@@ -72,7 +73,7 @@ public static partial class CommandLine
     [
         DatasetOpt, ModelOpt, ActivationOpt, AlphaOpt, LearnableOpt, PerChannelOpt, InitOpt, EpochsOpt, BatchOpt, LrOpt, MomentumOpt,
         NesterovOpt, WeightDecayOpt, OptimizerOpt, ScheduleOpt, SeedOpt, DeviceOpt, DataOpt, MirrorOpt, OutOpt, LimitTrainOpt, LimitTestOpt, AugmentOpt, ResumeOpt,
-        CheckEveryOpt, ClipOpt,
+        CheckEveryOpt, ClipOpt, InitFromOpt,
     ];
 
     /// <summary>Every command and option of the app (also walked by the tests that check help texts).</summary>
@@ -177,10 +178,10 @@ public static partial class CommandLine
         first is "-h" or "--help" or "-?" or "/?" or "/h" or "--version" || root.Subcommands.Any(c => c.Name == first);
 
     /// <summary>The checked configuration of a `train` command line.</summary>
-    public static TrainConfig ToConfig(ParseResult p)
+    public static RunConfig ToConfig(ParseResult p)
     {
         string Lower(Option<string> o) => (p.GetValue(o) ?? "").Trim().ToLowerInvariant();
-        var c = new TrainConfig
+        var c = new RunConfig
         {
             Dataset = Lower(DatasetOpt),
             Model = Lower(ModelOpt),
@@ -206,6 +207,7 @@ public static partial class CommandLine
             LimitTest = p.GetValue(LimitTestOpt),
             Augment = p.GetValue(AugmentOpt),
             Resume = p.GetValue(ResumeOpt),
+            InitFrom = p.GetValue(InitFromOpt),
             CheckEvery = p.GetValue(CheckEveryOpt),
             ClipGradNorm = p.GetValue(ClipOpt),
         };
@@ -213,7 +215,7 @@ public static partial class CommandLine
     }
 
     /// <summary>Checks every value; throws a UsageException naming the option.</summary>
-    public static TrainConfig Validate(TrainConfig c)
+    public static RunConfig Validate(RunConfig c)
     {
         if (!Datasets.Contains(c.Dataset)) throw new UsageException($"--dataset: unknown data set '{c.Dataset}'; expected one of {string.Join(", ", Datasets)}");
         if (!ModelFactory.Names.Contains(c.Model)) throw new UsageException($"--model: unknown model '{c.Model}'; expected one of {string.Join(", ", ModelFactory.Names)}");
@@ -241,6 +243,7 @@ public static partial class CommandLine
         if (!DeviceSpec().IsMatch(c.Device)) throw new UsageException($"--device: unknown device '{c.Device}'; expected auto, cpu, opencl[:N] or cuda[:N]");
         if (c.LimitTrain < 0 || c.LimitTest < 0) throw new UsageException("--limit-train and --limit-test must be ≥ 0");
         if (string.IsNullOrWhiteSpace(c.Out)) throw new UsageException("--out needs a folder");
+        if (c.InitFrom is not null && c.Resume is not null) throw new UsageException("--init-from and --resume exclude each other: --resume continues a run, --init-from starts a new one");
         if (c.CheckEvery < 1) throw new UsageException($"--check-every must be at least 1; got {c.CheckEvery}");
         if (c.ClipGradNorm is { } clip && (!(clip > 0) || !float.IsFinite(clip)))
             throw new UsageException($"--clip-grad-norm must be a positive number; got {clip.ToString(CultureInfo.InvariantCulture)}");
@@ -281,11 +284,7 @@ public static partial class CommandLine
         string sizes = parse.GetValue(BenchMatMulOpt)!;
         if (sizes.Split(',').Any(x => !int.TryParse(x, out int v) || v <= 0))
             throw new UsageException($"--matmul: expected positive sizes separated by commas; got '{sizes}'");
-        var args = new List<string> { "--device", parse.GetValue(BenchDeviceOpt)!, "--elements", elements.ToString(), "--matmul", sizes };
-        if (parse.GetValue(BenchOutOpt) is { } outDir) args.AddRange(["--out", outDir]);
-        var previous = Console.Out;
-        Console.SetOut(console.Out);
-        try { return Training.Bench.QuickBench.Run([.. args]); }
-        finally { Console.SetOut(previous); }
+        var devices = parse.GetValue(BenchDeviceOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return Training.Bench.QuickBench.Run(devices, elements, sizes.Split(',').Select(int.Parse).ToArray(), parse.GetValue(BenchOutOpt), console.Out);
     }
 }

@@ -129,7 +129,7 @@ public static class CompareCommand
         using (var signals = new StopSignals(console.Error))
         {
             var runner = new GridRunner(spec, folder, app.Train) { Log = console.Out.WriteLine };
-            var outcome = runner.Run(GridRunner.CurrentCommandLine(), signals.Token);
+            var outcome = runner.Run(ShellQuote.CurrentCommandLine(), signals.Token);
             console.Out.WriteLine($"grid {folder}: {outcome.Trained.Count} trained, {outcome.Skipped.Count} already done, {outcome.Failed.Count} failed, {outcome.NotRun.Count} not run");
             if (outcome.Cancelled)
             {

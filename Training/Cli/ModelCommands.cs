@@ -38,11 +38,11 @@ public static class ModelCommands
     }
 
     /// <summary>The configuration of a model built without data: the options given, the rest default.</summary>
-    private static TrainConfig ModelConfig(ParseResult p)
+    private static RunConfig ModelConfig(ParseResult p)
     {
         string model = (p.GetValue(ModelOpt) ?? "").Trim().ToLowerInvariant();
         string dataset = p.GetValue(DatasetOpt)?.Trim().ToLowerInvariant() ?? (model is "lenet" or "vgg" ? "cifar10" : "mnist");
-        return CommandLine.Validate(new TrainConfig
+        return CommandLine.Validate(new RunConfig
         {
             Model = model,
             Dataset = dataset,
@@ -62,7 +62,7 @@ public static class ModelCommands
     }
 
     /// <summary>The summary of the model <paramref name="config"/> describes (built afresh, then freed).</summary>
-    public static ModelSummary Summary(TrainConfig config, Device device)
+    public static ModelSummary Summary(RunConfig config, Device device)
     {
         var image = ModelFactory.InputShape(config.Dataset);
         using var model = ModelFactory.Create(config, device, image.C * image.H * image.W, 10);

@@ -78,14 +78,14 @@ public static class PredictionsCommand
     }
 
     /// <summary>The run's configuration, from the checkpoint's metadata.</summary>
-    public static TrainConfig StoredConfig(string checkpoint)
+    public static RunConfig StoredConfig(string checkpoint)
     {
         var meta = SafeTensors.Read(checkpoint).Metadata;
-        if (!meta.TryGetValue("config", out var json))
+        if (!meta.TryGetValue(CheckpointMetadata.ConfigKey, out var json))
             throw new CheckpointException($"{checkpoint}: metadata has no 'config' (was it written by `activations train`?)");
         try
         {
-            return JsonSerializer.Deserialize<TrainConfig>(json, TrainConfig.Json)
+            return JsonSerializer.Deserialize<RunConfig>(json, RunJson.Options)
                    ?? throw new CheckpointException($"{checkpoint}: metadata 'config' is empty");
         }
         catch (JsonException e)

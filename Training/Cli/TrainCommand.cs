@@ -1,13 +1,14 @@
 // `activations train`: find the data, open the device, build the model, optionally resume, train.
 using Activations.Engine;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 
 namespace Activations.Training.Cli;
 
 public static class TrainCommand
 {
-    public static int Run(TrainConfig config, Console2 console, IReadOnlyList<string>? args = null)
+    public static int Run(RunConfig config, Console2 console, IReadOnlyList<string>? args = null)
     {
         using var device = Device.Create(config.Device);
         var locator = new DatasetLocator(config.Data, config.Mirror) { Log = console.Error, LiveProgress = console.Interactive };
@@ -31,6 +32,7 @@ public static class TrainCommand
             $"{config.Optimizer} lr {config.Lr} ({config.Schedule}), seed {config.Seed}, device {device}");
         ITrainingProgress progress = console.Interactive ? new LiveProgress() : new NoProgress();
         using var trainer = new Trainer(config, device, data.Train, data.Test, console.Out, progress, fill);
+        if (config.InitFrom is { } weights) PyTorchWeights.InitFrom(trainer.Model, weights, console.Out);
         console.Out.WriteLine(Models.ModelSummary.Of(trainer.Model, device, (data.Train.Channels, data.Train.Height, data.Train.Width)).Format());
         var start = ResumePoint.Start;
         RunFolder run;
@@ -81,10 +83,10 @@ public static class TrainCommand
             kept.Add(given[i]);
         }
         kept.AddRange(["--resume", checkpoint]);
-        return "activations " + string.Join(" ", kept.Select(Study.GridRunner.ShellQuote));
+        return "activations " + ShellQuote.Join(kept);
     }
 
-    private static string AlphaText(TrainConfig c)
+    private static string AlphaText(RunConfig c)
     {
         if (!Engine.ActivationCatalog.HasParameter(Engine.ActivationCatalog.Parse(c.Activation))) return "";
         string a = c.Alpha is { } v ? $"α={v}" : "default α";

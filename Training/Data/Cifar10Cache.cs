@@ -30,7 +30,6 @@ public static class Cifar10Cache
     /// <summary>Writes atomically: a temporary file in the same folder, then a rename over the final name.</summary>
     public static void Write(string path, Cifar10Split train, Cifar10Split test)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var header = new byte[HeaderBytes];
         Magic.CopyTo(header);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), Version);
@@ -42,20 +41,11 @@ public static class Cifar10Cache
             foreach (var part in Payload(train, test)) sha.AppendData(part);
             sha.GetHashAndReset().CopyTo(header, 24);
         }
-        string temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
+        AtomicFile.Write(path, f =>
         {
-            using (var f = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                f.Write(header);
-                foreach (var part in Payload(train, test)) f.Write(part);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            f.Write(header);
+            foreach (var part in Payload(train, test)) f.Write(part);
+        }, flushToDisk: false);
     }
 
     /// <summary>Reads and validates a cache file; null (with the reason) when it is missing or invalid.</summary>

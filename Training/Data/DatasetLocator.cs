@@ -197,15 +197,12 @@ public sealed class DatasetLocator
     private string CopyFromMirror(string source, string target)
     {
         CreateFolder(Path.GetDirectoryName(target)!);
-        string tmp = TempName(target);
         try
         {
-            File.Copy(source, tmp, overwrite: true);
-            File.Move(tmp, target, overwrite: true);
+            AtomicFile.Copy(source, target, flushToDisk: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(tmp);
             throw new DatasetUnavailableException($"cannot copy {source} to {target}: {e.Message}");
         }
         Log?.WriteLine($"copied {Path.GetFileName(target)} from {Mirror}");
@@ -216,7 +213,6 @@ public sealed class DatasetLocator
 
     private void Download(string url, string target, string? decompressedSha256)
     {
-        string tmp = TempName(target);
         try
         {
             var handler = HttpHandler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15) };
@@ -226,9 +222,9 @@ public sealed class DatasetLocator
                 throw new DownloadFailedException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
             long? total = response.Content.Headers.ContentLength;
             string name = Path.GetFileName(target);
-            using (var body = response.Content.ReadAsStream())
-            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            AtomicFile.Write(target, file =>
             {
+                using var body = response.Content.ReadAsStream();
                 var buffer = new byte[1 << 16];
                 long done = 0;
                 var sw = Stopwatch.StartNew();
@@ -245,19 +241,14 @@ public sealed class DatasetLocator
                         Log?.Write($"\rdownloading {name} {pct} {done / 1e6:F1} MB");
                     }
                 }
-                file.Flush(flushToDisk: true);
                 if (LiveProgress) Log?.Write("\r");
                 Log?.WriteLine($"downloaded {name} ({done / 1e6:F1} MB) from {url}");
-            }
-            if (decompressedSha256 is not null) CheckDecompressedHash(tmp, url, decompressedSha256);
-            File.Move(tmp, target, overwrite: true);
+            }, flushToDisk: true, check: decompressedSha256 is null ? null : tmp => CheckDecompressedHash(tmp, url, decompressedSha256));
         }
-        catch (DownloadFailedException) { TryDelete(tmp); throw; }
-        catch (HttpRequestException e) { TryDelete(tmp); throw new DownloadFailedException(OneLine(e)); }
-        catch (TaskCanceledException) { TryDelete(tmp); throw new DownloadFailedException("timed out"); }
+        catch (HttpRequestException e) { throw new DownloadFailedException(OneLine(e)); }
+        catch (TaskCanceledException) { throw new DownloadFailedException("timed out"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            TryDelete(tmp);
             throw new DownloadFailedException(OneLine(e));
         }
     }
@@ -285,12 +276,5 @@ public sealed class DatasetLocator
         {
             throw new DatasetUnavailableException($"cannot create the data folder {folder}: {e.Message}");
         }
-    }
-
-    private static string TempName(string target) => target + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* best effort */ }
     }
 }

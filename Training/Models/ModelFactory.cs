@@ -12,7 +12,6 @@
 // [1]) or one per feature with --alpha-per-channel (act1.alpha [128], act2.alpha [64]).
 using Activations.Engine;
 using Activations.Engine.Nn;
-using Activations.Training.Run;
 
 namespace Activations.Training.Models;
 
@@ -27,7 +26,7 @@ public static class ModelFactory
         _ => (1, 28, 28),
     };
 
-    public static Module Create(TrainConfig config, Device device, int inputSize, int classes)
+    public static Module Create(ModelSettings config, Device device, int inputSize, int classes)
     {
         var kind = ActivationCatalog.Parse(config.Activation);
         if (!Init.TryParse(config.Init, out var scheme)) throw new ArgumentException($"unknown init '{config.Init}'");

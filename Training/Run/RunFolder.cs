@@ -1,20 +1,41 @@
-// A run's folder: runs/<yyyyMMdd-HHmmss>-<model>-<activation>-s<seed>/ holding config.json,
-// metrics.csv and metrics.json (one row per epoch) and checkpoint.safetensors (the latest epoch).
-// Every file is replaced atomically (temporary file, flush, rename), so a run killed at any moment
-// leaves readable files behind.
+// A run's folder: runs/<yyyyMMdd-HHmmss>-<model>-<activation>-s<seed>/ (or GRID/<run id>/ in a
+// study) holding config.json, metrics.csv and metrics.json (one row per epoch) and
+// checkpoint.safetensors (the latest epoch). A study grid adds:
+//   run.json     the RunConfig, written before training starts
+//   done.json    the completion marker, written atomically after training: config, metrics, finals
+//   failed.json  the exception of a failed attempt (removed when a later attempt finishes)
+// A grid run counts as finished exactly when done.json exists and parses. Every file is replaced
+// atomically (AtomicFile), so a run killed at any moment leaves readable files behind.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
 namespace Activations.Training.Run;
 
-/// <summary>One epoch's numbers, as written to metrics.csv/json.</summary>
-public sealed record EpochMetrics(int Epoch, double TrainLoss, double TestLoss, double TestAccuracy,
-    double Seconds, double ImagesPerSec, double Lr);
+/// <summary>A finished run: where it lives, what it was, what it produced.</summary>
+public sealed record RunRecord(string Folder, RunConfig Config, RunResult Result);
 
-public sealed class RunFolder
+/// <summary>The content of done.json.</summary>
+public sealed record DoneRecord
+{
+    public required RunConfig Config { get; init; }
+    public required RunResult Result { get; init; }
+    public DateTime FinishedUtc { get; init; }
+    public double WallSeconds { get; init; }
+
+    // Copies of the headline numbers, for a reader of the file; the report recomputes them.
+    public double FinalTestAccuracy { get; init; }
+    public double BestTestAccuracy { get; init; }
+    public double FinalTrainLoss { get; init; }
+}
+
+/// <summary>The content of failed.json.</summary>
+public sealed record FailedRecord(string Id, DateTime FailedUtc, string Error, string Detail);
+
+public sealed partial class RunFolder
 {
     public const string ConfigFile = "config.json", MetricsCsv = "metrics.csv", MetricsJson = "metrics.json", CheckpointFile = "checkpoint.safetensors";
+    public const string RunFile = "run.json", DoneFile = "done.json", FailedFile = "failed.json";
 
     public string Path { get; }
     public List<EpochMetrics> Metrics { get; } = new();
@@ -24,7 +45,7 @@ public sealed class RunFolder
     public string Checkpoint => System.IO.Path.Combine(Path, CheckpointFile);
 
     /// <summary>A new folder under <paramref name="outRoot"/> named after the time, model, activation and seed.</summary>
-    public static RunFolder Create(string outRoot, TrainConfig config, DateTime now)
+    public static RunFolder Create(string outRoot, RunConfig config, DateTime now)
     {
         string baseName = $"{now:yyyyMMdd-HHmmss}-{config.Model}-{config.Activation}-s{config.Seed}";
         string path = System.IO.Path.GetFullPath(System.IO.Path.Combine(outRoot, baseName));
@@ -43,7 +64,7 @@ public sealed class RunFolder
         {
             try
             {
-                var rows = JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(json), TrainConfig.Json) ?? [];
+                var rows = JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(json), RunJson.Options) ?? [];
                 folder.Metrics.AddRange(rows.Where(r => r.Epoch <= completedEpochs));
             }
             catch (JsonException) { /* unreadable history: start the metrics afresh */ }
@@ -54,7 +75,7 @@ public sealed class RunFolder
     /// <summary>True when <paramref name="dir"/> looks like a run folder (has config.json).</summary>
     public static bool IsRunFolder(string? dir) => dir is not null && File.Exists(System.IO.Path.Combine(dir, ConfigFile));
 
-    public void WriteConfig(TrainConfig config) => WriteAtomic(System.IO.Path.Combine(Path, ConfigFile), config.ToJson());
+    public void WriteConfig(RunConfig config) => AtomicFile.WriteText(System.IO.Path.Combine(Path, ConfigFile), config.ToJson(), flushToDisk: true);
 
     public void Add(EpochMetrics m)
     {
@@ -64,20 +85,26 @@ public sealed class RunFolder
         foreach (var r in Metrics)
             csv.AppendLine(string.Join(",", r.Epoch.ToString(CultureInfo.InvariantCulture), F(r.TrainLoss), F(r.TestLoss),
                 F(r.TestAccuracy), F(r.Seconds), F(r.ImagesPerSec), F(r.Lr)));
-        WriteAtomic(System.IO.Path.Combine(Path, MetricsCsv), csv.ToString());
-        WriteAtomic(System.IO.Path.Combine(Path, MetricsJson), JsonSerializer.Serialize(Metrics, TrainConfig.Json));
+        AtomicFile.WriteText(System.IO.Path.Combine(Path, MetricsCsv), csv.ToString(), flushToDisk: true);
+        AtomicFile.WriteText(System.IO.Path.Combine(Path, MetricsJson), JsonSerializer.Serialize(Metrics, RunJson.Options), flushToDisk: true);
     }
 
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
-    public static void WriteAtomic(string path, string text)
-    {
-        string tmp = path + $".{Environment.ProcessId}.tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+    public static bool IsDone(string folder) => File.Exists(System.IO.Path.Combine(folder, DoneFile));
+
+    /// <summary>Writes done.json atomically.</summary>
+    public static void WriteDone(string folder, RunConfig config, RunResult result, double wallSeconds) =>
+        RunJson.WriteAtomic(System.IO.Path.Combine(folder, DoneFile), new DoneRecord
         {
-            fs.Write(Encoding.UTF8.GetBytes(text));
-            fs.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
-    }
+            Config = config,
+            Result = result,
+            FinishedUtc = DateTime.UtcNow,
+            WallSeconds = wallSeconds,
+            FinalTestAccuracy = result.FinalTestAccuracy,
+            BestTestAccuracy = result.BestTestAccuracy,
+            FinalTrainLoss = result.FinalTrainLoss,
+        });
+
+    public static DoneRecord ReadDone(string folder) => RunJson.Read<DoneRecord>(System.IO.Path.Combine(folder, DoneFile));
 }

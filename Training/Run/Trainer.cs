@@ -16,50 +16,14 @@
 //     already trained on and continues bit for bit as the uninterrupted run would have.
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Activations.Engine;
 using Activations.Engine.Autograd;
 using Activations.Engine.Nn;
 using Activations.Engine.Optim;
-using Activations.Kernels.Tensor;
 using Activations.Training.Checkpoints;
 using Activations.Training.Data;
 
 namespace Activations.Training.Run;
-
-/// <summary>Shows training progress: the loop runs inside <see cref="RunEpoch"/>.</summary>
-public interface ITrainingProgress
-{
-    /// <summary>Runs <paramref name="body"/>, which reports (steps done, loss if cheap to show).</summary>
-    void RunEpoch(int epoch, int epochs, int steps, Action<Action<int, Func<float>?>> body);
-
-    /// <summary>Whether the body should read the loss for display every few steps.</summary>
-    bool WantsLoss { get; }
-}
-
-/// <summary>No live display (output is not a terminal): only the per-epoch lines.</summary>
-public sealed class NoProgress : ITrainingProgress
-{
-    public bool WantsLoss => false;
-    public void RunEpoch(int epoch, int epochs, int steps, Action<Action<int, Func<float>?>> body) => body((_, _) => { });
-}
-
-/// <summary>Where training continues: epochs completed, then steps already done in the next one.</summary>
-/// <param name="LossSum">Σ batch loss × batch size over those steps (the epoch's loss so far).</param>
-/// <param name="Seconds">Training seconds already spent on those steps.</param>
-public readonly record struct ResumePoint(int Epoch, int StepInEpoch = 0, float LossSum = 0, double Seconds = 0)
-{
-    public static ResumePoint Start => new(0);
-}
-
-/// <summary>Training stopped on request after a step; the checkpoint (if any) resumes it.</summary>
-public sealed class TrainingInterruptedException(string message, string? checkpoint) : OperationCanceledException(message)
-{
-    public string? Checkpoint { get; } = checkpoint;
-}
-
-/// <summary>A NaN or ±Inf appeared in the loss, a gradient or a parameter; the message says where.</summary>
-public sealed class NumericalFaultException(string message) : Exception(message);
 
 public sealed class Trainer : IDisposable
 {
@@ -70,7 +34,7 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public const int EvalBatch = 256;
 
-    private readonly TrainConfig _config;
+    private readonly RunConfig _config;
     private readonly Device _device;
     private readonly EpochBatcher _train, _test;
     private readonly TextWriter _out;
@@ -83,7 +47,7 @@ public sealed class Trainer : IDisposable
     public Optimizer Optimizer { get; }
     public int StepsPerEpoch => _train.BatchesPerEpoch;
 
-    public Trainer(TrainConfig config, Device device, ImageSplit train, ImageSplit test, TextWriter output, ITrainingProgress progress,
+    public Trainer(RunConfig config, Device device, ImageSplit train, ImageSplit test, TextWriter output, ITrainingProgress progress,
         IEpochFill? trainFill = null)
     {
         _config = config;
@@ -106,37 +70,18 @@ public sealed class Trainer : IDisposable
     /// <summary>Loads a checkpoint into the model and optimizer; returns where training continues.</summary>
     public ResumePoint Resume(string checkpoint)
     {
-        var meta = Checkpoint.Load(checkpoint, ModelState, OptimizerState);
-        int epoch = MetaInt(meta, "epoch", checkpoint);
-        // Checkpoints written at the end of an epoch before mid-epoch ones existed have no step_in_epoch.
-        int inEpoch = meta.ContainsKey("step_in_epoch") ? MetaInt(meta, "step_in_epoch", checkpoint) : 0;
-        if (inEpoch > StepsPerEpoch)
-            throw new CheckpointException($"{checkpoint}: stopped after step {inEpoch} of an epoch, but this data set and batch size give {StepsPerEpoch} steps per epoch");
-        float lossSum = 0;
-        double seconds = 0;
-        if (inEpoch > 0 && (!meta.TryGetValue("epoch_loss_sum", out var ls) || !float.TryParse(ls, NumberStyles.Float, CultureInfo.InvariantCulture, out lossSum)
-                            || !meta.TryGetValue("epoch_seconds", out var es) || !double.TryParse(es, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds)))
-            throw new CheckpointException($"{checkpoint}: metadata of a mid-epoch checkpoint lacks a valid 'epoch_loss_sum' or 'epoch_seconds'");
-        Dictionary<string, long>? steps = null;
-        try
-        {
-            if (meta.TryGetValue("optimizer_steps", out var json)) steps = JsonSerializer.Deserialize<Dictionary<string, long>>(json);
-        }
-        catch (JsonException) { }
+        var meta = CheckpointMetadata.Parse(Checkpoint.Load(checkpoint, ModelState, OptimizerState), checkpoint);
+        if (meta.Position.StepInEpoch > StepsPerEpoch)
+            throw new CheckpointException($"{checkpoint}: stopped after step {meta.Position.StepInEpoch} of an epoch, but this data set and batch size give {StepsPerEpoch} steps per epoch");
         foreach (var p in Optimizer.Parameters)
         {
-            if (steps is null || !steps.TryGetValue(p.Name!, out long n) || n < 0)
+            if (!meta.OptimizerSteps.TryGetValue(p.Name!, out long n) || n < 0)
                 throw new CheckpointException($"{checkpoint}: metadata has no optimizer step count for '{p.Name}'");
             Optimizer.SetStep(p.Name!, n);
         }
         _lastGoodCheckpoint = checkpoint;
-        return new ResumePoint(epoch, inEpoch, lossSum, seconds);
+        return meta.Position;
     }
-
-    private static int MetaInt(IReadOnlyDictionary<string, string> meta, string key, string checkpoint) =>
-        meta.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= 0
-            ? n
-            : throw new CheckpointException($"{checkpoint}: metadata has no valid '{key}'");
 
     /// <summary>
     /// Trains from <paramref name="start"/> to config.Epochs (1-based epochs), writing metrics and
@@ -170,7 +115,6 @@ public sealed class Trainer : IDisposable
     {
         int steps = _train.BatchesPerEpoch;
         var sw = Stopwatch.StartNew();
-        var axpy = _device.Kernels.Get<AffineKernels>();
         using var lossSum = Tensor.Zeros(_device, 1);
         lossSum.KeepAlive = true;
         if (from.StepInEpoch > 0) lossSum.CopyFrom([from.LossSum]);
@@ -200,7 +144,7 @@ public sealed class Trainer : IDisposable
                     if (_config.ClipGradNorm is { } maxNorm) Numerics.ClipGradNorm(parameters, maxNorm);
                     Optimizer.Step();
                     Model.ProjectParameters();
-                    axpy.Axpy(loss.View, lossSum.View, batch.Count);
+                    lossSum.AddScaledInPlace(loss, batch.Count);
                     if (_progress.WantsLoss && (i % 20 == 0 || i == steps - 1)) lossNow = loss.Item();
                 }
                 batch.Dispose();
@@ -260,15 +204,14 @@ public sealed class Trainer : IDisposable
         lossSum.KeepAlive = true;
         using var correct = Tensor.Zeros(_device, 1);
         correct.KeepAlive = true;
-        var axpy = _device.Kernels.Get<AffineKernels>();
         foreach (var batch in _test.Epoch(0))
         {
             using (TensorScope.Begin())
             {
                 var logits = Model.Forward(batch.Images);
                 var loss = Tensor.SoftmaxCrossEntropy(logits, batch.Labels);
-                axpy.Axpy(loss.View, lossSum.View, batch.Count);
-                axpy.Axpy(Tensor.CorrectCount(logits, batch.Labels).View, correct.View, 1f);
+                lossSum.AddScaledInPlace(loss, batch.Count);
+                correct.AddScaledInPlace(Tensor.CorrectCount(logits, batch.Labels));
             }
             batch.Dispose();
         }
@@ -282,21 +225,17 @@ public sealed class Trainer : IDisposable
     /// </summary>
     private void SaveCheckpoint(string path, int epoch, int stepInEpoch, float lossSum, double seconds)
     {
-        var meta = new Dictionary<string, string>
+        var meta = new CheckpointMetadata
         {
-            ["format"] = "activations-checkpoint-1",
-            ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
-            ["step_in_epoch"] = stepInEpoch.ToString(CultureInfo.InvariantCulture),
-            ["step"] = ((long)epoch * StepsPerEpoch + stepInEpoch).ToString(CultureInfo.InvariantCulture),
-            ["epoch_loss_sum"] = lossSum.ToString("R", CultureInfo.InvariantCulture),
-            ["epoch_seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture),
-            ["seed"] = _config.Seed.ToString(CultureInfo.InvariantCulture),
-            ["device"] = _device.Key,
-            ["config"] = _config.ToJson(),
-            ["optimizer"] = _config.Optimizer,
-            ["optimizer_steps"] = JsonSerializer.Serialize(Optimizer.Parameters.ToDictionary(p => p.Name!, p => Optimizer.GetStep(p.Name!))),
+            Position = new ResumePoint(epoch, stepInEpoch, lossSum, seconds),
+            Step = (long)epoch * StepsPerEpoch + stepInEpoch,
+            Seed = _config.Seed,
+            Device = _device.Key,
+            Config = _config.ToJson(),
+            Optimizer = _config.Optimizer,
+            OptimizerSteps = Optimizer.Parameters.ToDictionary(p => p.Name!, p => Optimizer.GetStep(p.Name!)),
         };
-        Checkpoint.Save(path, ModelState, OptimizerState, meta);
+        Checkpoint.Save(path, ModelState, OptimizerState, meta.ToDictionary());
         _lastGoodCheckpoint = path;
     }
 

@@ -12,7 +12,7 @@ namespace Activations.Training.Run;
 
 public static class TrainingOps
 {
-    public static Optimizer CreateOptimizer(TrainConfig c, IEnumerable<Tensor> parameters) => c.Optimizer switch
+    public static Optimizer CreateOptimizer(RunConfig c, IEnumerable<Tensor> parameters) => c.Optimizer switch
     {
         "sgd" => new Sgd(parameters, c.Lr, c.Momentum, 0f, c.WeightDecay ?? 0f, c.Nesterov),
         "adam" => new Adam(parameters, c.Lr, weightDecay: c.WeightDecay ?? 0f),
@@ -20,7 +20,7 @@ public static class TrainingOps
         _ => throw new ArgumentException($"unknown optimizer '{c.Optimizer}'"),
     };
 
-    public static LrSchedule CreateSchedule(TrainConfig c, int stepsPerEpoch)
+    public static LrSchedule CreateSchedule(RunConfig c, int stepsPerEpoch)
     {
         long total = Math.Max(2L, (long)stepsPerEpoch * c.Epochs);
         return c.Schedule switch

@@ -4,6 +4,7 @@
 // order (EpochBatcher permutes with seed + epoch), whatever the activation.
 using Activations.Engine;
 using Activations.Training.Data;
+using Activations.Training.Checkpoints;
 using Activations.Training.Run;
 
 namespace Activations.Training.Study;
@@ -33,14 +34,8 @@ public sealed class AppTrainFunction(Device device, DatasetLocator locator, int 
     public RunResult Train(RunConfig rc, string runFolder, CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
-        var config = new TrainConfig
-        {
-            Dataset = rc.Dataset, Model = rc.Model, Activation = rc.Activation, Alpha = rc.Alpha is { } a ? (float)a : null,
-            LearnableAlpha = rc.LearnableAlpha, Init = rc.Init, Epochs = rc.Epochs, Batch = rc.BatchSize,
-            Lr = (float)rc.LearningRate, Momentum = (float)rc.Momentum, Seed = (ulong)rc.Seed, Device = device.Key,
-            LimitTrain = limitTrain, LimitTest = limitTest,
-        };
-        var (train, test, fill) = Data(rc.Dataset, config.Seed);
+        var config = rc with { Device = device.Key, LimitTrain = limitTrain, LimitTest = limitTest };
+        var (train, test, fill) = Data(config.Dataset, config.Seed);
         log.WriteLine($"run {rc.Id}");
         Directory.CreateDirectory(runFolder);
         // An interrupted run continues from its checkpoint (mid-epoch if it was stopped there); one that cannot be loaded is retrained.
@@ -48,7 +43,7 @@ public sealed class AppTrainFunction(Device device, DatasetLocator locator, int 
         try
         {
             var start = ResumePoint.Start;
-            string checkpoint = Path.Combine(runFolder, Run.RunFolder.CheckpointFile);
+            string checkpoint = Path.Combine(runFolder, RunFolder.CheckpointFile);
             if (File.Exists(checkpoint))
             {
                 try
@@ -65,7 +60,7 @@ public sealed class AppTrainFunction(Device device, DatasetLocator locator, int 
                     start = ResumePoint.Start;
                 }
             }
-            var folder = Run.RunFolder.Continue(runFolder, start.Epoch);
+            var folder = RunFolder.Continue(runFolder, start.Epoch);
             trainer.Train(folder, start, cancellation);
             cancellation.ThrowIfCancellationRequested();
             IReadOnlyList<double>? alphas = rc.LearnableAlpha
@@ -74,7 +69,7 @@ public sealed class AppTrainFunction(Device device, DatasetLocator locator, int 
                 : null;
             return new RunResult
             {
-                Epochs = folder.Metrics.Select(m => new EpochMetrics(m.Epoch, m.TrainLoss, m.TestLoss, m.TestAccuracy, m.Seconds, m.ImagesPerSec, m.Lr)).ToList(),
+                Epochs = folder.Metrics.ToList(),
                 FinalAlphas = alphas,
             };
         }

@@ -13,6 +13,7 @@
 // Every activation gets the same seeds; the same data order and initial weights for the same seed
 // is the train function's job (seed its shuffling and its initialisers from RunConfig.Seed only).
 using System.Diagnostics;
+using Activations.Training.Run;
 
 namespace Activations.Training.Study;
 
@@ -62,14 +63,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
 
     /// <summary>The manifest of <paramref name="gridFolder"/>.</summary>
     public static GridManifest ReadManifest(string gridFolder) =>
-        StudyJson.Read<GridManifest>(Path.Combine(gridFolder, ManifestFile));
-
-    /// <summary>The command line of this process, quoted so that it can be pasted into a shell.</summary>
-    public static string CurrentCommandLine() =>
-        string.Join(" ", Environment.GetCommandLineArgs().Select(ShellQuote));
-
-    public static string ShellQuote(string s) =>
-        s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || "-_./=:,+@%".Contains(c)) ? s : "'" + s.Replace("'", "'\\''") + "'";
+        RunJson.Read<GridManifest>(Path.Combine(gridFolder, ManifestFile));
 
     /// <summary>Trains every run that is not finished yet, in grid order.</summary>
     public GridRunOutcome Run(string commandLine, CancellationToken cancellation = default)
@@ -99,7 +93,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
             if (existed && CleanUnfinished) Directory.Delete(folder, recursive: true);
             Directory.CreateDirectory(folder);
             Log?.Invoke($"{tag}: {(existed ? CleanUnfinished ? "unfinished, starting afresh" : "unfinished, training again in its folder" : "training")}");
-            StudyJson.WriteAtomic(Path.Combine(folder, RunFolder.RunFile), run);
+            RunJson.WriteAtomic(Path.Combine(folder, RunFolder.RunFile), run);
             var clock = Stopwatch.StartNew();
             try
             {
@@ -118,7 +112,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
             catch (Exception e)
             {
                 failed.Add(run.Id);
-                StudyJson.WriteAtomic(Path.Combine(folder, RunFolder.FailedFile),
+                RunJson.WriteAtomic(Path.Combine(folder, RunFolder.FailedFile),
                     new FailedRecord(run.Id, DateTime.UtcNow, $"{e.GetType().Name}: {e.Message}", e.ToString()));
                 Log?.Invoke($"{tag}: FAILED: {e.Message}");
             }
@@ -134,7 +128,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
         GridManifest manifest;
         if (File.Exists(path))
         {
-            var old = StudyJson.Read<GridManifest>(path);
+            var old = RunJson.Read<GridManifest>(path);
             if (old.Spec.CanonicalJson() != Spec.CanonicalJson())
                 throw new InvalidOperationException(
                     $"{GridFolder} already holds a different grid (see {ManifestFile}); use a new folder for a new grid, or repeat the original command to resume it:\n  {old.CommandLine}");
@@ -151,6 +145,6 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
                 Invocations = [now],
             };
         }
-        StudyJson.WriteAtomic(path, manifest);
+        RunJson.WriteAtomic(path, manifest);
     }
 }

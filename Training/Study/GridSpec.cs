@@ -10,6 +10,7 @@
 // example "exlu:0.2") pins that activation to the one α given, overriding Alphas/LeakySlopes, so
 // one grid can hold TaLU at α = 1 beside ExLU at α = 0.2.
 using Activations.Engine;
+using Activations.Training.Run;
 
 namespace Activations.Training.Study;
 
@@ -89,18 +90,17 @@ public sealed record GridSpec
 
     private RunConfig Make(string act, double? alpha, bool learn, string init, int seed) => new()
     {
-        Id = RunConfig.RunId(act, alpha, learn, init, seed),
         Dataset = Dataset,
         Model = Model,
         Activation = act,
-        Alpha = alpha,
+        Alpha = (float?)alpha,
         LearnableAlpha = learn,
         Init = init,
         Epochs = Epochs,
-        BatchSize = BatchSize,
-        LearningRate = LearningRate,
-        Momentum = Momentum,
-        Seed = seed,
+        Batch = BatchSize,
+        Lr = (float)LearningRate,
+        Momentum = (float)Momentum,
+        Seed = (ulong)seed,
         Device = Device,
         Extra = new SortedDictionary<string, string>(Extra, StringComparer.Ordinal),
     };
@@ -118,5 +118,5 @@ public sealed record GridSpec
     }
 
     /// <summary>The grid in canonical JSON: two grids are the same grid exactly when these are equal.</summary>
-    public string CanonicalJson() => System.Text.Json.JsonSerializer.Serialize(this, StudyJson.Options);
+    public string CanonicalJson() => System.Text.Json.JsonSerializer.Serialize(this, RunJson.Options);
 }

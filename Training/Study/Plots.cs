@@ -13,6 +13,7 @@
 // The charts use ScottPlot 5 (SkiaSharp). Its text needs a font; where the machine has DejaVu Sans
 // it is used, so the labels do not depend on what fontconfig finds.
 using Activations.Engine;
+using Activations.Training.Run;
 using Activations.Kernels.Activations;
 using ScottPlot;
 using Color = ScottPlot.Color;
@@ -345,11 +346,11 @@ public static class Plots
                 if (predicted[n] != labels[n])
                     md.AppendLine($"| {n} | {n / columns + 1} | {n % columns + 1} | {Name(predicted[n])} | {Name(labels[n])} |");
         }
-        StudyJson.WriteTextAtomic(mdPath, md.ToString());
+        AtomicFile.WriteText(mdPath, md.ToString(), flushToDisk: false);
         var csv = new System.Text.StringBuilder("image,row,column,predicted,predicted_name,true,true_name,correct\n");
         for (int n = 0; n < count; n++)
             csv.AppendLine($"{n},{n / columns + 1},{n % columns + 1},{predicted[n]},\"{Name(predicted[n])}\",{labels[n]},\"{Name(labels[n])}\",{(predicted[n] == labels[n] ? "true" : "false")}");
-        StudyJson.WriteTextAtomic(csvPath, csv.ToString());
+        AtomicFile.WriteText(csvPath, csv.ToString(), flushToDisk: false);
         return new PredictionGridResult(Path.GetFullPath(pngPath), mdPath, csvPath, columns, rows, imgW, imgH, wrong);
     }
 

@@ -11,6 +11,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Activations.Training.Run;
 
 namespace Activations.Training.Study;
 
@@ -20,7 +21,7 @@ namespace Activations.Training.Study;
 public sealed record RunGroup(string Name, string Context, IReadOnlyList<RunRecord> Runs)
 {
     public RunConfig First => Runs[0].Config;
-    public IReadOnlyList<int> Seeds => Runs.Select(r => r.Config.Seed).ToArray();
+    public IReadOnlyList<ulong> Seeds => Runs.Select(r => r.Config.Seed).ToArray();
     public double[] FinalAccuracies => Runs.Select(r => r.Result.FinalTestAccuracy).ToArray();
 }
 
@@ -34,7 +35,7 @@ public sealed record ConfigurationSummary
     public bool LearnableAlpha { get; init; }
     public required string Init { get; init; }
     public int N { get; init; }
-    public required IReadOnlyList<int> Seeds { get; init; }
+    public required IReadOnlyList<ulong> Seeds { get; init; }
     public required SampleSummary FinalAccuracy { get; init; }
     public double BestAccuracyMean { get; init; }
     public double BestAccuracyMax { get; init; }
@@ -57,7 +58,7 @@ public sealed record Comparison
 
     /// <summary>Paired by seed over the seeds both have; null when fewer than two are shared.</summary>
     public TTestResult? Paired { get; init; }
-    public required IReadOnlyList<int> PairedSeeds { get; init; }
+    public required IReadOnlyList<ulong> PairedSeeds { get; init; }
     public required string Verdict { get; init; }
     public string? PairedVerdict { get; init; }
 }
@@ -123,7 +124,7 @@ public sealed class StudyReport
             }
             unfinished.Add(id);
             string failedPath = Path.Combine(runFolder, RunFolder.FailedFile);
-            if (File.Exists(failedPath)) failed.Add($"{id}: {StudyJson.Read<FailedRecord>(failedPath).Error}");
+            if (File.Exists(failedPath)) failed.Add($"{id}: {RunJson.Read<FailedRecord>(failedPath).Error}");
         }
         return new StudyReport(folder, manifest, runs, unfinished, failed, baseline, level);
     }
@@ -147,8 +148,8 @@ public sealed class StudyReport
     public static string ContextOf(RunConfig c) =>
         string.Join(" ", new[]
         {
-            $"{c.Dataset}/{c.Model}", $"init={c.Init}", $"epochs={c.Epochs}", $"batch={c.BatchSize}",
-            $"lr={RunConfig.Num(c.LearningRate)}", $"momentum={RunConfig.Num(c.Momentum)}",
+            $"{c.Dataset}/{c.Model}", $"init={c.Init}", $"epochs={c.Epochs}", $"batch={c.Batch}",
+            $"lr={RunConfig.Num(c.Lr)}", $"momentum={RunConfig.Num(c.Momentum)}",
         }.Concat(c.Extra.Select(kv => $"{kv.Key}={kv.Value}")));
 
     private ConfigurationSummary Summarize(RunGroup g)
@@ -163,7 +164,7 @@ public sealed class StudyReport
             Name = g.Name,
             Context = g.Context,
             Activation = c.Activation,
-            Alpha = c.Alpha,
+            Alpha = c.Alpha is { } alpha ? (double)(decimal)alpha : null,
             LearnableAlpha = c.LearnableAlpha,
             Init = c.Init,
             N = g.Runs.Count,
@@ -219,9 +220,9 @@ public sealed class StudyReport
     {
         Directory.CreateDirectory(folder);
         var paths = new[] { Path.Combine(folder, MarkdownFile), Path.Combine(folder, CsvFile), Path.Combine(folder, JsonFile) };
-        StudyJson.WriteTextAtomic(paths[0], ToMarkdown());
-        StudyJson.WriteTextAtomic(paths[1], ToCsv());
-        StudyJson.WriteTextAtomic(paths[2], ToJson());
+        AtomicFile.WriteText(paths[0], ToMarkdown(), flushToDisk: false);
+        AtomicFile.WriteText(paths[1], ToCsv(), flushToDisk: false);
+        AtomicFile.WriteText(paths[2], ToJson(), flushToDisk: false);
         return paths;
     }
 
@@ -362,5 +363,5 @@ public sealed class StudyReport
         comparisons = Comparisons,
         unfinishedRuns = UnfinishedRuns,
         failedRuns = FailedRuns,
-    }, StudyJson.Options);
+    }, RunJson.Options);
 }

@@ -1,66 +1,17 @@
-// Reading and writing the files of one run folder.
-//
-// A grid run folder holds, besides whatever the train function writes there:
-//   run.json     the RunConfig, written before training starts
-//   done.json    the completion marker, written atomically after training: config, metrics, finals
-//   failed.json  the exception of a failed attempt (removed when a later attempt finishes)
-// A run counts as finished exactly when done.json exists and parses.
-//
-// The app's own `activations train` folders (config.json + metrics.json or metrics.csv) are read
-// too, tolerantly, so that reports also work on runs made outside a grid. Column and property
-// names are matched ignoring case, '_' and '-': epoch, train_loss, test_loss, test_accuracy,
-// seconds, images_per_sec, lr (and a few synonyms, see MetricNames). Accuracy may be a fraction
-// or a percentage: a run whose accuracies include a value > 1 is taken as percent and divided by
-// 100 (so a percent run whose best epoch is ≤ 1% would be misread; no real MNIST run is).
+// Reading finished runs tolerantly: a grid's done.json, or the app's config.json with metrics.json
+// or metrics.csv, also from runs made outside a grid. Column and property names are matched ignoring
+// case, '_' and '-': epoch, train_loss, test_loss, test_accuracy, seconds, images_per_sec, lr (and a
+// few synonyms, see MetricNames). Accuracy may be a fraction or a percentage: a run whose accuracies
+// include a value > 1 is taken as percent and divided by 100 (so a percent run whose best epoch is
+// ≤ 1% would be misread; no real MNIST run is).
 using System.Globalization;
 using System.Text.Json;
 using Activations.Engine;
 
-namespace Activations.Training.Study;
+namespace Activations.Training.Run;
 
-/// <summary>A finished run: where it lives, what it was, what it produced.</summary>
-public sealed record RunRecord(string Folder, RunConfig Config, RunResult Result);
-
-/// <summary>The content of done.json.</summary>
-public sealed record DoneRecord
+public sealed partial class RunFolder
 {
-    public required RunConfig Config { get; init; }
-    public required RunResult Result { get; init; }
-    public DateTime FinishedUtc { get; init; }
-    public double WallSeconds { get; init; }
-
-    // Copies of the headline numbers, for a reader of the file; the report recomputes them.
-    public double FinalTestAccuracy { get; init; }
-    public double BestTestAccuracy { get; init; }
-    public double FinalTrainLoss { get; init; }
-}
-
-/// <summary>The content of failed.json.</summary>
-public sealed record FailedRecord(string Id, DateTime FailedUtc, string Error, string Detail);
-
-public static class RunFolder
-{
-    public const string RunFile = "run.json";
-    public const string DoneFile = "done.json";
-    public const string FailedFile = "failed.json";
-
-    public static bool IsDone(string folder) => File.Exists(Path.Combine(folder, DoneFile));
-
-    /// <summary>Writes done.json atomically (temporary file + rename).</summary>
-    public static void WriteDone(string folder, RunConfig config, RunResult result, double wallSeconds) =>
-        StudyJson.WriteAtomic(Path.Combine(folder, DoneFile), new DoneRecord
-        {
-            Config = config,
-            Result = result,
-            FinishedUtc = DateTime.UtcNow,
-            WallSeconds = wallSeconds,
-            FinalTestAccuracy = result.FinalTestAccuracy,
-            BestTestAccuracy = result.BestTestAccuracy,
-            FinalTrainLoss = result.FinalTrainLoss,
-        });
-
-    public static DoneRecord ReadDone(string folder) => StudyJson.Read<DoneRecord>(Path.Combine(folder, DoneFile));
-
     /// <summary>
     /// A finished run from <paramref name="folder"/>: done.json when present, otherwise the app's
     /// config.json with metrics.json or metrics.csv. Null when neither is there.
@@ -72,7 +23,7 @@ public static class RunFolder
             var done = ReadDone(folder);
             return new RunRecord(folder, done.Config, Normalize(done.Result));
         }
-        string config = Path.Combine(folder, "config.json");
+        string config = System.IO.Path.Combine(folder, "config.json");
         if (!File.Exists(config)) return null;
         var epochs = ReadMetrics(folder);
         if (epochs is null || epochs.Count == 0) return null;
@@ -91,7 +42,7 @@ public static class RunFolder
     /// <summary>The epochs of metrics.json, else metrics.csv, in <paramref name="folder"/>; null when neither exists.</summary>
     public static IReadOnlyList<EpochMetrics>? ReadMetrics(string folder)
     {
-        string json = Path.Combine(folder, "metrics.json"), csv = Path.Combine(folder, "metrics.csv");
+        string json = System.IO.Path.Combine(folder, "metrics.json"), csv = System.IO.Path.Combine(folder, "metrics.csv");
         List<Dictionary<string, double>> rows;
         if (File.Exists(json)) rows = JsonRows(json);
         else if (File.Exists(csv)) rows = CsvRows(csv);
@@ -177,8 +128,8 @@ public static class RunFolder
     }
 
     /// <summary>
-    /// The app's config.json as a RunConfig: known options by name (ignoring case, '_' and '-'),
-    /// everything else into Extra. The id is derived as a grid would name the run.
+    /// The app's config.json (or another tool's) as a RunConfig: known options by name (ignoring case,
+    /// '_' and '-'), everything else into Extra, so that its settings key names what differs.
     /// </summary>
     public static RunConfig ReadAppConfig(string path)
     {
@@ -200,13 +151,13 @@ public static class RunFolder
         var kind = ActivationCatalog.Parse(actText);
         string act = ActivationCatalog.Name(kind);
         bool hasParam = ActivationCatalog.HasParameter(kind);
-        double? alpha = hasParam ? Dbl("alpha", "parameter", "param", "slope") ?? ActivationCatalog.DefaultParameter(kind) : null;
+        float? alpha = hasParam ? (float?)Dbl("alpha", "parameter", "param", "slope") ?? ActivationCatalog.DefaultParameter(kind) : null;
         bool learn = hasParam && (Str("learnablealpha", "learnalpha", "learnable") ?? "false").Trim('"').Equals("true", StringComparison.OrdinalIgnoreCase);
         string init = Str("init", "initialization", "initialisation", "weightinit") ?? "default";
-        int seed = (int)(Dbl("seed") ?? 0);
+        ulong seed = ulong.TryParse(Str("seed"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var sd) ? sd : 0;
         string[] known = ["activation", "act", "alpha", "parameter", "param", "slope", "learnablealpha", "learnalpha", "learnable",
             "init", "initialization", "initialisation", "weightinit", "seed", "dataset", "data", "model", "epochs",
-            "batch", "batchsize", "lr", "learningrate", "momentum", "device", "id"];
+            "batch", "batchsize", "lr", "learningrate", "momentum", "device", "id", "extra"];
         var extra = new SortedDictionary<string, string>(StringComparer.Ordinal);
         // Other scalar options become Extra (and so part of what makes two runs the same configuration),
         // except those that name where or when a run happened: they differ between repeats.
@@ -214,9 +165,11 @@ public static class RunFolder
         foreach (var (k, v) in values)
             if (!known.Contains(k) && v.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array) && !perRun.Any(k.Contains))
                 extra[k] = v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
+        if (values.TryGetValue("extra", out var given) && given.ValueKind == JsonValueKind.Object)
+            foreach (var p in given.EnumerateObject())
+                extra[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
         return new RunConfig
         {
-            Id = RunConfig.RunId(act, alpha, learn, init, seed),
             Dataset = Str("dataset", "data") ?? "unknown",
             Model = Str("model") ?? "unknown",
             Activation = act,
@@ -224,9 +177,9 @@ public static class RunFolder
             LearnableAlpha = learn,
             Init = init,
             Epochs = (int)(Dbl("epochs") ?? 0),
-            BatchSize = (int)(Dbl("batch", "batchsize") ?? 0),
-            LearningRate = Dbl("lr", "learningrate") ?? double.NaN,
-            Momentum = Dbl("momentum") ?? double.NaN,
+            Batch = (int)(Dbl("batch", "batchsize") ?? 0),
+            Lr = (float)(Dbl("lr", "learningrate") ?? double.NaN),
+            Momentum = (float)(Dbl("momentum") ?? double.NaN),
             Seed = seed,
             Device = Str("device") ?? "unknown",
             Extra = extra,
