@@ -96,6 +96,9 @@ public class ModelCommandTests
     [InlineData("graph", "--model", "mlp")]
     [InlineData("graph", "--model", "mlp", "--out", "/nonexistent-folder/x.dot")]
     [InlineData("summary", "--activation", "swishy")]
+    [InlineData("export", "--checkpoint", "nonexistent.safetensors", "--format", "tflite")]
+    [InlineData("export", "--checkpoint", "nonexistent.safetensors")]
+    [InlineData("train", "--init-from", "a.safetensors", "--resume", "b.safetensors")]
     public void BadGraphAndSummaryOptionsAreUsageErrors(params string[] args)
     {
         var (code, stdout, stderr) = Run(args);
