@@ -120,10 +120,20 @@ public sealed partial class Tensor : IDisposable
         }
     }
 
-    internal Storage Storage => _storage;
-
     /// <summary>Where this tensor starts in its storage (views made by <see cref="Slice"/>).</summary>
     internal long Offset => _offset;
+
+    /// <summary>
+    /// This tensor's elements (same storage, same offset) under <paramref name="shape"/>, which must
+    /// have as many elements; not recorded. Every re-view goes through here, so none drops the offset.
+    /// </summary>
+    internal Tensor ViewAs(Shape shape)
+    {
+        ThrowIfDisposed();
+        if (shape.Length != Length)
+            throw new ArgumentException($"cannot view {Describe()} ({Length} elements) as {shape} ({shape.Length} elements)");
+        return new Tensor(Device, shape, _storage, _offset);
+    }
 
     internal void ThrowIfDisposed()
     {
@@ -274,7 +284,8 @@ public sealed partial class Tensor : IDisposable
     /// <summary>Cuts this tensor from its graph (it becomes a leaf that requires no grad).</summary>
     public Tensor Detach()
     {
-        var t = new Tensor(Device, Shape, _storage, _offset) { Name = Name };
+        var t = ViewAs(Shape);
+        t.Name = Name;
         t.Op = "detach";
         return t;
     }

@@ -2,14 +2,14 @@
 //
 // Why: the CPU accelerator runs kernels as ordinary .NET code, and .NET compiles a float `c ? a : b`
 // to a conditional jump. An activation's input is negative about half the time in no pattern, so
-// that jump mispredicts about every other element: TaLU backward in plain .NET on uniform inputs in
-// [−4, 4] ran at 145 M elem/s on one core, against 770–915 M on inputs of one sign (2026-11-29).
-// Selecting on the bits costs a few integer operations and never mispredicts.
+// that jump mispredicts about every other element; selecting on the bits costs a few integer
+// operations and never mispredicts. Other backends keep `c ? a : b`, which they compile to a select,
+// and on PoCL the bit form stopped the vectoriser (figures in docs/performance.md).
 //
-// Only there: PoCL and GPUs compile `c ? a : b` to a select already, and on PoCL the bit form ran
-// 3–5× slower (TaLU forward, 16M elements: 18 → 83 ms; it no longer vectorised). So the choice is
-// made per backend by Accelerator.CurrentType, a constant in every kernel: AcceleratorType.CPU on
-// the CPU accelerator and on the host (the JIT folds the test away), OpenCL or Cuda in their kernels.
+// The choice is made here, by Accelerator.CurrentType, a constant in every kernel (CPU on the CPU
+// accelerator and on the host), not in LaunchPlan: read through a LaunchPlan property it added an
+// inlining level, after which the JIT compiled NegativeMask as a method of its own (so somewhere it
+// was called, not inlined), which it does not do with the test written here.
 //
 // The condition is exactly the float comparison x < 0: false for −0 and for NaN of either sign.
 using System.Runtime.CompilerServices;

@@ -1,11 +1,10 @@
 // e^x − 1, e^x and tanh for the arguments the activations actually need, in plain float arithmetic
 // that every backend compiles to the same operations.
 //
-// Why not XMath.Exp / XMath.Tanh: on OpenCL they become calls to the runtime's math library, and
-// PoCL 6 runs them as scalar calls that cost about 10× a load and a store: TaLU forward on 16M
-// elements ran at ~100 M elem/s with tanh, ~175 M with the code below (same machine, same run; see
-// README "Kernels"). They also differ between backends in the last bits (CUDA's approximate
-// instructions, PoCL's libm), which this code does not.
+// Why not XMath.Exp / XMath.Tanh: on OpenCL they become calls to the runtime's math library, which
+// PoCL 6 runs as scalar calls, each costing about 10 loads and stores (docs/performance.md). They also
+// differ between backends in the last bits (CUDA's approximate instructions, PoCL's libm), which
+// this code does not.
 //
 // Method (Cody–Waite): x = k·ln2 + r with k = round(x / ln2), |r| ≤ ln2/2, ln2 split in a high part
 // with 9 significant bits (so k·ln2hi is exact for |k| ≤ 2^15) and a low part; e^r − 1 by its Taylor
@@ -19,9 +18,9 @@
 //
 // On the CPU accelerator a kernel runs as .NET code, and these functions are too big for the JIT to
 // inline into a kernel that calls them 8 times per iteration. Called, they would start as unoptimised
-// tier-0 code and wait for the tiering thread, which competes with the kernel's own threads: the
-// first few launches of TaLU forward ran 2–3× slower than later ones. AggressiveOptimization compiles
-// them, and the helpers they inline, optimised at once; it means nothing to the GPU backends.
+// tier-0 code and wait for the tiering thread, which competes with the kernel's own threads, so the
+// first launches ran slower than later ones. AggressiveOptimization compiles them, and the helpers
+// they inline, optimised at once; it means nothing to the GPU backends.
 using System.Runtime.CompilerServices;
 using ILGPU;
 

@@ -1,20 +1,25 @@
-// Launch shapes per accelerator kind: one kernel source, a shape that suits each accelerator.
+// Per-backend decisions in one place: launch shapes, which matmul kernel runs and how its blocks
+// are dealt out, whether the activations take 8 floats per access. One kernel source serves every
+// accelerator; what differs is decided here (the one exception, made inside device code, is how a
+// select on a sign compiles: Kernels/BitSelect.cs).
 //
 // The CPU accelerator is a simulator: every simulated GPU thread is an OS thread and a group
-// barrier is an OS barrier (see ../shared/guide/ILGPU-NOTES.md). It wants few threads with much
-// work each. PoCL (OpenCL on a CPU) compiles a work-group into vector loops and wants groups of
-// a few hundred work-items; a GPU wants many groups of 256 threads. Every elementwise kernel in
-// this project is explicitly grouped and walks its range with a grid-stride loop, so the launch
-// shape below decides how the work is spread, never what is computed.
+// barrier is an OS barrier. It wants few threads with much work each. PoCL (OpenCL on a CPU)
+// compiles a work-group into vector loops and wants groups of a few hundred work-items; a GPU
+// wants many groups of 256 threads. Every 1-D kernel is explicitly grouped and runs GridLoop, so
+// the launch shape below decides how the work is spread, never what is computed.
+// The measurements behind these choices are in docs/performance.md.
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.OpenCL;
+using Activations.Kernels.MatMul;
 
 namespace Activations.Kernels;
 
 /// <summary>Which backend an accelerator belongs to.</summary>
 public enum BackendKind { Cpu, OpenCL, Cuda }
 
-/// <summary>The launch shapes for one accelerator, computed once from its properties.</summary>
+/// <summary>The launch shapes and backend choices for one accelerator, computed once from its properties.</summary>
 public sealed class LaunchPlan
 {
     /// <summary>Threads per group for 1-D grid-stride kernels.</summary>
@@ -29,39 +34,60 @@ public sealed class LaunchPlan
     public BackendKind Kind { get; }
 
     /// <summary>
-    /// Passed to the 1-D elementwise kernels as a compile-time constant: 1 where every work-item
-    /// handles exactly one element (OpenCL), so the kernel is compiled without its grid-stride loop.
-    /// PoCL vectorises the loop it wraps around a work-group's work-items only when the kernel body
-    /// has no loop of its own (TaLU forward+backward, 16M elements: 3–5× faster; README "Kernels").
+    /// Passed to the 1-D kernels as a compile-time constant (see <see cref="GridLoop"/>): 1 where every
+    /// work-item handles exactly one element (OpenCL), so the kernel is compiled without its grid-stride
+    /// loop; PoCL vectorises across a group's work-items only when the kernel body has no loop of its own.
     /// </summary>
     public SpecializedValue<int> OneItem { get; }
+
+    /// <summary>The matmul kernel this accelerator runs by default.</summary>
+    public MatMulAlgorithm MatMulAlgorithm { get; }
+
+    /// <summary>Threads per group for the packed matmul (each work-item loops over whole 8×8 blocks of C).</summary>
+    public int PackedGroupSize { get; }
+
+    /// <summary>Threads per group for the blocked matmul (each work-item loops over whole 4×4 blocks of C).</summary>
+    public int BlockedGroupSize { get; }
 
     public LaunchPlan(Accelerator accelerator)
     {
         Kind = KindOf(accelerator);
+        int maxGroup = accelerator.MaxNumThreadsPerGroup;
         switch (Kind)
         {
             case BackendKind.Cpu:
                 // One group per simulated multiprocessor, each as wide as the device allows:
                 // that is a handful of OS threads in all, each running a long loop.
-                GroupSize = accelerator.MaxNumThreadsPerGroup;
+                GroupSize = maxGroup;
                 MaxGroups = accelerator.NumMultiprocessors;
                 MinItemsPerThread = 4096;
                 break;
             case BackendKind.OpenCL:
                 // PoCL vectorises across the work-items of a group; a loop inside the kernel body
                 // defeats that, so one item per work-item (the grid-stride loop runs once).
-                GroupSize = Math.Min(256, accelerator.MaxNumThreadsPerGroup);
+                GroupSize = Math.Min(256, maxGroup);
                 MaxGroups = int.MaxValue;
                 MinItemsPerThread = 1;
                 OneItem = SpecializedValue.New(1); // the grid always covers n (MaxGroups unbounded)
                 break;
             default:
-                GroupSize = Math.Min(256, accelerator.MaxNumThreadsPerGroup);
+                GroupSize = Math.Min(256, maxGroup);
                 MaxGroups = Math.Max(1, accelerator.NumMultiprocessors) * 32;
                 MinItemsPerThread = 4;
                 break;
         }
+        // The packed matmul on CPUs (PoCL's SLP vectoriser turns its 8-float loads into vector FMAs;
+        // the simulator pays per view access, which it makes few); the tiled one where groups of 256
+        // threads with shared memory exist; the blocked one on other GPUs.
+        bool cpuDevice = Kind == BackendKind.Cpu
+            || (accelerator is CLAccelerator cl && cl.DeviceType.HasFlag(CLDeviceType.CL_DEVICE_TYPE_CPU));
+        MatMulAlgorithm = cpuDevice ? MatMulAlgorithm.Packed
+            : maxGroup < MatMulKernels.TiledGroupThreads ? MatMulAlgorithm.Blocked
+            : MatMulAlgorithm.Tiled;
+        // On PoCL a packed work-item loops over its own blocks, so the group size only sets how
+        // finely blocks are dealt to the cores: 64 was the fastest measured.
+        PackedGroupSize = Kind == BackendKind.OpenCL ? 64 : Math.Min(GroupSize, 256);
+        BlockedGroupSize = Math.Min(GroupSize, 256);
     }
 
     public static BackendKind KindOf(Accelerator accelerator) => accelerator.AcceleratorType switch
@@ -78,4 +104,22 @@ public sealed class LaunchPlan
         long groups = Math.Clamp((n + perGroup - 1) / perGroup, 1, MaxGroups);
         return new KernelConfig((int)groups, GroupSize);
     }
+
+    /// <summary>
+    /// A grid for kernels in which each thread takes a contiguous share of <paramref name="blocks"/>
+    /// (the blocked and packed matmuls): enough groups of <paramref name="groupSize"/> for one block
+    /// per thread, at most <see cref="MaxGroups"/> on the CPU accelerator.
+    /// </summary>
+    public KernelConfig BlockShare(long blocks, int groupSize)
+    {
+        long groups = Math.Clamp((blocks + groupSize - 1) / groupSize, 1, Kind == BackendKind.Cpu ? MaxGroups : int.MaxValue);
+        return new KernelConfig((int)groups, groupSize);
+    }
+
+    /// <summary>
+    /// How many leading elements of <paramref name="n"/> the activations' wide kernels (8 floats per
+    /// view access) take: a multiple of 8 on the CPU accelerator with one α per layer, else 0. The
+    /// simulator pays for every view access (see <see cref="Vec8f"/>); the other backends do not.
+    /// </summary>
+    public int WidePart(int n, bool perLayer) => Kind == BackendKind.Cpu && perLayer ? n / 8 * 8 : 0;
 }

@@ -47,4 +47,29 @@ public static class AtomicFile
             from.CopyTo(s);
         }, flushToDisk);
     }
+
+    /// <summary>
+    /// Creates <paramref name="path"/> with <paramref name="text"/> only if it does not exist, whole or
+    /// not at all (a rename that refuses to overwrite); false when it existed, e.g. another process
+    /// created it first.
+    /// </summary>
+    public static bool CreateNew(string path, string text)
+    {
+        string full = Path.GetFullPath(path);
+        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(tmp, text);
+        try
+        {
+            File.Move(tmp, full, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(full))
+        {
+            return false;
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
 }

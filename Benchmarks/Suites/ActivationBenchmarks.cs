@@ -1,4 +1,4 @@
-// Activation forward+backward throughput per accelerator, 1M–64M elements. Each case is
+// Activation forward+backward throughput per accelerator, 1M and 16M elements. Each case is
 // validated against the double-precision reference in GlobalSetup before it is timed, and the
 // accelerator is synchronised inside the measured region.
 using BenchmarkDotNet.Attributes;

@@ -25,6 +25,6 @@ public sealed class Linear : Module, IWeightedLayer
     {
         if (x.Rank != 2 || x.Shape[1] != InFeatures)
             throw new ArgumentException($"Linear({InFeatures}→{OutFeatures}) expects (N, {InFeatures}); got {x.Describe()}");
-        return Functional.Linear(x, Weight, Bias);
+        return Tensor.Linear(x, Weight, Bias);
     }
 }

@@ -126,15 +126,15 @@ public sealed partial class Tensor
                 Tensor ga;
                 if (alpha.Length == 1)
                 {
-                    using var flat = new Tensor(g.Device, new Shape(contrib.Length), contrib.Storage);
+                    using var flat = contrib.ViewAs(new Shape(contrib.Length));
                     ga = ReduceSum(flat, [0], 1f);
                 }
                 else
                 {
-                    using var v = new Tensor(g.Device, new Shape(outer, alpha.Length, inner), contrib.Storage);
+                    using var v = contrib.ViewAs(new Shape(outer, alpha.Length, inner));
                     ga = ReduceSum(v, [0, 2], 1f);
                 }
-                var shaped = new Tensor(g.Device, alpha.Shape, ga.Storage);
+                var shaped = ga.ViewAs(alpha.Shape);
                 ga.Dispose();
                 alpha.AccumulateGrad(shaped, owned: true);
             }

@@ -1,5 +1,6 @@
 // Elementwise arithmetic with NumPy broadcasting, scalar ops and unary maps; forward and backward
 // of each side by side. Gradients of a broadcast operand are summed back to its shape (SumTo).
+using Activations.Kernels;
 using Activations.Kernels.Tensor;
 
 namespace Activations.Engine;
@@ -175,15 +176,15 @@ public sealed partial class Tensor
         return y;
     }
 
-    private static Int4 Dims4(Shape s)
+    private static Vec4i Dims4(Shape s)
     {
         Span<int> d = [1, 1, 1, 1];
         for (int i = 0; i < s.Rank; i++) d[4 - s.Rank + i] = s[i];
-        return new Int4(d[0], d[1], d[2], d[3]);
+        return new Vec4i(d[0], d[1], d[2], d[3]);
     }
 
     /// <summary>Row-major strides of <paramref name="s"/> right-aligned to <paramref name="output"/>, 0 where broadcast.</summary>
-    private static Int4 Strides4(Shape s, Shape output)
+    private static Vec4i Strides4(Shape s, Shape output)
     {
         Span<int> st = [0, 0, 0, 0];
         int stride = 1;
@@ -193,7 +194,7 @@ public sealed partial class Tensor
             st[slot] = s[i] == 1 && output[output.Rank - s.Rank + i] != 1 ? 0 : stride;
             stride *= s[i];
         }
-        return new Int4(st[0], st[1], st[2], st[3]);
+        return new Vec4i(st[0], st[1], st[2], st[3]);
     }
 
     /// <summary>Accumulates g summed down to this tensor's (broadcast) shape, optionally negated.</summary>
@@ -225,7 +226,7 @@ public sealed partial class Tensor
             if (td == 1 && g.Shape[i] != 1) axes.Add(i);
         }
         var summed = ReduceSum(g, axes, 1f);
-        var result = new Tensor(g.Device, target, summed.Storage);
+        var result = summed.ViewAs(target);
         summed.Dispose();
         return result;
     }

@@ -69,11 +69,10 @@ public sealed partial class Tensor
         var s = new Shape(dims);
         if (s.Length != Length)
             throw new ArgumentException($"cannot reshape {Describe()} ({Length} elements) to {s} ({s.Length} elements)");
-        var view = new Tensor(Device, s, _storage, _offset);
         var input = this;
-        return view.Record("reshape", [this], g =>
+        return ViewAs(s).Record("reshape", [this], g =>
         {
-            var gv = new Tensor(g.Device, input.Shape, g.Storage);
+            var gv = g.ViewAs(input.Shape);
             input.AccumulateGrad(gv, owned: false);
             gv.Dispose();
         });

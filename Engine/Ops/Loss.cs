@@ -1,5 +1,5 @@
 // Loss and accuracy over class logits, computed on the device. Labels are int32 class indices in an
-// IntBuffer (Ops/Reduce.cs): not a Tensor, because they are not differentiable and not float.
+// IntBuffer (IntBuffer.cs): not a Tensor, because they are not differentiable and not float.
 //
 //   loss = (1/N) Σ_i [lse(z_i) − Σ_c q_ic·z_ic],  q_i = (1 − ε)·onehot(y_i) + ε/C   (PyTorch semantics)
 //   ∂z = g·(softmax(z) − q)/N — written by the forward kernel, scaled by the upstream g in backward.
@@ -31,7 +31,7 @@ public sealed partial class Tensor
                 n, classes, labelSmoothing, 1f / Math.Max(1, n));
             mean = ReduceSum(rowLoss, [0], 1f / Math.Max(1, n));
         }
-        var loss = new Tensor(device, new Shape([]), mean.Storage);
+        var loss = mean.ViewAs(new Shape([]));
         mean.Dispose();
         if (saved is null) return loss.Named("softmax_cross_entropy");
         return loss.Record("softmax_cross_entropy", [logits], g =>
@@ -52,7 +52,7 @@ public sealed partial class Tensor
         using var correct = new Tensor(logits.Device, new Shape(n));
         logits.Device.Kernels.Get<SoftmaxCrossEntropyKernels>().Correct(logits.View, labels.View, correct.View, n, classes);
         var sum = ReduceSum(correct, [0], 1f);
-        var count = new Tensor(logits.Device, new Shape([]), sum.Storage);
+        var count = sum.ViewAs(new Shape([]));
         sum.Dispose();
         return count.Named("correct_count");
     }

@@ -54,7 +54,7 @@ public sealed partial class Tensor
             if (bias is { RequiresGrad: true })
             {
                 var db = ReduceSum(g, [0], 1f);             // (1, out)
-                var shaped = new Tensor(g.Device, bias.Shape, db.Storage);
+                var shaped = db.ViewAs(bias.Shape);
                 db.Dispose();
                 bias.AccumulateGrad(shaped, owned: true);
             }

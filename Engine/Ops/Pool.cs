@@ -1,7 +1,6 @@
 // Pooling ops over NCHW tensors (kernels in Kernels/Pool/PoolKernels.cs).
 using Activations.Kernels.Conv;
 using Activations.Kernels.Pool;
-using ILGPU;
 
 namespace Activations.Engine;
 
@@ -12,15 +11,14 @@ public sealed partial class Tensor
     {
         var g = PoolGeometry("max_pool2d", kernel, stride, padding);
         var y = new Tensor(Device, new Shape(g.N, g.C, g.OutH, g.OutW));
-        var idx = new Tensor(Device, y.Shape) { Name = "max_pool2d.indices" };
+        var idx = y.Own(new IntBuffer(Device, y.Length));
         var kernels = Device.Kernels.Get<PoolKernels>();
-        kernels.MaxForward(View, y.View, idx.View.Cast<int>(), g);
-        y.Own(idx);
+        kernels.MaxForward(View, y.View, idx.View, g);
         var x = this;
         return y.Record("max_pool2d", [this], gy =>
         {
             var gx = new Tensor(gy.Device, x.Shape);
-            kernels.MaxBackward(gy.View, idx.View.Cast<int>(), gx.View, g);
+            kernels.MaxBackward(gy.View, idx.View, gx.View, g);
             x.AccumulateGrad(gx, owned: true);
         }, idx);
     }

@@ -1,6 +1,5 @@
 // Reductions: sum and mean over axes, max and argmax along one axis.
 using Activations.Kernels.Tensor;
-using ILGPU.Runtime;
 
 namespace Activations.Engine;
 
@@ -28,14 +27,14 @@ public sealed partial class Tensor
         for (int i = 0; i < Rank; i++)
             if (!list.Contains(i)) outDims.Add(Shape[i]);
             else if (keepDims) outDims.Add(1);
-        var y = new Tensor(Device, new Shape([.. outDims]), kept.Storage);
+        var y = kept.ViewAs(new Shape([.. outDims]));
         kept.Dispose();
         var x = this;
         var keptShape = KeptShape(list);
         return y.Record(mean ? "mean" : "sum", [this], g =>
         {
             // Broadcast g (in keep-dims shape) back over the reduced axes, scaled.
-            var gk = new Tensor(g.Device, keptShape, g.Storage);
+            var gk = g.ViewAs(keptShape);
             using var zeros = Full(g.Device, x.Shape, 0f);
             var gx = Binary<AddOp>(zeros, gk);
             gk.Dispose();
@@ -114,34 +113,24 @@ public sealed partial class Tensor
     public (Tensor Values, int[] Indices) MaxWithIndices(int axis, bool keepDims = false)
     {
         var (values, idx) = MaxDevice(axis, keepDims);
-        var host = new int[idx.Length];
-        if (idx.Length > 0) idx.View.CopyToCPU(host.AsSpan());
-        idx.Dispose();
-        return (values, host);
+        return (values, idx.ToArray());
     }
 
     /// <summary>Max along <paramref name="axis"/>. ∂x = g at the argmax, 0 elsewhere.</summary>
-    public Tensor Max(int axis, bool keepDims = false)
-    {
-        var (values, idx) = MaxDevice(axis, keepDims);
-        idx.Dispose();
-        return values;
-    }
+    public Tensor Max(int axis, bool keepDims = false) => MaxDevice(axis, keepDims).Values;
 
     /// <summary>Index of the max along <paramref name="axis"/>, as float values (exact below 2²⁴).</summary>
     public Tensor ArgMax(int axis, bool keepDims = false)
     {
         var (values, idx) = MaxDevice(axis, keepDims);
-        var host = new int[idx.Length];
-        if (idx.Length > 0) idx.View.CopyToCPU(host.AsSpan());
-        idx.Dispose();
-        var f = Array.ConvertAll(host, i => (float)i);
+        var f = Array.ConvertAll(idx.ToArray(), i => (float)i);
         var t = new Tensor(Device, values.Shape); // not FromArray: it reads shape [] as "infer [n]"
         t.CopyFrom(f);
         values.Dispose();
         return t.Named("argmax");
     }
 
+    /// <summary>The max values and the argmax indices, which the values own (backward reads them on the device).</summary>
     private (Tensor Values, IntBuffer Indices) MaxDevice(int axis, bool keepDims)
     {
         ThrowIfDisposed();
@@ -154,99 +143,16 @@ public sealed partial class Tensor
             if (i != a) dims.Add(Shape[i]);
             else if (keepDims) dims.Add(1);
         var y = new Tensor(Device, new Shape([.. dims]));
-        var idx = new IntBuffer(Device, outer * inner);
-        Device.Kernels.Get<ReductionKernels>().Max(View, y.View, idx.View, outer, red, inner);
+        var idx = y.Own(new IntBuffer(Device, outer * inner));
+        var kernels = Device.Kernels.Get<ReductionKernels>();
+        kernels.Max(View, y.View, idx.View, outer, red, inner);
         var x = this;
-        int[]? hostIdx = null;
         y.Record("max", [this], g =>
         {
-            hostIdx ??= idx.IsDisposed ? null : idx.ToArray();
-            if (hostIdx is null) throw new InvalidOperationException("max: argmax indices were released before backward");
-            var gHost = g.ToArray();
-            var gx = new float[x.Length];
-            for (int o = 0; o < outer; o++)
-                for (int k = 0; k < inner; k++)
-                    gx[(o * red + hostIdx[o * inner + k]) * inner + k] = gHost[o * inner + k];
-            x.AccumulateGrad(FromArray(g.Device, gx, x.Shape.ToArray()), owned: true);
+            var gx = new Tensor(g.Device, x.Shape);
+            kernels.MaxBackward(g.View, idx.View, gx.View, outer, red, inner);
+            x.AccumulateGrad(gx, owned: true);
         });
-        if (y.RequiresGrad) hostIdx = idx.ToArray();
         return (y, idx);
-    }
-}
-
-/// <summary>A small device buffer of int32 (argmax indices, labels).</summary>
-public sealed class IntBuffer : IDisposable
-{
-    private readonly ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense> _buffer;
-    private readonly int _offset;
-    private readonly IntBuffer? _parent; // set on views made by Slice: they own no memory
-    public int Length { get; }
-    public bool IsDisposed => _disposed || (_parent?.IsDisposed ?? false);
-    private bool _disposed;
-
-    private readonly Device? _device; // set on buffers that own memory: counted in Device.LiveIntBuffers
-
-    public IntBuffer(Device device, int length)
-    {
-        Length = length;
-        _buffer = device.Accelerator.Allocate1D<int>(Math.Max(1, length));
-        _device = device;
-        Interlocked.Increment(ref device.LiveIntBufferCount);
-    }
-
-    private IntBuffer(IntBuffer parent, int offset, int length)
-    {
-        _buffer = parent._buffer;
-        _parent = parent;
-        _offset = parent._offset + offset;
-        Length = length;
-    }
-
-    public ILGPU.ArrayView<int> View => _buffer.View.SubView(_offset, Length);
-
-    /// <summary>
-    /// Elements [<paramref name="start"/>, start + <paramref name="count"/>) as a view (no copy): the
-    /// labels of one batch cut from an epoch's upload. The view owns no memory and is valid while
-    /// this buffer is; disposing it frees nothing.
-    /// </summary>
-    public IntBuffer Slice(int start, int count)
-    {
-        if (start < 0 || count < 0 || start > Length - count)
-            throw new ArgumentOutOfRangeException(nameof(start), $"[{start}, {start + count}) is outside an int buffer of {Length}");
-        return new IntBuffer(this, start, count);
-    }
-
-    /// <summary>A buffer holding <paramref name="values"/> (class labels, for instance).</summary>
-    public static IntBuffer FromArray(Device device, ReadOnlySpan<int> values)
-    {
-        var b = new IntBuffer(device, values.Length);
-        b.CopyFrom(values);
-        return b;
-    }
-
-    /// <summary>Overwrites the contents from the host (reuse one buffer for every batch of labels).</summary>
-    public void CopyFrom(ReadOnlySpan<int> values)
-    {
-        if (values.Length != Length)
-            throw new ArgumentException($"cannot copy {values.Length} values into an int buffer of {Length}");
-        if (Length > 0) View.CopyFromCPU(values.ToArray());
-    }
-
-    public int[] ToArray()
-    {
-        var a = new int[Length];
-        if (Length > 0) View.CopyToCPU(a.AsSpan());
-        return a;
-    }
-
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        if (_parent is null)
-        {
-            _buffer.Dispose();
-            if (_device is not null) Interlocked.Decrement(ref _device.LiveIntBufferCount);
-        }
     }
 }

@@ -20,16 +20,16 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>> _forward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>> _derivative;
-    private readonly Action<KernelConfig, ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, int> _forwardWide;
-    private readonly Action<KernelConfig, ArrayView<Float8>, ArrayView<Float8>, ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, int, SpecializedValue<int>> _derivativeWide;
+    private readonly Action<KernelConfig, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int> _forwardWide;
+    private readonly Action<KernelConfig, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int, SpecializedValue<int>> _derivativeWide;
 
     private ActivationKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
         _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>>(ForwardKernel);
         _derivative = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(DerivativeKernel);
-        _forwardWide = accelerator.LoadStreamKernel<ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, int>(ForwardWideKernel);
-        _derivativeWide = accelerator.LoadStreamKernel<ArrayView<Float8>, ArrayView<Float8>, ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, int, SpecializedValue<int>>(DerivativeWideKernel);
+        _forwardWide = accelerator.LoadStreamKernel<ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int>(ForwardWideKernel);
+        _derivativeWide = accelerator.LoadStreamKernel<ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int, SpecializedValue<int>>(DerivativeWideKernel);
     }
 
     public static ActivationKernels<T> Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -86,19 +86,19 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
         return dy[i] * Slope(x[i], y[i], alpha[Channel(i, inner, channels, perLayer)], ofAlpha);
     }
 
-    // On the CPU accelerator each view access costs a trip through ILGPU's accessor (see Float8), so
+    // On the CPU accelerator each view access costs a trip through ILGPU's accessor (see Vec8f), so
     // there each access moves 8 floats (one α per layer only; the few elements past the last multiple
     // of 8 go through the kernels above). Measured 2026-11-29, 16M elements, runs alternated on busy
     // cores: ReLU forward+backward 109–145 M elem/s through the kernels above, 194–257 through these.
 
     /// <summary>y = f(x; α) for 8 elements per access.</summary>
-    private static void ForwardWideKernel(ArrayView<Float8> x, ArrayView<Float8> y, ArrayView<float> alpha, int n8)
+    private static void ForwardWideKernel(ArrayView<Vec8f> x, ArrayView<Vec8f> y, ArrayView<float> alpha, int n8)
     {
         float a = alpha[0];
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n8; i += stride)
         {
-            Float8 v = x[i], r;
+            Vec8f v = x[i], r;
             r.V0 = T.Forward(v.V0, a); r.V1 = T.Forward(v.V1, a); r.V2 = T.Forward(v.V2, a); r.V3 = T.Forward(v.V3, a);
             r.V4 = T.Forward(v.V4, a); r.V5 = T.Forward(v.V5, a); r.V6 = T.Forward(v.V6, a); r.V7 = T.Forward(v.V7, a);
             y[i] = r;
@@ -106,7 +106,7 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     }
 
     /// <summary>As <see cref="DerivativeKernel"/> for 8 elements per access.</summary>
-    private static void DerivativeWideKernel(ArrayView<Float8> x, ArrayView<Float8> y, ArrayView<Float8> dy, ArrayView<Float8> d,
+    private static void DerivativeWideKernel(ArrayView<Vec8f> x, ArrayView<Vec8f> y, ArrayView<Vec8f> dy, ArrayView<Vec8f> d,
         ArrayView<float> alpha, int n8, SpecializedValue<int> ofAlpha)
     {
         float a = alpha[0];
@@ -114,7 +114,7 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n8; i += stride)
         {
-            Float8 u = x[i], v = y[i], g = dy[i], r;
+            Vec8f u = x[i], v = y[i], g = dy[i], r;
             r.V0 = g.V0 * Slope(u.V0, v.V0, a, f); r.V1 = g.V1 * Slope(u.V1, v.V1, a, f);
             r.V2 = g.V2 * Slope(u.V2, v.V2, a, f); r.V3 = g.V3 * Slope(u.V3, v.V3, a, f);
             r.V4 = g.V4 * Slope(u.V4, v.V4, a, f); r.V5 = g.V5 * Slope(u.V5, v.V5, a, f);
@@ -134,7 +134,7 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> alpha, int inner = 1)
     {
         int n = (int)x.Length, w = WidePart(n, alpha);
-        if (w > 0) _forwardWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Float8>(), y.SubView(0, w).Cast<Float8>(), alpha, w / 8);
+        if (w > 0) _forwardWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Vec8f>(), y.SubView(0, w).Cast<Vec8f>(), alpha, w / 8);
         if (n > w) _forward(_plan.GridStride(n - w), x.SubView(w), y.SubView(w), alpha, n - w, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha));
     }
 
@@ -156,8 +156,8 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
         int n = (int)x.Length, w = WidePart(n, alpha);
         var which = SpecializedValue.New(ofAlpha);
         if (w > 0)
-            _derivativeWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Float8>(), y.SubView(0, w).Cast<Float8>(),
-                dy.SubView(0, w).Cast<Float8>(), d.SubView(0, w).Cast<Float8>(), alpha, w / 8, which);
+            _derivativeWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Vec8f>(), y.SubView(0, w).Cast<Vec8f>(),
+                dy.SubView(0, w).Cast<Vec8f>(), d.SubView(0, w).Cast<Vec8f>(), alpha, w / 8, which);
         if (n > w)
             _derivative(_plan.GridStride(n - w), x.SubView(w), y.SubView(w), dy.SubView(w), d.SubView(w), alpha, n - w, inner,
                 (int)alpha.Length, _plan.OneItem, PerLayer(alpha), which);

@@ -34,13 +34,15 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
     // im2col + col2im of the MNIST CNN's conv2 cost more per step than its three matmuls.
 
     /// <summary>Work-item u of N·C·Ho writes cols for channel c of output row (n, oh): Wo·kh·kw values.</summary>
-    private static void Im2ColKernel(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g)
+    private static void Im2ColKernel(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g) =>
+        GridLoop.For(g.N * g.C * g.OutH, new Im2ColAt(x, cols, g, g.OutH, g.OutW));
+
+    private readonly record struct Im2ColAt(ArrayView<float> X, ArrayView<float> Cols, ConvGeometry G, int OutH, int OutW) : IGridBody
     {
-        int oh = g.OutH, ow = g.OutW, patch = g.Patch, taps = g.KH * g.KW;
-        int units = g.N * g.C * oh;
-        int stride = Grid.DimX * Group.DimX;
-        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
+        public void Invoke(int u)
         {
+            var g = G;
+            int oh = OutH, ow = OutW, patch = g.Patch, taps = g.KH * g.KW;
             int c = u % g.C, r = u / g.C;
             int ohi = r % oh, n = r / oh;
             int plane = (n * g.C + c) * g.H;
@@ -56,7 +58,7 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
                     for (int j = 0; j < g.KW; j++)
                     {
                         int w = w0 + j;
-                        cols[at + i * g.KW + j] = rowIn && w >= 0 && w < g.W ? x[xRow + w] : 0f;
+                        Cols[at + i * g.KW + j] = rowIn && w >= 0 && w < g.W ? X[xRow + w] : 0f;
                     }
                 }
             }
@@ -68,17 +70,19 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
     /// its column of dcols along the row: every dx element still sums its taps in (i, j) order,
     /// and the inner loop walks output columns with no division for any stride.
     /// </summary>
-    private static void Col2ImKernel(ArrayView<float> cols, ArrayView<float> dx, ConvGeometry g)
+    private static void Col2ImKernel(ArrayView<float> cols, ArrayView<float> dx, ConvGeometry g) =>
+        GridLoop.For(g.N * g.C * g.H, new Col2ImAt(cols, dx, g, g.OutH, g.OutW));
+
+    private readonly record struct Col2ImAt(ArrayView<float> Cols, ArrayView<float> Dx, ConvGeometry G, int OutH, int OutW) : IGridBody
     {
-        int oh = g.OutH, ow = g.OutW, patch = g.Patch;
-        int units = g.N * g.C * g.H;
-        int stride = Grid.DimX * Group.DimX;
-        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
+        public void Invoke(int u)
         {
+            var g = G;
+            int oh = OutH, ow = OutW, patch = g.Patch;
             int h = u % g.H, nc = u / g.H;
             int c = nc % g.C, n = nc / g.C;
             int line = u * g.W;
-            for (int w = 0; w < g.W; w++) dx[line + w] = 0f;
+            for (int w = 0; w < g.W; w++) Dx[line + w] = 0f;
             for (int i = 0; i < g.KH; i++)
             {
                 int ohi = ConvGeometry.OutputFor(h, i, g.Pad, g.Stride, oh);
@@ -89,23 +93,24 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
                     // Output columns whose window puts tap j on an input column inside the row.
                     int w = j - g.Pad, at = rowBase + j;
                     for (int owi = 0; owi < ow; owi++, w += g.Stride, at += patch)
-                        if (w >= 0 && w < g.W) dx[line + w] += cols[at];
+                        if (w >= 0 && w < g.W) Dx[line + w] += Cols[at];
                 }
             }
         }
     }
 
     /// <summary>Work-item u of batch·columns writes y[b, c, ·]: one contiguous output line.</summary>
-    private static void Transpose3Kernel(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int columns)
+    private static void Transpose3Kernel(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int columns) =>
+        GridLoop.For(batch * columns, new Transpose3At(x, y, rows, columns));
+
+    private readonly record struct Transpose3At(ArrayView<float> X, ArrayView<float> Y, int Rows, int Columns) : IGridBody
     {
-        int units = batch * columns;
-        int stride = Grid.DimX * Group.DimX;
-        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
+        public void Invoke(int u)
         {
-            int c = u % columns, b = u / columns;
-            int from = b * rows * columns + c, to = u * rows;
-            for (int r = 0; r < rows; r++, from += columns)
-                y[to + r] = x[from];
+            int c = u % Columns, b = u / Columns;
+            int from = b * Rows * Columns + c, to = u * Rows;
+            for (int r = 0; r < Rows; r++, from += Columns)
+                Y[to + r] = X[from];
         }
     }
 
@@ -129,18 +134,7 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
     public static double[] Im2ColReference(ReadOnlySpan<float> x, ConvGeometry g)
     {
         var cols = new double[g.Rows * g.Patch];
-        for (int n = 0; n < g.N; n++)
-        for (int ohi = 0; ohi < g.OutH; ohi++)
-        for (int owi = 0; owi < g.OutW; owi++)
-        for (int c = 0; c < g.C; c++)
-        for (int i = 0; i < g.KH; i++)
-        for (int j = 0; j < g.KW; j++)
-        {
-            int h = ohi * g.Stride - g.Pad + i, w = owi * g.Stride - g.Pad + j;
-            int row = (n * g.OutH + ohi) * g.OutW + owi;
-            cols[row * g.Patch + (c * g.KH + i) * g.KW + j] =
-                h >= 0 && h < g.H && w >= 0 && w < g.W ? x[((n * g.C + c) * g.H + h) * g.W + w] : 0;
-        }
+        foreach (var (col, at) in Taps(g)) cols[col] = at < 0 ? 0 : x[at];
         return cols;
     }
 
@@ -148,6 +142,14 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
     public static double[] Col2ImReference(ReadOnlySpan<float> cols, ConvGeometry g)
     {
         var dx = new double[g.N * g.C * g.H * g.W];
+        foreach (var (col, at) in Taps(g))
+            if (at >= 0) dx[at] += cols[col];
+        return dx;
+    }
+
+    /// <summary>Every entry of cols in order, with the index of the input pixel it reads (−1 in the padding).</summary>
+    private static IEnumerable<(int Col, int At)> Taps(ConvGeometry g)
+    {
         for (int n = 0; n < g.N; n++)
         for (int ohi = 0; ohi < g.OutH; ohi++)
         for (int owi = 0; owi < g.OutW; owi++)
@@ -156,10 +158,9 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
         for (int j = 0; j < g.KW; j++)
         {
             int h = ohi * g.Stride - g.Pad + i, w = owi * g.Stride - g.Pad + j;
-            if (h < 0 || h >= g.H || w < 0 || w >= g.W) continue;
             int row = (n * g.OutH + ohi) * g.OutW + owi;
-            dx[((n * g.C + c) * g.H + h) * g.W + w] += cols[row * g.Patch + (c * g.KH + i) * g.KW + j];
+            bool inside = h >= 0 && h < g.H && w >= 0 && w < g.W;
+            yield return (row * g.Patch + (c * g.KH + i) * g.KW + j, inside ? ((n * g.C + c) * g.H + h) * g.W + w : -1);
         }
-        return dx;
     }
 }

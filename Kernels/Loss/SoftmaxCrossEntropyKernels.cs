@@ -33,55 +33,61 @@ public sealed class SoftmaxCrossEntropyKernels : IKernelFamily<SoftmaxCrossEntro
 
     /// <summary>rowLoss[i] = loss_i; with writeGrad ≠ 0 also grad[i, c] = (softmax − q)·gradScale.</summary>
     private static void ForwardKernel(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> rowLoss, ArrayView<float> grad,
-        int n, int classes, float smoothing, float gradScale, int writeGrad)
+        int n, int classes, float smoothing, float gradScale, int writeGrad) =>
+        GridLoop.For(n, new ForwardAt(logits, labels, rowLoss, grad, classes, smoothing, smoothing / classes, gradScale, writeGrad));
+
+    /// <summary>Row i; <paramref name="Off"/> = ε / C is q_c off the label, 1 − ε + ε / C on it.</summary>
+    private readonly record struct ForwardAt(ArrayView<float> Logits, ArrayView<int> Labels, ArrayView<float> RowLoss, ArrayView<float> Grad,
+        int Classes, float Smoothing, float Off, float GradScale, int WriteGrad) : IGridBody
     {
-        int stride = Grid.DimX * Group.DimX;
-        float off = smoothing / classes, on = 1f - smoothing + off;
-        for (int i = Grid.GlobalIndex.X; i < n; i += stride)
+        public void Invoke(int i)
         {
-            int row = i * classes;
-            float max = logits[row];
-            for (int c = 1; c < classes; c++) max = XMath.Max(max, logits[row + c]);
+            float off = Off, on = 1f - Smoothing + off;
+            int row = i * Classes;
+            float max = Logits[row];
+            for (int c = 1; c < Classes; c++) max = XMath.Max(max, Logits[row + c]);
             float sum = 0f, sumZ = 0f;
-            for (int c = 0; c < classes; c++)
+            for (int c = 0; c < Classes; c++)
             {
-                float z = logits[row + c];
+                float z = Logits[row + c];
                 sum += XMath.Exp(z - max);
                 sumZ += z;
             }
             float lse = max + XMath.Log(sum);
-            int y = labels[i];
-            bool valid = y >= 0 && y < classes;
-            rowLoss[i] = valid ? lse - (1f - smoothing) * logits[row + y] - off * sumZ : float.NaN;
-            if (writeGrad == 0) continue;
-            for (int c = 0; c < classes; c++)
+            int y = Labels[i];
+            bool valid = y >= 0 && y < Classes;
+            RowLoss[i] = valid ? lse - (1f - Smoothing) * Logits[row + y] - off * sumZ : float.NaN;
+            if (WriteGrad == 0) return;
+            for (int c = 0; c < Classes; c++)
             {
                 float q = c == y ? on : off;
-                grad[row + c] = valid ? (XMath.Exp(logits[row + c] - lse) - q) * gradScale : float.NaN;
+                Grad[row + c] = valid ? (XMath.Exp(Logits[row + c] - lse) - q) * GradScale : float.NaN;
             }
         }
     }
 
     /// <summary>correct[i] = 1 when the first maximal logit of row i is at its label, else 0.</summary>
-    private static void CorrectKernel(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> correct, int n, int classes)
+    private static void CorrectKernel(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> correct, int n, int classes) =>
+        GridLoop.For(n, new CorrectAt(logits, labels, correct, classes));
+
+    private readonly record struct CorrectAt(ArrayView<float> Logits, ArrayView<int> Labels, ArrayView<float> Correct, int Classes) : IGridBody
     {
-        int stride = Grid.DimX * Group.DimX;
-        for (int i = Grid.GlobalIndex.X; i < n; i += stride)
+        public void Invoke(int i)
         {
-            int row = i * classes, best = 0;
-            for (int c = 1; c < classes; c++)
-                if (logits[row + c] > logits[row + best]) best = c;
-            correct[i] = best == labels[i] ? 1f : 0f;
+            int row = i * Classes, best = 0;
+            for (int c = 1; c < Classes; c++)
+                if (Logits[row + c] > Logits[row + best]) best = c;
+            Correct[i] = best == Labels[i] ? 1f : 0f;
         }
     }
 
     /// <summary>y[i] = x[i]·s[0]: scales by a scalar that lives on the device (an upstream gradient).</summary>
-    private static void ScaleKernel(ArrayView<float> x, ArrayView<float> s, ArrayView<float> y, int n)
+    private static void ScaleKernel(ArrayView<float> x, ArrayView<float> s, ArrayView<float> y, int n) =>
+        GridLoop.For(n, new ScaleAt(x, y, s[0]));
+
+    private readonly record struct ScaleAt(ArrayView<float> X, ArrayView<float> Y, float S) : IGridBody
     {
-        int stride = Grid.DimX * Group.DimX;
-        float v = s[0];
-        for (int i = Grid.GlobalIndex.X; i < n; i += stride)
-            y[i] = x[i] * v;
+        public void Invoke(int i) => Y[i] = X[i] * S;
     }
 
     /// <summary>Per-row losses (N); the gradient (N, C) too unless <paramref name="grad"/> is empty (default).</summary>

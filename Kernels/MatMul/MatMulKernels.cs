@@ -5,7 +5,9 @@
 //   Every kernel reads A(i, k) = a[i·sAi + k·sAk] and B(k, j) = b[k·sBk + j·sBj], so one source
 //   serves A·B, Aᵀ·B and A·Bᵀ (and Aᵀ·Bᵀ) through the strides alone.
 //
-// Three implementations, all validated against MatMulReference by the tests, one chosen per accelerator:
+// Three implementations, all validated against MatMulReference by the tests. LaunchPlan chooses one
+// per accelerator (MatMulAlgorithm); measured speeds and a variant that was dropped are in
+// docs/performance.md.
 //   Tiled   (CUDA, OpenCL GPUs): a 64×64 block of C per group of 16×16 threads, each thread holding
 //           a 4×4 register block (rows ty+16r, columns tx+16c, so that neighbouring threads touch
 //           neighbouring columns: coalesced loads and stores). K is walked in slices of 16 staged
@@ -18,27 +20,18 @@
 //           work-item computes whole 8×8 blocks, reading 8 floats of A and 8 of B per k with one
 //           view access each. Packing costs O(MK + KN) against O(MNK) and makes all layouts alike.
 //           On the CPU simulator every view access costs a trip through ILGPU's accessor (see
-//           Float8), so fewer, wider accesses are what make it fast there. On PoCL, LLVM's SLP vectoriser turns the 64 accumulators into vector FMAs
-//           of 8 lanes, which needs scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released
-//           runs its pipeline with SLP vectorisation off); the pack kernel has no loop on OpenCL, so
-//           PoCL vectorises it across work-items.
-// Measured on the 2-core AVX-512 development machine (wall clock, both cores, quiet), 1024³:
-//   CPU accelerator: Packed 10.5 / 12.5 / 12.5 GFLOP/s (A·B / Aᵀ·B / A·Bᵀ).
-//   OpenCL, patched PoCL: Packed 179 / 178 / 180, Blocked 21 / 17 / 26 GFLOP/s;
-//   MNIST CNN conv2 as im2col, 12544×64×288: Packed 93, Blocked 19; MLP fc1 64×128×784: 69 vs 25.
-//   Before the SLP fix Packed ran at 17 on PoCL, no faster than Blocked: every kernel here was scalar.
-// Tried and dropped (2026-11-28/29): a "Lanes" kernel, one column of C per work-item and a barrier
-// per k step so that PoCL's work-item loop would sit inside the k loop and vectorise across columns.
-// Saving every work-item's accumulators across each barrier cost more than the vectors gained:
-// 2.0–2.2 GFLOP/s at 512³ and 1024³ on the patched PoCL.
+//           Vec8f), so fewer, wider accesses are what make it fast there. On PoCL, LLVM's SLP
+//           vectoriser turns the 64 accumulators into vector FMAs of 8 lanes, which needs
+//           scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released runs its pipeline with SLP
+//           vectorisation off); the pack kernel has no loop on OpenCL, so PoCL vectorises it across
+//           work-items.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPU.Runtime.OpenCL;
 
 namespace Activations.Kernels.MatMul;
 
-/// <summary>Which matmul kernel to run (see the file header for when each is the default).</summary>
+/// <summary>Which matmul kernel to run (LaunchPlan.MatMulAlgorithm is the default; the file header says why).</summary>
 public enum MatMulAlgorithm { Tiled, Blocked, Packed }
 
 /// <summary>Sizes, strides and flags of one matmul launch (strides in elements).</summary>
@@ -81,28 +74,27 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
 {
     // Tiled: block tile, threads per side, k-slice, and the padded row length of the shared tiles
     // (65 spreads the transposing stores over the banks of a GPU's shared memory).
-    private const int Tile = 64, Side = 16, SliceK = 16, Pad = Tile + 1, GroupThreads = Side * Side;
+    private const int Tile = 64, Side = 16, SliceK = 16, Pad = Tile + 1;
 
-    // Packed on PoCL: work-items per group. Each work-item loops over its own 8×8 blocks, so the
-    // group size only sets how finely blocks are dealt to the cores. Measured (GFLOP/s, A·B, groups
-    // of 256 / 64 / 16): 1024³ 179 / 181 / 175; 64×128×784 60 / 87 / 71; 12544×64×288 99 / 102 / 94.
-    private const int PackedGroupOpenCL = 64;
+    /// <summary>Threads per group the tiled kernel needs (16×16).</summary>
+    public const int TiledGroupThreads = Side * Side;
+    private const int GroupThreads = TiledGroupThreads;
 
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs> _tiled;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs> _blocked;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Float8>, int, int, int, int, SpecializedValue<int>> _pack;
-    private readonly Action<KernelConfig, ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, ArrayView<float>, MatMulArgs> _packed;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, int, int, int, int, SpecializedValue<int>> _pack;
+    private readonly Action<KernelConfig, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs> _packed;
     private readonly Accelerator _accelerator;
     private readonly int _maxGroupSize;
 
-    /// <summary>The kernel this accelerator runs by default.</summary>
-    public MatMulAlgorithm DefaultAlgorithm { get; }
+    /// <summary>The kernel this accelerator runs by default (<see cref="LaunchPlan.MatMulAlgorithm"/>).</summary>
+    public MatMulAlgorithm DefaultAlgorithm => _plan.MatMulAlgorithm;
 
-    /// <summary>Whether this accelerator can run <paramref name="algorithm"/> (Tiled needs groups of 256 threads).</summary>
     /// <summary>The kernel that runs for a request of <paramref name="algorithm"/> here (the default when unsupported).</summary>
     public MatMulAlgorithm Resolve(MatMulAlgorithm algorithm) => Supports(algorithm) ? algorithm : DefaultAlgorithm;
 
+    /// <summary>Whether this accelerator can run <paramref name="algorithm"/> (Tiled needs groups of 256 threads).</summary>
     public bool Supports(MatMulAlgorithm algorithm) => algorithm != MatMulAlgorithm.Tiled || _maxGroupSize >= GroupThreads;
 
     private MatMulKernels(Accelerator accelerator, LaunchPlan plan)
@@ -110,17 +102,10 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         _plan = plan;
         _accelerator = accelerator;
         _maxGroupSize = accelerator.MaxNumThreadsPerGroup;
-        DefaultAlgorithm = plan.Kind switch
-        {
-            BackendKind.Cpu => MatMulAlgorithm.Packed,
-            BackendKind.OpenCL when accelerator is CLAccelerator cl && cl.DeviceType.HasFlag(CLDeviceType.CL_DEVICE_TYPE_CPU) => MatMulAlgorithm.Packed,
-            _ when accelerator.MaxNumThreadsPerGroup < GroupThreads => MatMulAlgorithm.Blocked,
-            _ => MatMulAlgorithm.Tiled,
-        };
         _tiled = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(TiledKernel);
         _blocked = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(BlockedKernel);
-        _pack = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Float8>, int, int, int, int, SpecializedValue<int>>(PackKernel);
-        _packed = accelerator.LoadStreamKernel<ArrayView<Float8>, ArrayView<Float8>, ArrayView<float>, ArrayView<float>, MatMulArgs>(PackedKernel);
+        _pack = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, int, int, int, int, SpecializedValue<int>>(PackKernel);
+        _packed = accelerator.LoadStreamKernel<ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(PackedKernel);
     }
 
     public static MatMulKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -191,10 +176,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     private static void BlockedKernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
     {
         int strips = (p.M + 3) / 4, panels = (p.N + 3) / 4;
-        long blocks = (long)strips * panels;
-        long threads = (long)Grid.DimX * Group.DimX;
-        long t = Grid.GlobalIndex.X;
-        int begin = (int)(blocks * t / threads), end = (int)(blocks * (t + 1) / threads);
+        GridLoop.Share((long)strips * panels, out int begin, out int end);
         int sak = p.StrideAk, sbk = p.StrideBk;
         for (int u = begin; u < end; u++)
         {
@@ -224,56 +206,43 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     /// <summary>
     /// dst[s·depth + k] = the 8 values src[(8s + r)·strideRow + k·strideDepth], r = 0..7, 0 past
     /// <paramref name="rows"/>: op(A) by strips of 8 rows, or op(B) by panels of 8 columns, each
-    /// interleaved along K. One (strip, k) per work-item where oneItem is 1 (OpenCL: no loop, so PoCL
-    /// vectorises across work-items), else a grid-stride loop.
+    /// interleaved along K. One (strip, k) per index of GridLoop.For.
     /// </summary>
-    private static void PackKernel(ArrayView<float> src, ArrayView<Float8> dst, int rows, int depth, int strideRow, int strideDepth,
-        SpecializedValue<int> oneItem)
+    private static void PackKernel(ArrayView<float> src, ArrayView<Vec8f> dst, int rows, int depth, int strideRow, int strideDepth,
+        SpecializedValue<int> oneItem) =>
+        GridLoop.For((rows + 7) / 8 * depth, oneItem, new PackAt(src, dst, rows, depth, strideRow, strideDepth));
+
+    private readonly record struct PackAt(ArrayView<float> Src, ArrayView<Vec8f> Dst, int Rows, int Depth, int StrideRow, int StrideDepth)
+        : IGridBody
     {
-        int total = (rows + 7) / 8 * depth;
-        if (oneItem.Value != 0)
+        public void Invoke(int e)
         {
-            int e = Grid.GlobalIndex.X;
-            if (e < total) dst[e] = PackOne(src, e, rows, depth, strideRow, strideDepth);
-            return;
+            int k = e % Depth, row = e / Depth * 8;
+            int at = row * StrideRow + k * StrideDepth;
+            Vec8f v;
+            v.V0 = Row(at, row, 0);
+            v.V1 = Row(at, row, 1);
+            v.V2 = Row(at, row, 2);
+            v.V3 = Row(at, row, 3);
+            v.V4 = Row(at, row, 4);
+            v.V5 = Row(at, row, 5);
+            v.V6 = Row(at, row, 6);
+            v.V7 = Row(at, row, 7);
+            Dst[e] = v;
         }
-        int stride = Grid.DimX * Group.DimX;
-        for (int e = Grid.GlobalIndex.X; e < total; e += stride)
-            dst[e] = PackOne(src, e, rows, depth, strideRow, strideDepth);
-    }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Float8 PackOne(ArrayView<float> src, int e, int rows, int depth, int strideRow, int strideDepth)
-    {
-        int k = e % depth, row = e / depth * 8;
-        int at = row * strideRow + k * strideDepth;
-        Float8 v;
-        v.V0 = Row(src, at, row, rows, 0, strideRow);
-        v.V1 = Row(src, at, row, rows, 1, strideRow);
-        v.V2 = Row(src, at, row, rows, 2, strideRow);
-        v.V3 = Row(src, at, row, rows, 3, strideRow);
-        v.V4 = Row(src, at, row, rows, 4, strideRow);
-        v.V5 = Row(src, at, row, rows, 5, strideRow);
-        v.V6 = Row(src, at, row, rows, 6, strideRow);
-        v.V7 = Row(src, at, row, rows, 7, strideRow);
-        return v;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private float Row(int at, int row, int r) => row + r < Rows ? Src[at + r * StrideRow] : 0f;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Row(ArrayView<float> src, int at, int row, int rows, int r, int strideRow) =>
-        row + r < rows ? src[at + r * strideRow] : 0f;
 
     /// <summary>
     /// Thread t of T computes the 8×8 blocks [t·B/T, (t+1)·B/T) of C from packed strips of A and
     /// panels of B, numbered down each column panel first (consecutive blocks share their panel).
     /// </summary>
-    private static void PackedKernel(ArrayView<Float8> ap, ArrayView<Float8> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+    private static void PackedKernel(ArrayView<Vec8f> ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
     {
         int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8;
-        long blocks = (long)strips * panels;
-        long threads = (long)Grid.DimX * Group.DimX;
-        long t = Grid.GlobalIndex.X;
-        int begin = (int)(blocks * t / threads), end = (int)(blocks * (t + 1) / threads);
+        GridLoop.Share((long)strips * panels, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
             int strip = u % strips, panel = u / strips;
@@ -281,7 +250,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
             var x00 = default(Block4x4); var x01 = default(Block4x4); var x10 = default(Block4x4); var x11 = default(Block4x4);
             for (int k = 0; k < p.K; k++)
             {
-                Float8 va = ap[pa + k], vb = bp[pb + k];
+                Vec8f va = ap[pa + k], vb = bp[pb + k];
                 x00.Add(va.V0, va.V1, va.V2, va.V3, vb.V0, vb.V1, vb.V2, vb.V3);
                 x01.Add(va.V0, va.V1, va.V2, va.V3, vb.V4, vb.V5, vb.V6, vb.V7);
                 x10.Add(va.V4, va.V5, va.V6, va.V7, vb.V0, vb.V1, vb.V2, vb.V3);
@@ -344,27 +313,23 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         {
             long strips = (m + 7) / 8, panels = (n + 7) / 8;
             long aLen = strips * k * 8, bLen = panels * k * 8;
-            int group = _plan.Kind == BackendKind.OpenCL ? PackedGroupOpenCL : Math.Min(_plan.GroupSize, 256);
-            int groups = (int)Math.Clamp((strips * panels + group - 1) / group, 1, _plan.Kind == BackendKind.Cpu ? _plan.MaxGroups : int.MaxValue);
             lock (_scratchLock)
             {
                 var scratch = Scratch(Math.Max(1, aLen + bLen));
-                var ap = scratch.SubView(0, aLen).Cast<Float8>();
-                var bp = scratch.SubView(aLen, bLen).Cast<Float8>();
+                var ap = scratch.SubView(0, aLen).Cast<Vec8f>();
+                var bp = scratch.SubView(aLen, bLen).Cast<Vec8f>();
                 if (k > 0)
                 {
                     _pack(_plan.GridStride(ap.Length), a, ap, m, k, args.StrideAi, args.StrideAk, _plan.OneItem);
                     _pack(_plan.GridStride(bp.Length), b, bp, n, k, args.StrideBj, args.StrideBk, _plan.OneItem);
                 }
-                _packed(new KernelConfig(groups, group), ap, bp, c, biasView, args);
+                _packed(_plan.BlockShare(strips * panels, _plan.PackedGroupSize), ap, bp, c, biasView, args);
             }
         }
         else
         {
             long blocks = (long)((m + 3) / 4) * ((n + 3) / 4);
-            int group = Math.Min(_plan.GroupSize, 256);
-            int groups = (int)Math.Clamp((blocks + group - 1) / group, 1, _plan.Kind == BackendKind.Cpu ? _plan.MaxGroups : int.MaxValue);
-            _blocked(new KernelConfig(groups, group), a, b, c, biasView, args);
+            _blocked(_plan.BlockShare(blocks, _plan.BlockedGroupSize), a, b, c, biasView, args);
         }
     }
 }

@@ -40,62 +40,45 @@ public sealed class OptimizerKernels : IKernelFamily<OptimizerKernels>
 
     public static OptimizerKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
-    // Both kernels: one element per work-item where oneItem is 1 (compiled without a loop, see
-    // LaunchPlan.OneItem), else a grid-stride loop.
+    private static void SgdKernel(ArrayView<float> p, ArrayView<float> g, ArrayView<float> buf, int n, SgdArgs a, SpecializedValue<int> oneItem) =>
+        GridLoop.For(n, oneItem, new SgdAt(p, g, buf, a));
 
-    private static void SgdKernel(ArrayView<float> p, ArrayView<float> g, ArrayView<float> buf, int n, SgdArgs a, SpecializedValue<int> oneItem)
+    private readonly record struct SgdAt(ArrayView<float> P, ArrayView<float> G, ArrayView<float> Buf, SgdArgs A) : IGridBody
     {
-        if (oneItem.Value != 0)
+        public void Invoke(int i)
         {
-            int j = Grid.GlobalIndex.X;
-            if (j < n) SgdAt(j, p, g, buf, a);
-            return;
+            float d = G[i];
+            if (A.WeightDecay != 0f) d += A.WeightDecay * P[i];
+            if (A.Momentum != 0f)
+            {
+                float b = A.FirstStep != 0 ? d : A.Momentum * Buf[i] + (1f - A.Dampening) * d;
+                Buf[i] = b;
+                d = A.Nesterov != 0 ? d + A.Momentum * b : b;
+            }
+            P[i] -= A.LearningRate * d;
         }
-        int stride = Grid.DimX * Group.DimX;
-        for (int i = Grid.GlobalIndex.X; i < n; i += stride)
-            SgdAt(i, p, g, buf, a);
-    }
-
-    private static void SgdAt(int i, ArrayView<float> p, ArrayView<float> g, ArrayView<float> buf, SgdArgs a)
-    {
-        float d = g[i];
-        if (a.WeightDecay != 0f) d += a.WeightDecay * p[i];
-        if (a.Momentum != 0f)
-        {
-            float b = a.FirstStep != 0 ? d : a.Momentum * buf[i] + (1f - a.Dampening) * d;
-            buf[i] = b;
-            d = a.Nesterov != 0 ? d + a.Momentum * b : b;
-        }
-        p[i] -= a.LearningRate * d;
     }
 
     private static void AdamKernel(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, int n, AdamArgs a,
-        SpecializedValue<int> oneItem)
-    {
-        if (oneItem.Value != 0)
-        {
-            int j = Grid.GlobalIndex.X;
-            if (j < n) AdamAt(j, p, g, m, v, a);
-            return;
-        }
-        int stride = Grid.DimX * Group.DimX;
-        for (int i = Grid.GlobalIndex.X; i < n; i += stride)
-            AdamAt(i, p, g, m, v, a);
-    }
+        SpecializedValue<int> oneItem) =>
+        GridLoop.For(n, oneItem, new AdamAt(p, g, m, v, a));
 
-    private static void AdamAt(int i, ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamArgs a)
+    private readonly record struct AdamAt(ArrayView<float> P, ArrayView<float> G, ArrayView<float> M, ArrayView<float> V, AdamArgs A) : IGridBody
     {
-        float w = p[i], d = g[i];
-        if (a.WeightDecay != 0f)
+        public void Invoke(int i)
         {
-            if (a.Decoupled != 0) w *= 1f - a.LearningRate * a.WeightDecay;
-            else d += a.WeightDecay * w;
+            float w = P[i], d = G[i];
+            if (A.WeightDecay != 0f)
+            {
+                if (A.Decoupled != 0) w *= 1f - A.LearningRate * A.WeightDecay;
+                else d += A.WeightDecay * w;
+            }
+            float mi = A.Beta1 * M[i] + (1f - A.Beta1) * d;
+            float vi = A.Beta2 * V[i] + (1f - A.Beta2) * d * d;
+            M[i] = mi;
+            V[i] = vi;
+            P[i] = w - A.StepSize * mi / (XMath.Sqrt(vi) / A.SqrtBiasCorrection2 + A.Epsilon);
         }
-        float mi = a.Beta1 * m[i] + (1f - a.Beta1) * d;
-        float vi = a.Beta2 * v[i] + (1f - a.Beta2) * d * d;
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = w - a.StepSize * mi / (XMath.Sqrt(vi) / a.SqrtBiasCorrection2 + a.Epsilon);
     }
 
     /// <summary>One SGD step; <paramref name="momentumBuffer"/> is ignored (may be any view) when μ = 0.</summary>

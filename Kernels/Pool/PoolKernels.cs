@@ -31,17 +31,20 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
     public static PoolKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
     // Every kernel gives a work-item one line of its output (a row of y, or of dx) and derives the
-    // line's coordinates once: integer division per element made MNIST CNN's pooling backward cost
-    // as much per step as all its matmuls on PoCL (13 ms a launch; see README "Kernels").
+    // line's coordinates once: with an integer division per element, the MNIST CNN's pooling
+    // backward cost as much per step as all its matmuls on PoCL (docs/performance.md).
 
     /// <summary>Work-item u of N·C·Ho writes output row (plane, oh) of y and idx.</summary>
-    private static void MaxForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g)
+    private static void MaxForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g) =>
+        GridLoop.For(g.N * g.C * g.OutH, new MaxForwardAt(x, y, idx, g, g.OutH, g.OutW));
+
+    private readonly record struct MaxForwardAt(ArrayView<float> X, ArrayView<float> Y, ArrayView<int> Idx, ConvGeometry G, int OutH, int OutW)
+        : IGridBody
     {
-        int oh = g.OutH, ow = g.OutW;
-        int units = g.N * g.C * oh;
-        int stride = Grid.DimX * Group.DimX;
-        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
+        public void Invoke(int u)
         {
+            var g = G;
+            int oh = OutH, ow = OutW;
             int ohi = u % oh, plane = u / oh; // plane = n·C + c
             int baseIndex = plane * g.H * g.W, line = u * ow;
             for (int owi = 0; owi < ow; owi++)
@@ -56,7 +59,7 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
                     {
                         int w = owi * g.Stride - g.Pad + j;
                         if (w < 0 || w >= g.W) continue;
-                        float v = x[baseIndex + h * g.W + w];
+                        float v = X[baseIndex + h * g.W + w];
                         if (bestAt < 0 || (!XMath.IsNaN(best) && (v > best || XMath.IsNaN(v))))
                         {
                             best = v;
@@ -64,21 +67,23 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
                         }
                     }
                 }
-                y[line + owi] = best;
-                idx[line + owi] = bestAt;
+                Y[line + owi] = best;
+                Idx[line + owi] = bestAt;
             }
         }
     }
 
     /// <summary>Work-item u of N·C·Ho writes output row (plane, oh) of y.</summary>
-    private static void AvgForwardKernel(ArrayView<float> x, ArrayView<float> y, ConvGeometry g)
+    private static void AvgForwardKernel(ArrayView<float> x, ArrayView<float> y, ConvGeometry g) =>
+        GridLoop.For(g.N * g.C * g.OutH, new AvgForwardAt(x, y, g, g.OutH, g.OutW));
+
+    private readonly record struct AvgForwardAt(ArrayView<float> X, ArrayView<float> Y, ConvGeometry G, int OutH, int OutW) : IGridBody
     {
-        int oh = g.OutH, ow = g.OutW;
-        int units = g.N * g.C * oh;
-        float inv = 1f / (g.KH * g.KW);
-        int stride = Grid.DimX * Group.DimX;
-        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
+        public void Invoke(int u)
         {
+            var g = G;
+            int oh = OutH, ow = OutW;
+            float inv = 1f / (g.KH * g.KW);
             int ohi = u % oh, plane = u / oh;
             int baseIndex = plane * g.H * g.W, line = u * ow;
             for (int owi = 0; owi < ow; owi++)
@@ -91,10 +96,10 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
                     for (int j = 0; j < g.KW; j++)
                     {
                         int w = owi * g.Stride - g.Pad + j;
-                        if (w >= 0 && w < g.W) acc += x[baseIndex + h * g.W + w];
+                        if (w >= 0 && w < g.W) acc += X[baseIndex + h * g.W + w];
                     }
                 }
-                y[line + owi] = acc * inv;
+                Y[line + owi] = acc * inv;
             }
         }
     }
@@ -107,17 +112,20 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
     /// max is a compile-time constant, as in the activation kernels: each use is its own kernel.
     /// </summary>
     private static void BackwardKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g,
-        SpecializedValue<int> isMax)
+        SpecializedValue<int> isMax) =>
+        GridLoop.For(g.N * g.C * g.H, new BackwardAt(dy, idx, dx, g, g.OutH, g.OutW, isMax.Value));
+
+    private readonly record struct BackwardAt(ArrayView<float> Dy, ArrayView<int> Idx, ArrayView<float> Dx, ConvGeometry G, int OutH, int OutW,
+        int Max) : IGridBody
     {
-        int max = isMax.Value;
-        int oh = g.OutH, ow = g.OutW;
-        int units = g.N * g.C * g.H;
-        int stride = Grid.DimX * Group.DimX;
-        for (int u = Grid.GlobalIndex.X; u < units; u += stride)
+        public void Invoke(int u)
         {
+            var g = G;
+            int max = Max;
+            int oh = OutH, ow = OutW;
             int h = u % g.H, plane = u / g.H;
             int line = u * g.W;
-            for (int w = 0; w < g.W; w++) dx[line + w] = 0f;
+            for (int w = 0; w < g.W; w++) Dx[line + w] = 0f;
             for (int i = 0; i < g.KH; i++)
             {
                 int ohi = ConvGeometry.OutputFor(h, i, g.Pad, g.Stride, oh);
@@ -127,12 +135,12 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
                 {
                     int w = j - g.Pad;
                     for (int owi = 0; owi < ow; owi++, w += g.Stride)
-                        if (w >= 0 && w < g.W && (max == 0 || idx[outLine + owi] == h * g.W + w)) dx[line + w] += dy[outLine + owi];
+                        if (w >= 0 && w < g.W && (max == 0 || Idx[outLine + owi] == h * g.W + w)) Dx[line + w] += Dy[outLine + owi];
                 }
             }
-            if (max != 0) continue;
+            if (max != 0) return;
             float inv = 1f / (g.KH * g.KW);
-            for (int w = 0; w < g.W; w++) dx[line + w] *= inv;
+            for (int w = 0; w < g.W; w++) Dx[line + w] *= inv;
         }
     }
 

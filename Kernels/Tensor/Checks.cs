@@ -34,17 +34,20 @@ public sealed class CheckKernels : IKernelFamily<CheckKernels>
 
     public static CheckKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
-    private static void NonFiniteKernel(ArrayView<float> x, ArrayView<int> counts, int n, int chunks, int chunkLen)
+    private static void NonFiniteKernel(ArrayView<float> x, ArrayView<int> counts, int n, int chunks, int chunkLen) =>
+        GridLoop.For(chunks, new NonFiniteAt(x, counts, n, chunkLen));
+
+    /// <summary>Chunk c: counts[c] = the non-finite values in x[c·chunkLen, (c + 1)·chunkLen) ∩ [0, n).</summary>
+    private readonly record struct NonFiniteAt(ArrayView<float> X, ArrayView<int> Counts, int N, int ChunkLen) : IGridBody
     {
-        int stride = Grid.DimX * Group.DimX;
-        for (int c = Grid.GlobalIndex.X; c < chunks; c += stride)
+        public void Invoke(int c)
         {
-            int start = c * chunkLen;
-            int end = start + chunkLen < n ? start + chunkLen : n;
+            int start = c * ChunkLen;
+            int end = start + ChunkLen < N ? start + ChunkLen : N;
             int count = 0;
             for (int i = start; i < end; i++)
-                if (!(XMath.Abs(x[i]) <= float.MaxValue)) count++;
-            counts[c] = count;
+                if (!(XMath.Abs(X[i]) <= float.MaxValue)) count++;
+            Counts[c] = count;
         }
     }
 

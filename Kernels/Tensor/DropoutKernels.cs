@@ -20,15 +20,17 @@ public sealed class DropoutKernels : IKernelFamily<DropoutKernels>
 
     public static DropoutKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
-    private static void ForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> mask, ulong seed, float p, int n)
+    private static void ForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> mask, ulong seed, float p, int n) =>
+        GridLoop.For(n, new ForwardAt(x, y, mask, seed, p, 1f / (1f - p)));
+
+    private readonly record struct ForwardAt(ArrayView<float> X, ArrayView<float> Y, ArrayView<float> Mask, ulong Seed, float P, float Scale)
+        : IGridBody
     {
-        float scale = 1f / (1f - p);
-        int stride = Grid.DimX * Group.DimX;
-        for (int i = Grid.GlobalIndex.X; i < n; i += stride)
+        public void Invoke(int i)
         {
-            float m = CounterHash.Uniform24(seed, (ulong)i) >= p ? scale : 0f;
-            mask[i] = m;
-            y[i] = x[i] * m;
+            float m = CounterHash.Uniform24(Seed, (ulong)i) >= P ? Scale : 0f;
+            Mask[i] = m;
+            Y[i] = X[i] * m;
         }
     }
 

@@ -2,6 +2,7 @@
 //
 //   sum:     y[o, c, k] = scale · Σ_{r in chunk c} x[o, r, k]       chunk c = [c·len, (c+1)·len) ∩ [0, red)
 //   max:     y[o, k] = max_r x[o, r, k],  idx[o, k] = first r attaining it (NaN wins: it propagates)
+//   ∂max:    dx[o, r, k] = dy[o, k] where r = idx[o, k], else 0     (a gather: each thread writes its column)
 //
 // One thread per output element in a grid-stride loop. A long reduced axis is split into chunks
 // first (of at most MaxChunkLength, for accuracy; more of them when there are few outputs, so
@@ -17,58 +18,81 @@ public sealed class ReductionKernels : IKernelFamily<ReductionKernels>
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float> _sum;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int> _max;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int> _maxBackward;
 
     private ReductionKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
         _sum = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int, int, float>(SumKernel);
         _max = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>(MaxKernel);
+        _maxBackward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>(MaxBackwardKernel);
     }
 
     public static ReductionKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
     private static void SumKernel(ArrayView<float> x, ArrayView<float> y, int outer, int red, int inner,
-        int chunks, int chunkLen, float scale)
+        int chunks, int chunkLen, float scale) =>
+        GridLoop.For(outer * chunks * inner, new SumAt(x, y, red, inner, chunks, chunkLen, scale));
+
+    /// <summary>Output t = (o, c, k): the scaled sum of chunk c of x[o, ·, k].</summary>
+    private readonly record struct SumAt(ArrayView<float> X, ArrayView<float> Y, int Red, int Inner, int Chunks, int ChunkLen, float Scale)
+        : IGridBody
     {
-        int n = outer * chunks * inner;
-        int stride = Grid.DimX * Group.DimX;
-        for (int t = Grid.GlobalIndex.X; t < n; t += stride)
+        public void Invoke(int t)
         {
-            int k = t % inner;
-            int c = t / inner % chunks;
-            int o = t / (inner * chunks);
-            int r0 = c * chunkLen;
-            int r1 = r0 + chunkLen < red ? r0 + chunkLen : red;
+            int k = t % Inner;
+            int c = t / Inner % Chunks;
+            int o = t / (Inner * Chunks);
+            int r0 = c * ChunkLen;
+            int r1 = r0 + ChunkLen < Red ? r0 + ChunkLen : Red;
             float acc = 0f;
-            int baseIndex = o * red * inner + k;
+            int baseIndex = o * Red * Inner + k;
             for (int r = r0; r < r1; r++)
-                acc += x[baseIndex + r * inner];
-            y[t] = scale * acc;
+                acc += X[baseIndex + r * Inner];
+            Y[t] = Scale * acc;
         }
     }
 
-    private static void MaxKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, int outer, int red, int inner)
+    /// <summary>Where column t = (o, k) of (outer, red, inner) data starts: the index of [o, 0, k].</summary>
+    private static int ColumnStart(int t, int red, int inner) => t / inner * red * inner + t % inner;
+
+    private static void MaxKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, int outer, int red, int inner) =>
+        GridLoop.For(outer * inner, new MaxAt(x, y, idx, red, inner));
+
+    /// <summary>Output t = (o, k): the max of x[o, ·, k] and the first r attaining it.</summary>
+    private readonly record struct MaxAt(ArrayView<float> X, ArrayView<float> Y, ArrayView<int> Idx, int Red, int Inner) : IGridBody
     {
-        int n = outer * inner;
-        int stride = Grid.DimX * Group.DimX;
-        for (int t = Grid.GlobalIndex.X; t < n; t += stride)
+        public void Invoke(int t)
         {
-            int k = t % inner;
-            int o = t / inner;
-            int baseIndex = o * red * inner + k;
-            float best = x[baseIndex];
+            int baseIndex = ColumnStart(t, Red, Inner);
+            float best = X[baseIndex];
             int bestR = 0;
-            for (int r = 1; r < red; r++)
+            for (int r = 1; r < Red; r++)
             {
-                float v = x[baseIndex + r * inner];
+                float v = X[baseIndex + r * Inner];
                 if (!XMath.IsNaN(best) && (v > best || XMath.IsNaN(v)))
                 {
                     best = v;
                     bestR = r;
                 }
             }
-            y[t] = best;
-            idx[t] = bestR;
+            Y[t] = best;
+            Idx[t] = bestR;
+        }
+    }
+
+    /// <summary>Work-item t = (o, k) writes the whole column dx[o, ·, k]: dy[t] at its argmax, 0 elsewhere.</summary>
+    private static void MaxBackwardKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, int outer, int red, int inner) =>
+        GridLoop.For(outer * inner, new MaxBackwardAt(dy, idx, dx, red, inner));
+
+    private readonly record struct MaxBackwardAt(ArrayView<float> Dy, ArrayView<int> Idx, ArrayView<float> Dx, int Red, int Inner) : IGridBody
+    {
+        public void Invoke(int t)
+        {
+            int baseIndex = ColumnStart(t, Red, Inner), at = Idx[t];
+            float g = Dy[t];
+            for (int r = 0; r < Red; r++)
+                Dx[baseIndex + r * Inner] = r == at ? g : 0f;
         }
     }
 
@@ -108,5 +132,25 @@ public sealed class ReductionKernels : IKernelFamily<ReductionKernels>
     {
         int n = outer * inner;
         if (n > 0) _max(_plan.GridStride(n), x, y, idx, outer, red, inner);
+    }
+
+    /// <summary>
+    /// The gradient of <see cref="Max"/>: dx (outer, red, inner) gets dy (outer, inner) at each argmax
+    /// in idx and 0 elsewhere, every element written (dx need not be cleared).
+    /// </summary>
+    public void MaxBackward(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, int outer, int red, int inner)
+    {
+        int n = outer * inner;
+        if (n > 0 && red > 0) _maxBackward(_plan.GridStride(n), dy, idx, dx, outer, red, inner);
+    }
+
+    /// <summary>Scalar reference of MaxBackward: dx with dy scattered to the argmax positions.</summary>
+    public static double[] MaxBackwardReference(ReadOnlySpan<float> dy, ReadOnlySpan<int> idx, int outer, int red, int inner)
+    {
+        var dx = new double[outer * red * inner];
+        for (int o = 0; o < outer; o++)
+            for (int k = 0; k < inner; k++)
+                dx[(o * red + idx[o * inner + k]) * inner + k] = dy[o * inner + k];
+        return dx;
     }
 }

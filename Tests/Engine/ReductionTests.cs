@@ -235,4 +235,26 @@ public class ReductionTests
         x.Max(1).Sum().Backward();
         Assert.Equal([0f, 1, 0, 0, 1, 0, 0, 0], x.Grad!.ToArray());
     }
+
+    /// <summary>The device backward of max scatters each output gradient to its argmax, as its scalar reference does.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void MaxBackwardMatchesReference(string device)
+    {
+        var d = TestDevices.Get(device);
+        foreach (var shape in new[] { new[] { 2, 3, 4 }, [5], [257, 33], [3, 1000], [40, 70, 3] })
+            for (int axis = 0; axis < shape.Length; axis++)
+            {
+                int outer = Length(shape[..axis]), red = shape[axis], inner = Length(shape[(axis + 1)..]);
+                var x = TestInputs.Uniform(Length(shape), 9, -3f, 3f);
+                var dy = TestInputs.Uniform(outer * inner, 10, -1f, 1f);
+                using var scope = TensorScope.Begin();
+                var t = Tensor.FromArray(d, x, shape);
+                t.RequiresGrad = true;
+                var (values, indices) = t.MaxWithIndices(axis, keepDims: true); // keepDims: FromArray reads shape [] as [n]
+                values.Backward(Tensor.FromArray(d, dy, values.Shape.ToArray()));
+                var expected = ReductionKernels.MaxBackwardReference(dy, indices, outer, red, inner);
+                Assert.Equal(expected.Select(v => (float)v).ToArray(), t.Grad!.ToArray());
+            }
+    }
 }

@@ -187,7 +187,7 @@ public sealed class GridTests : IDisposable
     {
         var spec = Spec(1) with { Activations = ["relu"] };
         new GridRunner(spec, _root, FakeTrain).Run("first");
-        var e = Assert.Throws<InvalidOperationException>(() => new GridRunner(spec with { Epochs = 5 }, _root, FakeTrain).Run("second"));
+        var e = Assert.Throws<GridMismatchException>(() => new GridRunner(spec with { Epochs = 5 }, _root, FakeTrain).Run("second"));
         Assert.Contains("first", e.Message);
     }
 

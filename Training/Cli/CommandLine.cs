@@ -148,7 +148,7 @@ public static partial class CommandLine
             return NumericalFault;
         }
         catch (Exception e) when (e is DeviceUnavailableException or DataFormatException or DatasetUnavailableException
-                                   or CheckpointException or DeviceOutOfMemoryException)
+                                   or CheckpointException or DeviceOutOfMemoryException or RunClaimedException)
         {
             console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return Failure;

@@ -6,6 +6,7 @@ using System.CommandLine;
 using System.Globalization;
 using Activations.Engine;
 using Activations.Training.Data;
+using Activations.Training.Run;
 using Activations.Training.Study;
 
 namespace Activations.Training.Cli;
@@ -29,6 +30,12 @@ public static class CompareCommand
     public static readonly Option<int> LimitTest = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
     public static readonly Option<string?> Data = new("--data") { Description = CommandLine.DataHelp };
     public static readonly Option<string?> Mirror = new("--mirror") { Description = CommandLine.MirrorHelp };
+    public static readonly Option<string?> Shard = new("--shard") { Description = "train only shard I/N: the runs whose grid index is I mod N (default from SLURM_ARRAY_TASK_ID/COUNT)" };
+    public static readonly Option<int?> Shards = new("--shards") { Description = "number of shards N, the index coming from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)" };
+    public static readonly Option<bool> Claim = new("--claim") { Description = "work beside other workers on one grid folder: claim each run, wait for and take over runs others hold (default when sharding)" };
+    public static readonly Option<string> Lease = new("--lease") { Description = "a run whose claim's heartbeat is older than this is taken over (e.g. 10m, 30s)", DefaultValueFactory = _ => "10m" };
+    public static readonly Option<bool> ReportOnly = new("--report-only") { Description = "train nothing: write the report of whatever runs have finished" };
+    public static readonly Option<bool> Status = new("--status") { Description = "train nothing: list done, running, stale and missing runs" };
 
     public static readonly Option<string> PlotAlphas = new("--alphas") { Description = "comma-separated α", DefaultValueFactory = _ => "0.2,1" };
     public static readonly Option<string> PlotActivations = new("--activations") { Description = "comma-separated activations to draw", DefaultValueFactory = _ => "relu,leakyrelu,elu,talu,exlu,tanh" };
@@ -39,7 +46,7 @@ public static class CompareCommand
     public static Command BuildCompare()
     {
         var c = new Command("compare", "train a seeded grid of activations and report mean ± sd, 95% CI and tests against ReLU");
-        foreach (var o in new Option[] { Dataset, Model, Activations, Alphas, Learnable, Inits, Seeds, Epochs, Batch, Lr, Momentum, Device_, Out, LimitTrain, LimitTest, Data, Mirror })
+        foreach (var o in new Option[] { Dataset, Model, Activations, Alphas, Learnable, Inits, Seeds, Epochs, Batch, Lr, Momentum, Device_, Out, LimitTrain, LimitTest, Data, Mirror, Shard, Shards, Claim, Lease, ReportOnly, Status })
             c.Options.Add(o);
         return c;
     }
@@ -85,6 +92,19 @@ public static class CompareCommand
 
     public static int RunCompare(ParseResult p, Console2 console)
     {
+        var lease = RunClaim.ParseLease(p.GetValue(Lease)!) ?? throw new UsageException($"--lease: '{p.GetValue(Lease)}' is not a duration like 10m, 30s or 1h");
+        if (p.GetValue(ReportOnly) || p.GetValue(Status))
+        {
+            if (p.GetValue(ReportOnly) && p.GetValue(Status)) throw new UsageException("--report-only and --status: give one of them");
+            string existing = p.GetValue(Out) ?? Path.Combine("runs", "compare", $"{p.GetValue(Dataset)!.ToLowerInvariant()}-{p.GetValue(Model)!.ToLowerInvariant()}");
+            if (!File.Exists(Path.Combine(existing, GridRunner.ManifestFile)))
+                throw new UsageException($"--out: {existing} has no {GridRunner.ManifestFile} (no grid was started there)");
+            return p.GetValue(Status) ? PrintStatus(existing, lease, console) : WriteReport(existing, console);
+        }
+        GridShard? shard;
+        string shardSource;
+        try { shard = GridShard.Resolve(p.GetValue(Shard), p.GetValue(Shards), Environment.GetEnvironmentVariable, out shardSource); }
+        catch (ArgumentException e) { throw new UsageException($"--shard: {e.Message}"); }
         var activations = Names(p.GetValue(Activations)!).Select(a => a.ToLowerInvariant()).ToList();
         if (activations.Count == 0) throw new UsageException("--activations: give at least one activation");
         foreach (var a in activations)
@@ -128,21 +148,64 @@ public static class CompareCommand
         var app = new AppTrainFunction(device, locator, p.GetValue(LimitTrain), p.GetValue(LimitTest), console.Out);
         using (var signals = new StopSignals(console.Error))
         {
-            var runner = new GridRunner(spec, folder, app.Train) { Log = console.Out.WriteLine };
-            var outcome = runner.Run(ShellQuote.CurrentCommandLine(), signals.Token);
-            console.Out.WriteLine($"grid {folder}: {outcome.Trained.Count} trained, {outcome.Skipped.Count} already done, {outcome.Failed.Count} failed, {outcome.NotRun.Count} not run");
+            if (shard is not null) console.Out.WriteLine($"shard {shard} (from {shardSource}): runs whose grid index is {shard.Index} mod {shard.Count}");
+            var runner = new GridRunner(spec, folder, app.Train)
+            {
+                Log = console.Out.WriteLine, Shard = shard, Claim = p.GetValue(Claim) || shard is not null, Lease = lease,
+            };
+            GridRunOutcome outcome;
+            try { outcome = runner.Run(ShellQuote.CurrentCommandLine(), signals.Token); }
+            catch (GridMismatchException e) { throw new UsageException($"--out: {e.Message}"); }
+            console.Out.WriteLine($"grid {folder}: {outcome.Trained.Count} trained, {outcome.Skipped.Count} already done, " +
+                (outcome.Elsewhere.Count > 0 ? $"{outcome.Elsewhere.Count} done by other workers, " : "") + $"{outcome.Failed.Count} failed, {outcome.NotRun.Count} not run");
             if (outcome.Cancelled)
             {
                 console.Out.WriteLine("interrupted: the run in progress saved a checkpoint; run the same command again to resume");
                 return signals.ExitCode;
             }
         }
+        var states = GridRunner.Status(folder, lease);
+        int done = states.Count(s => s.State == GridRunState.Done);
+        if (done < states.Count && shard is not null)
+        {
+            // Other shards are still training: the last one to finish writes the report.
+            console.Out.WriteLine($"grid {folder}: {done} of {states.Count} runs done; the report is written when the last shard finishes " +
+                $"(or now, from what has finished: activations compare --report-only --out {ShellQuote.Quote(folder)})");
+            return CommandLine.Ok;
+        }
         return WriteReport(folder, console);
+    }
+
+    private static int PrintStatus(string folder, TimeSpan lease, Console2 console)
+    {
+        var states = GridRunner.Status(folder, lease);
+        int Count(GridRunState s) => states.Count(x => x.State == s);
+        console.Out.WriteLine($"grid {folder}: {states.Count} runs: {Count(GridRunState.Done)} done, {Count(GridRunState.Running)} running, " +
+            $"{Count(GridRunState.Stale)} stale, {Count(GridRunState.Missing)} missing");
+        int width = states.Max(s => s.Id.Length);
+        foreach (var s in states.OrderBy(s => s.State))
+        {
+            string detail = s.Claim is { } c ? c.Describe() : "";
+            if (s.Failure is not null) detail += (detail.Length > 0 ? "; " : "") + $"last attempt failed: {s.Failure}";
+            console.Out.WriteLine($"  {s.State.ToString().ToLowerInvariant(),-8} {s.Id.PadRight(width)}  {detail}".TrimEnd());
+        }
+        return CommandLine.Ok;
     }
 
     private static int WriteReport(string folder, Console2 console)
     {
+        // Workers finishing together would draw the same plots into the same files: one writes them.
+        using var writer = RunClaim.TryAcquire(folder, RunClaim.DefaultLease, out var holder);
+        if (writer is null)
+        {
+            console.Out.WriteLine($"report: being written by {holder.Describe()}");
+            return CommandLine.Ok;
+        }
         var report = StudyReport.FromGrid(folder);
+        if (report.UnfinishedRuns.Count > 0)
+            console.Out.WriteLine($"report: {report.Groups.Sum(g => g.Runs.Count)} of {report.Groups.Sum(g => g.Runs.Count) + report.UnfinishedRuns.Count} runs finished; " +
+                $"missing: {string.Join(", ", report.UnfinishedRuns)}");
+        foreach (var c in report.Configurations) console.Out.WriteLine($"  {c.Name}: n = {c.N}");
         report.Write(folder);
         Plots.TrainingCurves(report, Path.Combine(folder, "curves.png"));
         Plots.FinalAccuracy(report, Path.Combine(folder, "accuracy.png"));

@@ -53,6 +53,8 @@ public static class TrainCommand
         {
             run = RunFolder.Create(config.Out, config, DateTime.Now);
         }
+        // The run folder's lock, held until the run ends: a second `train --resume` of this run, or a grid worker, is refused.
+        using var claim = RunClaim.Acquire(run.Path, RunClaim.DefaultLease, console.Error.WriteLine);
         console.Out.WriteLine($"run folder: {run.Path}");
         using var signals = new StopSignals(console.Error);
         try

@@ -71,12 +71,6 @@ public sealed class Cifar10Augmentation
         }
     }
 
-    /// <summary>Labels of <paramref name="indices"/> as ints.</summary>
-    public static void FillLabels(Cifar10Split split, ReadOnlySpan<int> indices, Span<int> destination)
-    {
-        for (int k = 0; k < indices.Length; k++) destination[k] = split.Labels[indices[k]];
-    }
-
     /// <summary>
     /// One image (3, 32, 32) → normalised floats: out[c, y, x] = padded[c, y + offsetY, x' + offsetX] with
     /// x' = flip ? 31 − x : x, where padded is the image with <see cref="Padding"/> zero pixels each side.

@@ -119,4 +119,29 @@ public sealed record GridSpec
 
     /// <summary>The grid in canonical JSON: two grids are the same grid exactly when these are equal.</summary>
     public string CanonicalJson() => System.Text.Json.JsonSerializer.Serialize(this, RunJson.Options);
+
+    /// <summary>
+    /// The first place where <paramref name="given"/> differs from this (stored) spec, in canonical
+    /// JSON order, as "epochs: stored 1, given 2"; null when they are the same grid.
+    /// </summary>
+    public string? FirstDifference(GridSpec given) =>
+        FirstDifference("", System.Text.Json.Nodes.JsonNode.Parse(CanonicalJson()), System.Text.Json.Nodes.JsonNode.Parse(given.CanonicalJson()));
+
+    private static string? FirstDifference(string at, System.Text.Json.Nodes.JsonNode? stored, System.Text.Json.Nodes.JsonNode? given)
+    {
+        static string Text(System.Text.Json.Nodes.JsonNode? n) => n?.ToJsonString() ?? "(none)";
+        if (stored is System.Text.Json.Nodes.JsonObject so && given is System.Text.Json.Nodes.JsonObject go)
+        {
+            foreach (string key in so.Select(p => p.Key).Concat(go.Select(p => p.Key)).Distinct())
+                if (FirstDifference(at.Length == 0 ? key : $"{at}.{key}", so[key], go[key]) is { } d) return d;
+            return null;
+        }
+        if (stored is System.Text.Json.Nodes.JsonArray sa && given is System.Text.Json.Nodes.JsonArray ga && sa.Count == ga.Count)
+        {
+            for (int i = 0; i < sa.Count; i++)
+                if (FirstDifference($"{at}[{i}]", sa[i], ga[i]) is not null) return $"{at}: stored {Text(sa)}, given {Text(ga)}";
+            return null;
+        }
+        return System.Text.Json.Nodes.JsonNode.DeepEquals(stored, given) ? null : $"{at}: stored {Text(stored)}, given {Text(given)}";
+    }
 }
