@@ -72,10 +72,10 @@ public sealed partial class Tensor : IDisposable
     public IReadOnlyList<Tensor> Inputs => Parents;
 
     /// <summary>
-    /// The tensors this op's backward reads (inputs, its own output, masks or indices it owns),
-    /// as declared where the op is recorded; shown by <see cref="Autograd.GraphExport"/>.
+    /// What this op's backward reads (inputs, its own output, masks: Tensors; argmax indices:
+    /// IntBuffers), as declared where the op is recorded; shown by <see cref="Autograd.GraphExport"/>.
     /// </summary>
-    public IReadOnlyList<Tensor> SavedForBackward { get; private set; } = [];
+    public IReadOnlyList<object> SavedForBackward { get; private set; } = [];
 
     // Buffers only this tensor's backward needs (pooling indices, dropout masks): freed with it.
     private List<IDisposable>? _owned;
@@ -154,7 +154,7 @@ public sealed partial class Tensor : IDisposable
     /// requires grad. The closure receives the gradient of this tensor; <paramref name="saved"/> names
     /// the tensors it reads (for graph export only: the closure holds them either way).
     /// </summary>
-    internal Tensor Record(string op, Tensor[] parents, Action<Tensor> backward, params Tensor[] saved)
+    internal Tensor Record(string op, Tensor[] parents, Action<Tensor> backward, params object[] saved)
     {
         Op = op;
         if (!GradMode.IsEnabled || !parents.Any(p => p.RequiresGrad)) return this;

@@ -45,9 +45,14 @@ public static class GraphExport
             }
             foreach (var s in t.SavedForBackward)
             {
-                if (inGraph.Contains(s)) continue;
-                string name = s.Name ?? s.Op;
-                sb.AppendLine($"  s{++notes} [shape=note, label=\"saved: {Escape(name)}\\n{s.Shape}\", fontcolor=\"#7a3db8\", color=\"#7a3db8\"];");
+                string? note = s switch
+                {
+                    Tensor saved when !inGraph.Contains(saved) => $"{Escape(saved.Name ?? saved.Op)}\\n{saved.Shape}",
+                    IntBuffer indices => $"{t.Op}.indices (int32)\\n[{indices.Length}]",
+                    _ => null,
+                };
+                if (note is null) continue;
+                sb.AppendLine($"  s{++notes} [shape=note, label=\"saved: {note}\", fontcolor=\"#7a3db8\", color=\"#7a3db8\"];");
                 sb.AppendLine($"  s{notes} -> t{t.Id} [style=dotted, color=\"#7a3db8\", arrowhead=none];");
             }
         }
