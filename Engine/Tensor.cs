@@ -68,6 +68,15 @@ public sealed partial class Tensor : IDisposable
 
     internal Tensor[] Parents { get; private set; } = [];
 
+    /// <summary>The inputs of this op, in order (empty for leaves and for ops recorded under NoGrad).</summary>
+    public IReadOnlyList<Tensor> Inputs => Parents;
+
+    /// <summary>
+    /// What this op's backward reads (inputs, its own output, masks: Tensors; argmax indices:
+    /// IntBuffers), as declared where the op is recorded; shown by <see cref="Autograd.GraphExport"/>.
+    /// </summary>
+    public IReadOnlyList<object> SavedForBackward { get; private set; } = [];
+
     // Buffers only this tensor's backward needs (pooling indices, dropout masks): freed with it.
     private List<IDisposable>? _owned;
 
@@ -142,13 +151,15 @@ public sealed partial class Tensor : IDisposable
 
     /// <summary>
     /// Records <paramref name="backward"/> for this op output when grad mode is on and any parent
-    /// requires grad. The closure receives the gradient of this tensor.
+    /// requires grad. The closure receives the gradient of this tensor; <paramref name="saved"/> names
+    /// the tensors it reads (for graph export only: the closure holds them either way).
     /// </summary>
-    internal Tensor Record(string op, Tensor[] parents, Action<Tensor> backward)
+    internal Tensor Record(string op, Tensor[] parents, Action<Tensor> backward, params object[] saved)
     {
         Op = op;
         if (!GradMode.IsEnabled || !parents.Any(p => p.RequiresGrad)) return this;
         Parents = parents;
+        SavedForBackward = saved;
         BackwardFn = backward;
         RequiresGrad = true;
         return this;
@@ -319,6 +330,7 @@ public sealed partial class Tensor : IDisposable
             _owned = null;
         }
         Parents = [];
+        SavedForBackward = [];
         BackwardFn = null;
         if (!Device.IsDisposed) _storage.Release();
     }

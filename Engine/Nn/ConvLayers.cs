@@ -31,12 +31,18 @@ public sealed class Conv2d : Module, IWeightedLayer
 /// <summary>Max pooling (the window's argmax is kept for backward).</summary>
 public sealed class MaxPool2d(int kernel, int stride = -1, int padding = 0) : Module
 {
+    public int Kernel => kernel;
+    public int Stride => stride < 0 ? kernel : stride;
+    public int Padding => padding;
     public override Tensor Forward(Tensor x) => x.MaxPool2d(kernel, stride, padding);
 }
 
 /// <summary>Average pooling (zero padding counted).</summary>
 public sealed class AvgPool2d(int kernel, int stride = -1, int padding = 0) : Module
 {
+    public int Kernel => kernel;
+    public int Stride => stride < 0 ? kernel : stride;
+    public int Padding => padding;
     public override Tensor Forward(Tensor x) => x.AvgPool2d(kernel, stride, padding);
 }
 
@@ -57,6 +63,7 @@ public sealed class BatchNorm : Module
     public Tensor Bias { get; }
     public Tensor RunningMean { get; }
     public Tensor RunningVar { get; }
+    public float Epsilon => _eps;
 
     public BatchNorm(Device device, int channels, float momentum = 0.1f, float eps = 1e-5f)
     {

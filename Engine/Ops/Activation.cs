@@ -138,6 +138,6 @@ public sealed partial class Tensor
                 ga.Dispose();
                 alpha.AccumulateGrad(shaped, owned: true);
             }
-        });
+        }, this, y, alpha);
     }
 }

@@ -48,7 +48,7 @@ public sealed partial class Tensor
         {
             if (a.RequiresGrad) { using var ga = Binary<MulOp>(g, b); a.AccumulateReduced(ga, negate: false); }
             if (b.RequiresGrad) { using var gb = Binary<MulOp>(g, a); b.AccumulateReduced(gb, negate: false); }
-        });
+        }, a, b);
     }
 
     /// <summary>z = a / b (broadcast). ∂a = SumTo(g / b), ∂b = −SumTo(g·z / b).</summary>
@@ -64,7 +64,7 @@ public sealed partial class Tensor
                 using var gb = Binary<DivOp>(gz, b);
                 b.AccumulateReduced(gb, negate: true);
             }
-        });
+        }, b, z);
     }
 
     /// <summary>
@@ -100,7 +100,7 @@ public sealed partial class Tensor
     {
         var y = Unary<ExpOp>(this);
         var x = this;
-        return y.Record("exp", [this], g => x.AccumulateGrad(Binary<MulOp>(g, y), owned: true));
+        return y.Record("exp", [this], g => x.AccumulateGrad(Binary<MulOp>(g, y), owned: true), y);
     }
 
     /// <summary>ln x. ∂x = g / x.</summary>
@@ -108,7 +108,7 @@ public sealed partial class Tensor
     {
         var y = Unary<LogOp>(this);
         var x = this;
-        return y.Record("log", [this], g => x.AccumulateGrad(Binary<DivOp>(g, x), owned: true));
+        return y.Record("log", [this], g => x.AccumulateGrad(Binary<DivOp>(g, x), owned: true), x);
     }
 
     /// <summary>√x. ∂x = g / (2y).</summary>
@@ -122,7 +122,7 @@ public sealed partial class Tensor
             var gx = new Tensor(g.Device, g.Shape);
             g.Device.Kernels.Get<AffineKernels>().Affine(q.View, gx.View, 0.5f, 0f);
             x.AccumulateGrad(gx, owned: true);
-        });
+        }, y);
     }
 
     /// <summary>x². ∂x = 2x·g.</summary>
@@ -136,7 +136,7 @@ public sealed partial class Tensor
             var gx = new Tensor(g.Device, g.Shape);
             g.Device.Kernels.Get<AffineKernels>().Affine(q.View, gx.View, 2f, 0f);
             x.AccumulateGrad(gx, owned: true);
-        });
+        }, x);
     }
 
     // ---- shared machinery ----

@@ -15,6 +15,6 @@ public sealed partial class Tensor
         Device.Kernels.Get<DropoutKernels>().Forward(View, y.View, mask.View, seed, p);
         y.Own(mask);
         var x = this;
-        return y.Record("dropout", [this], g => x.AccumulateGrad(Binary<MulOp>(g, mask), owned: true));
+        return y.Record("dropout", [this], g => x.AccumulateGrad(Binary<MulOp>(g, mask), owned: true), mask);
     }
 }

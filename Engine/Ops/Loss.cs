@@ -23,7 +23,7 @@ public sealed partial class Tensor
         var device = logits.Device;
         var kernels = device.Kernels.Get<SoftmaxCrossEntropyKernels>();
         bool needGrad = GradMode.IsEnabled && logits.RequiresGrad;
-        var saved = needGrad ? new Tensor(device, logits.Shape) : null;   // (softmax − q)/N, (N, C)
+        var saved = needGrad ? new Tensor(device, logits.Shape) { Name = "(softmax − q)/N" } : null;   // (softmax − q)/N, (N, C)
         Tensor mean;
         using (var rowLoss = new Tensor(device, new Shape(n)))
         {
@@ -39,7 +39,7 @@ public sealed partial class Tensor
             var gz = new Tensor(g.Device, logits.Shape);
             kernels.ScaleByDeviceScalar(saved.View, g.View, gz.View);
             logits.AccumulateGrad(gz, owned: true);
-        });
+        }, saved);
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ public sealed partial class Tensor
             // B stored (K, N): ∂B = op(A)ᵀ·g.   B stored (N, K): ∂B = (op(A)ᵀ·g)ᵀ = gᵀ·op(A).
             if (transposeB) b.AccumulateMatMul(g, a, true, transposeA);
             else b.AccumulateMatMul(a, g, !transposeA, false);
-        });
+        }, a, b);
     }
 
     /// <summary>
@@ -58,7 +58,7 @@ public sealed partial class Tensor
                 db.Dispose();
                 bias.AccumulateGrad(shaped, owned: true);
             }
-        });
+        }, x, weight);
     }
 
     /// <summary>(M, N, K) of op(a)·op(b), or an error naming both shapes.</summary>

@@ -20,7 +20,7 @@ public sealed partial class Tensor
             var gx = new Tensor(gy.Device, x.Shape);
             kernels.MaxBackward(gy.View, idx.View, gx.View, g);
             x.AccumulateGrad(gx, owned: true);
-        });
+        }, idx);
     }
 
     /// <summary>2-D average pooling (zero padding counted, as PyTorch's default).</summary>

@@ -152,7 +152,7 @@ public sealed partial class Tensor
             var gx = new Tensor(g.Device, x.Shape);
             kernels.MaxBackward(g.View, idx.View, gx.View, outer, red, inner);
             x.AccumulateGrad(gx, owned: true);
-        });
+        }, idx);
         return (y, idx);
     }
 }

@@ -27,6 +27,19 @@ public class DatasetLocatorTests
     }
 
     [Fact]
+    public void PerUserDataFolderFollowsXdgDataHome()
+    {
+        using var a = new TempDir();
+        Assert.Equal(Path.Combine(a.Path, "activations"), DatasetLocator.UserDataRoot(Env(("XDG_DATA_HOME", a.Path))));
+        // Unset or relative (invalid per the XDG spec): the platform's folder, ~/.local/share on Linux.
+        string platform = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "activations");
+        Assert.Equal(platform, DatasetLocator.UserDataRoot(Env()));
+        Assert.Equal(platform, DatasetLocator.UserDataRoot(Env(("XDG_DATA_HOME", "relative/dir"))));
+        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("XDG_DATA_HOME") is null && Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home)
+            Assert.Equal(Path.Combine(home, ".local", "share", "activations"), DatasetLocator.UserDataRoot(Env()));
+    }
+
+    [Fact]
     public void MirrorOptionBeatsEnvironment()
     {
         using var a = new TempDir();

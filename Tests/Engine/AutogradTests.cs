@@ -278,10 +278,23 @@ public class AutogradTests
         Assert.EndsWith("}", dot.TrimEnd());
         foreach (var s in new[] { "mul", "talu", "mean", "input", "fc.weight", "[2, 3]", "[3]", "[1]", "[]" })
             Assert.Contains(s, dot);
-        foreach (var (from, to) in new[] { (x, z), (w, z), (z, a), (a, loss) })
-            Assert.Contains($"t{from.Id} -> t{to.Id};", dot);
-        Assert.Equal(5, dot.Split("->").Length - 1); // x, w → z; z, α → a; a → loss
-        Assert.Equal(loss.TopologicalOrder().Count, dot.Split("[label=").Length - 1);
+        string[] lines = dot.Split('\n').Select(l => l.Trim()).ToArray();
+        string[] Edges(Tensor from, Tensor to) => lines.Where(l => l.StartsWith($"t{from.Id} -> t{to.Id};") || l.StartsWith($"t{from.Id} -> t{to.Id} [")).ToArray();
+        // Forward edges; mul saves both inputs and TaLU its input and α (its backward reads x, y and α).
+        foreach (var (from, to, saved) in new[] { (x, z, true), (w, z, true), (z, a, true), (a, loss, false) })
+        {
+            var edge = Assert.Single(Edges(from, to));
+            Assert.Equal(saved, edge.Contains("label=\"saved\""));
+            Assert.DoesNotContain("dashed", edge);
+        }
+        Assert.Single(lines, l => l.StartsWith($"t{a.Id} [") && l.Contains("saves its output") && l.Contains("backward #2"));
+        Assert.Single(lines, l => l.StartsWith($"t{loss.Id} [") && l.Contains("backward #1"));
+        // Backward edges: to every input that requires a gradient (not to the fixed α).
+        foreach (var (from, to) in new[] { (loss, a), (a, z), (z, x), (z, w) })
+            Assert.Contains("dashed", Assert.Single(Edges(from, to)));
+        Assert.DoesNotContain(Edges(a, a.Inputs[1]), e => e.Contains("dashed"));
+        Assert.Equal(5 + 4, dot.Split("->").Length - 1); // forward: x, w → z; z, α → a; a → loss; backward: 4
+        Assert.Equal(loss.TopologicalOrder().Count, lines.Count(l => l.StartsWith('t') && l.Contains("[label=") && !l.Contains("->")));
     }
 
     [SkippableTheory]

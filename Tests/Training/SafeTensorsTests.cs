@@ -72,7 +72,7 @@ public class SafeTensorsTests : IDisposable
     [InlineData("{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, 1000UL, "header length 1000")]
     [InlineData("{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, ulong.MaxValue, "header length")]
     [InlineData("{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4, null, "outside the 4 bytes")]
-    [InlineData("{\"t\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4, null, "dtype F16")]
+    [InlineData("{\"t\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2, null, "dtype F8_E4M3")]
     [InlineData("{\"t\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8, null, "needs 12 bytes")]
     [InlineData("{\"t\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,8]}}", 8, null, "not a dimension")]
     [InlineData("{\"t\":{\"dtype\":\"F32\",\"shape\":[2]}}", 8, null, "data_offsets")]
@@ -89,6 +89,51 @@ public class SafeTensorsTests : IDisposable
         Assert.Contains(path, e.Message);
         Assert.Contains(expected, e.Message);
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void HalfBFloatDoubleAndIntegerDtypesAreReadAsFloat32()
+    {
+        // What PyTorch writes: F16 and BF16 weights, an F64 tensor, an I64 num_batches_tracked, a U8 mask.
+        var data = new List<byte>();
+        var entries = new List<string>();
+        void Add(string name, string dtype, int count, Action<Span<byte>> fill, int size)
+        {
+            var b = new byte[count * size];
+            fill(b);
+            entries.Add($"\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{count}],\"data_offsets\":[{data.Count},{data.Count + b.Length}]}}");
+            data.AddRange(b);
+        }
+        Add("h", "F16", 3, b => { BinaryPrimitives.WriteHalfLittleEndian(b, (Half)1.5f); BinaryPrimitives.WriteHalfLittleEndian(b[2..], (Half)(-0.099975586f)); BinaryPrimitives.WriteHalfLittleEndian(b[4..], Half.MaxValue); }, 2);
+        Add("bf", "BF16", 2, b => { BinaryPrimitives.WriteUInt16LittleEndian(b, 0x3FC0); BinaryPrimitives.WriteUInt16LittleEndian(b[2..], 0xC2F7); }, 2); // 1.5, −123.5
+        Add("d", "F64", 1, b => BinaryPrimitives.WriteDoubleLittleEndian(b, 0.1), 8);
+        Add("bn.num_batches_tracked", "I64", 1, b => BinaryPrimitives.WriteInt64LittleEndian(b, 937), 8);
+        Add("mask", "U8", 2, b => { b[0] = 0; b[1] = 255; }, 1);
+        string header = "{" + string.Join(",", entries) + "}";
+        var bytes = File(header, data.Count);
+        data.ToArray().CopyTo(bytes, bytes.Length - data.Count);
+        string path = _dir.File("torch.safetensors");
+        System.IO.File.WriteAllBytes(path, bytes);
+
+        var c = SafeTensors.Read(path);
+        Assert.Equal([1.5f, -0.099975586f, 65504f], c.Tensors["h"].Data);
+        Assert.Equal([1.5f, -123.5f], c.Tensors["bf"].Data);
+        Assert.Equal([0.1f], c.Tensors["d"].Data);
+        Assert.Equal([937f], c.Tensors["bn.num_batches_tracked"].Data);
+        Assert.Equal([0f, 255f], c.Tensors["mask"].Data);
+        Assert.Equal(["F16", "BF16", "F64", "I64", "U8"], c.Order.Select(n => c.Tensors[n].Dtype));
+        Assert.Equal([false, false, false, true, true], c.Order.Select(n => c.Tensors[n].IsInteger));
+    }
+
+    [Fact]
+    public void I64TensorsRoundTrip()
+    {
+        string path = _dir.File("i64.safetensors");
+        SafeTensors.Write(path, [("w", new[] { 2 }, new[] { 0.5f, -1f }, "F32"), ("bn.num_batches_tracked", Array.Empty<int>(), new[] { 12f }, "I64")]);
+        var c = SafeTensors.Read(path);
+        Assert.Equal("I64", c.Tensors["bn.num_batches_tracked"].Dtype);
+        Assert.Equal([12f], c.Tensors["bn.num_batches_tracked"].Data);
+        Assert.Equal([0.5f, -1f], c.Tensors["w"].Data);
     }
 
     [Fact]

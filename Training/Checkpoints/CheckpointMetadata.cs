@@ -8,7 +8,14 @@ namespace Activations.Training.Checkpoints;
 
 public sealed record CheckpointMetadata
 {
+    /// <summary>This project's tag of a training checkpoint, kept under <see cref="TagKey"/>.</summary>
     public const string Format = "activations-checkpoint-1";
+
+    /// <summary>
+    /// safetensors' own "format" key holds "pt", as Hugging Face loaders require (pt, tf, flax or mlx):
+    /// the tensors are named and laid out as in PyTorch's state_dict. The project's tag goes under TagKey.
+    /// </summary>
+    public const string FormatKey = "format", SafetensorsFormat = "pt", TagKey = "activations_format";
 
     /// <summary>The key of the configuration JSON.</summary>
     public const string ConfigKey = "config";
@@ -32,7 +39,8 @@ public sealed record CheckpointMetadata
     {
         var meta = new Dictionary<string, string>
         {
-            ["format"] = Format,
+            [FormatKey] = SafetensorsFormat,
+            [TagKey] = Format,
             ["epoch"] = Position.Epoch.ToString(CultureInfo.InvariantCulture),
             ["step_in_epoch"] = Position.StepInEpoch.ToString(CultureInfo.InvariantCulture),
             ["step"] = Step.ToString(CultureInfo.InvariantCulture),

@@ -1,4 +1,6 @@
-// The .safetensors format (https://github.com/huggingface/safetensors), float32 only:
+// The .safetensors format (https://github.com/huggingface/safetensors). Written as F32 (I64 where a
+// tensor asks for it: PyTorch's integer buffers); read from F32, F64, F16, BF16 and the integer
+// dtypes, every one converted to float32 (the dtype read is kept, so callers can treat integers apart):
 //
 //   u64 little-endian N | N bytes of JSON header | raw little-endian tensor data
 //   header: {"__metadata__": {"key": "value", …},
@@ -24,8 +26,12 @@ public sealed class CheckpointException : Exception
     public CheckpointException(string message, Exception inner) : base(message, inner) { }
 }
 
-/// <summary>One tensor read from a file: its shape and float32 values.</summary>
-public sealed record StoredTensor(int[] Shape, float[] Data);
+/// <summary>One tensor read from a file: its shape, its values as float32, and the dtype it was stored in.</summary>
+public sealed record StoredTensor(int[] Shape, float[] Data, string Dtype = "F32")
+{
+    /// <summary>Whether it was stored as integers or booleans (counters such as num_batches_tracked), not floating point.</summary>
+    public bool IsInteger => Dtype is not ("F32" or "F64" or "F16" or "BF16");
+}
 
 /// <summary>The content of a .safetensors file: tensors by name (in file order) and metadata.</summary>
 public sealed record SafeTensorsContent(IReadOnlyDictionary<string, StoredTensor> Tensors, IReadOnlyList<string> Order,
@@ -42,13 +48,25 @@ public static class SafeTensors
     /// <summary>The metadata key of the SHA-256 (hex) of all tensor data, in file order.</summary>
     public const string DataHashKey = "data_sha256";
 
-    /// <summary>Writes <paramref name="tensors"/> (host data) and <paramref name="metadata"/> atomically.</summary>
-    public static void Write(string path, IEnumerable<(string Name, int[] Shape, float[] Data)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>The dtypes read and their sizes in bytes.</summary>
+    private static readonly Dictionary<string, int> DtypeBytes = new()
+    {
+        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2,
+        ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
+    };
+
+    /// <summary>Writes <paramref name="tensors"/> (host data, as F32) and <paramref name="metadata"/> atomically.</summary>
+    public static void Write(string path, IEnumerable<(string Name, int[] Shape, float[] Data)> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Write(path, tensors.Select(t => (t.Name, t.Shape, t.Data, "F32")), metadata);
+
+    /// <summary>Writes tensors each as F32 or I64 (values rounded to integers), and <paramref name="metadata"/>, atomically.</summary>
+    public static void Write(string path, IEnumerable<(string Name, int[] Shape, float[] Data, string Dtype)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var list = tensors.ToList();
         var names = new HashSet<string>();
-        foreach (var (name, shape, data) in list)
+        foreach (var (name, shape, data, dtype) in list)
         {
+            if (dtype is not ("F32" or "I64")) throw new ArgumentException($"tensor '{name}': dtype {dtype} is not written (F32 or I64)");
             if (name == "__metadata__" || !names.Add(name)) throw new ArgumentException($"tensor name '{name}' is reserved or repeated");
             long n = 1;
             foreach (var d in shape) n *= d;
@@ -62,29 +80,24 @@ public static class SafeTensors
             BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
             fs.Write(len);
             fs.Write(header);
-            foreach (var (_, _, data) in list) WriteFloats(fs, data);
+            foreach (var (_, _, data, dtype) in list)
+                if (dtype == "I64") WriteLongs(fs, data);
+                else WriteFloats(fs, data);
         }, flushToDisk: true);
     }
 
-    /// <summary>SHA-256 of the tensors' little-endian bytes, in order: what the file's data section holds.</summary>
-    private static string DataHash(List<(string Name, int[] Shape, float[] Data)> list)
+    /// <summary>SHA-256 of the data section exactly as <see cref="Write(string, IEnumerable{ValueTuple{string, int[], float[], string}}, IReadOnlyDictionary{string, string}?)"/> lays it out.</summary>
+    private static string DataHash(List<(string Name, int[] Shape, float[] Data, string Dtype)> list)
     {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var b = new byte[4];
-        foreach (var (_, _, data) in list)
-        {
-            if (BitConverter.IsLittleEndian) hash.AppendData(MemoryMarshal.AsBytes(data.AsSpan()));
-            else
-                foreach (var v in data)
-                {
-                    BinaryPrimitives.WriteSingleLittleEndian(b, v);
-                    hash.AppendData(b);
-                }
-        }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        using (var hashing = new System.Security.Cryptography.CryptoStream(Stream.Null, sha, System.Security.Cryptography.CryptoStreamMode.Write))
+            foreach (var (_, _, data, dtype) in list)
+                if (dtype == "I64") WriteLongs(hashing, data);
+                else WriteFloats(hashing, data);
+        return Convert.ToHexStringLower(sha.Hash!);
     }
 
-    private static byte[] Header(List<(string Name, int[] Shape, float[] Data)> list, IReadOnlyDictionary<string, string>? metadata)
+    private static byte[] Header(List<(string Name, int[] Shape, float[] Data, string Dtype)> list, IReadOnlyDictionary<string, string>? metadata)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -97,16 +110,16 @@ public static class SafeTensors
                 w.WriteEndObject();
             }
             long offset = 0;
-            foreach (var (name, shape, data) in list)
+            foreach (var (name, shape, data, dtype) in list)
             {
                 w.WriteStartObject(name);
-                w.WriteString("dtype", "F32");
+                w.WriteString("dtype", dtype);
                 w.WriteStartArray("shape");
                 foreach (var d in shape) w.WriteNumberValue(d);
                 w.WriteEndArray();
                 w.WriteStartArray("data_offsets");
                 w.WriteNumberValue(offset);
-                offset += 4L * data.Length;
+                offset += DtypeBytes[dtype] * (long)data.Length;
                 w.WriteNumberValue(offset);
                 w.WriteEndArray();
                 w.WriteEndObject();
@@ -116,6 +129,16 @@ public static class SafeTensors
         int pad = (int)((8 - ms.Length % 8) % 8);
         for (int i = 0; i < pad; i++) ms.WriteByte((byte)' ');
         return ms.ToArray();
+    }
+
+    private static void WriteLongs(Stream s, float[] data)
+    {
+        var b = new byte[8];
+        foreach (var v in data)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(b, (long)MathF.Round(v));
+            s.Write(b);
+        }
     }
 
     private static void WriteFloats(Stream s, float[] data)
@@ -201,19 +224,17 @@ public static class SafeTensors
                     }
                     continue;
                 }
-                var (shape, begin, end) = Entry(prop, name);
+                var (shape, dtype, begin, end) = Entry(prop, name);
+                int size = DtypeBytes[dtype];
                 long count = 1;
                 foreach (var d in shape) count *= d;
                 if (begin < 0 || end < begin || end > dataLength)
                     throw new CheckpointException($"{name}: tensor '{prop.Name}': data_offsets [{begin}, {end}] are outside the {dataLength} bytes of data");
-                if (end - begin != 4 * count)
-                    throw new CheckpointException($"{name}: tensor '{prop.Name}': shape {Shape(shape)} needs {4 * count} bytes but data_offsets span {end - begin}");
+                if (end - begin != size * count)
+                    throw new CheckpointException($"{name}: tensor '{prop.Name}': shape {Shape(shape)} needs {size * count} bytes of {dtype} but data_offsets span {end - begin}");
                 claimed.Add((begin, end, prop.Name));
-                var data = new float[count];
-                var src = bytes.AsSpan(dataStart + (int)begin, (int)(end - begin));
-                if (BitConverter.IsLittleEndian) src.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
-                else for (int i = 0; i < data.Length; i++) data[i] = BinaryPrimitives.ReadSingleLittleEndian(src[(4 * i)..]);
-                if (!tensors.TryAdd(prop.Name, new StoredTensor(shape, data)))
+                var data = ToFloats(bytes.AsSpan(dataStart + (int)begin, (int)(end - begin)), dtype, (int)count);
+                if (!tensors.TryAdd(prop.Name, new StoredTensor(shape, data, dtype)))
                     throw new CheckpointException($"{name}: tensor '{prop.Name}' appears twice");
                 order.Add(prop.Name);
             }
@@ -231,15 +252,39 @@ public static class SafeTensors
         return new SafeTensorsContent(tensors, order, metadata);
     }
 
-    private static (int[] Shape, long Begin, long End) Entry(JsonProperty prop, string file)
+    /// <summary>Little-endian values of <paramref name="dtype"/> as float32 (F16 and BF16 exactly; F64 and integers rounded to nearest).</summary>
+    private static float[] ToFloats(ReadOnlySpan<byte> src, string dtype, int count)
+    {
+        var data = new float[count];
+        switch (dtype)
+        {
+            case "F32":
+                if (BitConverter.IsLittleEndian) src.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
+                else for (int i = 0; i < count; i++) data[i] = BinaryPrimitives.ReadSingleLittleEndian(src[(4 * i)..]);
+                break;
+            case "F64": for (int i = 0; i < count; i++) data[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(src[(8 * i)..]); break;
+            case "F16": for (int i = 0; i < count; i++) data[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(src[(2 * i)..]); break;
+            // bfloat16 is the top half of a float32.
+            case "BF16": for (int i = 0; i < count; i++) data[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(src[(2 * i)..]) << 16); break;
+            case "I64": for (int i = 0; i < count; i++) data[i] = BinaryPrimitives.ReadInt64LittleEndian(src[(8 * i)..]); break;
+            case "I32": for (int i = 0; i < count; i++) data[i] = BinaryPrimitives.ReadInt32LittleEndian(src[(4 * i)..]); break;
+            case "I16": for (int i = 0; i < count; i++) data[i] = BinaryPrimitives.ReadInt16LittleEndian(src[(2 * i)..]); break;
+            case "I8": for (int i = 0; i < count; i++) data[i] = (sbyte)src[i]; break;
+            default: for (int i = 0; i < count; i++) data[i] = src[i]; break; // U8, BOOL
+        }
+        return data;
+    }
+
+    private static (int[] Shape, string Dtype, long Begin, long End) Entry(JsonProperty prop, string file)
     {
         string t = prop.Name;
         var v = prop.Value;
         if (v.ValueKind != JsonValueKind.Object) throw new CheckpointException($"{file}: tensor '{t}': entry is not an object");
         if (!v.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != JsonValueKind.String)
             throw new CheckpointException($"{file}: tensor '{t}': no dtype");
-        if (dtype.GetString() != "F32")
-            throw new CheckpointException($"{file}: tensor '{t}': dtype {dtype.GetString()} is not supported (only F32)");
+        string type = dtype.GetString()!;
+        if (!DtypeBytes.ContainsKey(type))
+            throw new CheckpointException($"{file}: tensor '{t}': dtype {type} is not supported (F32, F64, F16, BF16, I64, I32, I16, I8, U8, BOOL)");
         if (!v.TryGetProperty("shape", out var shapeEl) || shapeEl.ValueKind != JsonValueKind.Array)
             throw new CheckpointException($"{file}: tensor '{t}': no shape");
         var shape = new List<int>();
@@ -256,7 +301,7 @@ public static class SafeTensors
             || off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number
             || !off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end))
             throw new CheckpointException($"{file}: tensor '{t}': data_offsets must be two integers");
-        return (shape.ToArray(), begin, end);
+        return (shape.ToArray(), type, begin, end);
     }
 
     private static string Shape(IEnumerable<int> s) => "[" + string.Join(", ", s) + "]";

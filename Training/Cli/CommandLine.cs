@@ -61,8 +61,14 @@ public static partial class CommandLine
     public static readonly string[] Schedules = ["constant", "step", "cosine", "onecycle"];
 
     private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist, cifar10", DefaultValueFactory = _ => "mnist" };
-    private static readonly Option<string> ModelOpt = new("--model") { Description = "model: mlp (784-128-64-10), cnn, lenet, vgg (see Training/Models/ModelFactory.cs)", DefaultValueFactory = _ => "mlp" };
-    private static readonly Option<string> ActivationOpt = new("--activation") { Description = "relu, leakyrelu, elu, talu, exlu, tanh, sigmoid, gelu, silu", DefaultValueFactory = _ => "relu" };
+    /// <summary>The help of every --model option: the models and what they are.</summary>
+    public const string ModelHelp = "model: mlp (MLP 784-128-64-10), cnn (2 conv + 2 linear, MNIST), lenet (LeNet-5, CIFAR-10), vgg (4 conv with BatchNorm + global average pool, CIFAR-10)";
+    public const string ActivationHelp = "relu, leakyrelu, elu, talu, exlu, tanh, sigmoid, gelu, silu";
+    public const string DeviceHelp = "auto, cpu, opencl[:N], cuda[:N]";
+    public const string DataHelp = "data folder (default: $DATASETS_DIR, else datasets/ in the repository, else the per-user data folder)";
+    public const string MirrorHelp = "local mirror folder to copy missing data from (default: $DATASETS_MIRROR)";
+    private static readonly Option<string> ModelOpt = new("--model") { Description = ModelHelp, DefaultValueFactory = _ => "mlp" };
+    private static readonly Option<string> ActivationOpt = new("--activation") { Description = ActivationHelp, DefaultValueFactory = _ => "relu" };
     private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's parameter (default: α = 1; LeakyReLU slope 0.01)", CustomParser = OptionValues.ParseOptionalFloat };
     private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn α (ELU, TaLU, ExLU, LeakyReLU)" };
     private static readonly Option<bool> PerChannelOpt = new("--alpha-per-channel") { Description = "one learnable α per feature instead of one per layer" };
@@ -76,14 +82,15 @@ public static partial class CommandLine
     private static readonly Option<string> OptimizerOpt = new("--optimizer") { Description = "sgd, adam, adamw", DefaultValueFactory = _ => "sgd" };
     private static readonly Option<string> ScheduleOpt = new("--schedule") { Description = "constant, step, cosine, onecycle", DefaultValueFactory = _ => "constant" };
     private static readonly Option<ulong> SeedOpt = new("--seed") { Description = "seed of initialisation and shuffling", DefaultValueFactory = _ => 0UL };
-    private static readonly Option<string> DeviceOpt = new("--device") { Description = "auto, cpu, opencl[:N], cuda[:N]", DefaultValueFactory = _ => "auto" };
-    private static readonly Option<string?> DataOpt = new("--data") { Description = "data folder (default: $DATASETS_DIR, else datasets/ in the repository)" };
-    private static readonly Option<string?> MirrorOpt = new("--mirror") { Description = "local mirror folder to copy missing data from (default: $DATASETS_MIRROR)" };
+    private static readonly Option<string> DeviceOpt = new("--device") { Description = DeviceHelp, DefaultValueFactory = _ => "auto" };
+    private static readonly Option<string?> DataOpt = new("--data") { Description = DataHelp };
+    private static readonly Option<string?> MirrorOpt = new("--mirror") { Description = MirrorHelp };
     private static readonly Option<string> OutOpt = new("--out") { Description = "folder for run folders", DefaultValueFactory = _ => "runs" };
     private static readonly Option<int> LimitTrainOpt = new("--limit-train") { Description = "use only the first N training images (0: all)", DefaultValueFactory = _ => 0 };
     private static readonly Option<bool> AugmentOpt = new("--augment") { Description = "CIFAR-10: seeded random crop (4-pixel padding) and horizontal flip each epoch" };
     private static readonly Option<int> LimitTestOpt = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> CheckEveryOpt = new("--check-every") { Description = "steps between checks of loss, gradients and parameters for NaN/Inf", DefaultValueFactory = _ => 100 };
+    private static readonly Option<string?> InitFromOpt = new("--init-from") { Description = "start from these weights: a .safetensors state dict of the same model (saved by PyTorch, or by `activations export --format safetensors`)" };
     private static readonly Option<float?> ClipOpt = new("--clip-grad-norm") { Description = "clip the global gradient norm to this before each step", CustomParser = OptionValues.ParseOptionalFloat };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "continue from a checkpoint.safetensors (to --epochs in total)" };
     private static readonly Option<string> BenchDeviceOpt = new("--device") { Description = "accelerators, comma-separated (cpu, opencl, cuda); absent ones are skipped", DefaultValueFactory = _ => "cpu,opencl,cuda" };
@@ -96,10 +103,11 @@ public static partial class CommandLine
     [
         DatasetOpt, ModelOpt, ActivationOpt, AlphaOpt, LearnableOpt, PerChannelOpt, InitOpt, EpochsOpt, BatchOpt, LrOpt, MomentumOpt,
         NesterovOpt, WeightDecayOpt, OptimizerOpt, ScheduleOpt, SeedOpt, DeviceOpt, DataOpt, MirrorOpt, OutOpt, LimitTrainOpt, LimitTestOpt, AugmentOpt, ResumeOpt,
-        CheckEveryOpt, ClipOpt,
+        CheckEveryOpt, ClipOpt, InitFromOpt,
     ];
 
-    private static RootCommand Build()
+    /// <summary>Every command and option of the app (also walked by the tests that check help texts).</summary>
+    public static RootCommand Build()
     {
         var root = new RootCommand("Activations: train small networks on MNIST with a GPU tensor engine (ILGPU) to compare activation functions.");
         var train = new Command("train", "train a model (the default command)");
@@ -119,6 +127,9 @@ public static partial class CommandLine
         root.Subcommands.Add(CompareCommand.BuildCompare());
         root.Subcommands.Add(CompareCommand.BuildPlot());
         root.Subcommands.Add(PredictionsCommand.Build());
+        root.Subcommands.Add(ModelCommands.BuildSummary());
+        root.Subcommands.Add(ModelCommands.BuildGraph());
+        root.Subcommands.Add(ExportCommand.Build());
         return root;
     }
 
@@ -129,6 +140,11 @@ public static partial class CommandLine
         try
         {
             var root = Build();
+            if (args is ["--version"])
+            {
+                console.Out.WriteLine(VersionText());
+                return Ok;
+            }
             string[] argv = args.Length == 0 || !IsCommandOrHelp(args[0], root) ? ["train", .. args] : args;
             var parse = root.Parse(argv);
             if (parse.Errors.Count > 0)
@@ -146,6 +162,9 @@ public static partial class CommandLine
                 "compare" => CompareCommand.RunCompare(parse, console),
                 "plot" => CompareCommand.RunPlot(parse, console),
                 "predictions" => PredictionsCommand.Run(parse, console),
+                "summary" => ModelCommands.RunSummary(parse, console),
+                "graph" => ModelCommands.RunGraph(parse, console),
+                "export" => ExportCommand.Run(parse, console),
                 _ => TrainCommand.Run(ToConfig(parse), console, args),
             };
         }
@@ -172,6 +191,18 @@ public static partial class CommandLine
             console.Error.WriteLine($"error: unexpected failure: {OneLine(e.Message)} ({e.GetType().Name}; please report it)");
             return Failure;
         }
+    }
+
+    /// <summary>"activations 0.1.0 (commit 1a2b3c4…)": the version and the commit the build embedded (SourceLink's InformationalVersion).</summary>
+    public static string VersionText()
+    {
+        string info = typeof(CommandLine).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+        int plus = info.IndexOf('+');
+        return plus < 0
+            ? $"activations {info} (commit unknown: built outside a git checkout)"
+            : $"activations {info[..plus]} (commit {info[(plus + 1)..]})";
     }
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ");
@@ -209,6 +240,7 @@ public static partial class CommandLine
             LimitTest = p.GetValue(LimitTestOpt),
             Augment = p.GetValue(AugmentOpt),
             Resume = p.GetValue(ResumeOpt),
+            InitFrom = p.GetValue(InitFromOpt),
             CheckEvery = p.GetValue(CheckEveryOpt),
             ClipGradNorm = p.GetValue(ClipOpt),
         };
@@ -290,6 +322,7 @@ public static partial class CommandLine
         c = c with { Device = OptionValues.Device("--device", c.Device) };
         if (c.LimitTrain < 0 || c.LimitTest < 0) throw new UsageException("--limit-train and --limit-test must be ≥ 0");
         if (string.IsNullOrWhiteSpace(c.Out)) throw new UsageException("--out needs a folder");
+        if (c.InitFrom is not null && c.Resume is not null) throw new UsageException("--init-from and --resume exclude each other: --resume continues a run, --init-from starts a new one");
         OptionValues.Range("--check-every", c.CheckEvery, 1, int.MaxValue);
         if (c.ClipGradNorm is { } clip && (!(clip > 0) || !float.IsFinite(clip)))
             throw new UsageException($"--clip-grad-norm must be a positive number; got {clip.ToString(CultureInfo.InvariantCulture)}");

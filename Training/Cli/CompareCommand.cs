@@ -14,22 +14,22 @@ namespace Activations.Training.Cli;
 public static class CompareCommand
 {
     public static readonly Option<string> Dataset = new("--dataset") { Description = "mnist or cifar10", DefaultValueFactory = _ => "mnist" };
-    public static readonly Option<string> Model = new("--model") { Description = "mlp, cnn, lenet, vgg", DefaultValueFactory = _ => "mlp" };
+    public static readonly Option<string> Model = new("--model") { Description = CommandLine.ModelHelp, DefaultValueFactory = _ => "mlp" };
     public static readonly Option<string> Activations = new("--activations") { Description = "comma-separated activations; name:α pins one α (e.g. talu:1,exlu:0.2)", DefaultValueFactory = _ => "relu,talu,exlu" };
     public static readonly Option<string> Alphas = new("--alphas") { Description = "comma-separated α for elu/talu/exlu", DefaultValueFactory = _ => "1" };
     public static readonly Option<string> Learnable = new("--learnable") { Description = "fixed, learnable or both", DefaultValueFactory = _ => "fixed" };
     public static readonly Option<string> Inits = new("--inits") { Description = "comma-separated init schemes", DefaultValueFactory = _ => "default" };
     public static readonly Option<string> Seeds = new("--seeds") { Description = "seeds: 0-4 or 0,1,2", DefaultValueFactory = _ => "0-2" };
-    public static readonly Option<int> Epochs = new("--epochs") { DefaultValueFactory = _ => 5 };
-    public static readonly Option<int> Batch = new("--batch") { DefaultValueFactory = _ => 64 };
-    public static readonly Option<double> Lr = new("--lr") { DefaultValueFactory = _ => 0.01, CustomParser = OptionValues.ParseDouble };
-    public static readonly Option<double> Momentum = new("--momentum") { DefaultValueFactory = _ => 0.9, CustomParser = OptionValues.ParseDouble };
-    public static readonly Option<string> Device_ = new("--device") { DefaultValueFactory = _ => "auto" };
+    public static readonly Option<int> Epochs = new("--epochs") { Description = "epochs per run", DefaultValueFactory = _ => 5 };
+    public static readonly Option<int> Batch = new("--batch") { Description = "batch size", DefaultValueFactory = _ => 64 };
+    public static readonly Option<double> Lr = new("--lr") { Description = "learning rate (SGD)", DefaultValueFactory = _ => 0.01, CustomParser = OptionValues.ParseDouble };
+    public static readonly Option<double> Momentum = new("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9, CustomParser = OptionValues.ParseDouble };
+    public static readonly Option<string> Device_ = new("--device") { Description = CommandLine.DeviceHelp, DefaultValueFactory = _ => "auto" };
     public static readonly Option<string?> Out = new("--out") { Description = "grid folder (default runs/compare/<dataset>-<model>)" };
-    public static readonly Option<int> LimitTrain = new("--limit-train") { DefaultValueFactory = _ => 0 };
-    public static readonly Option<int> LimitTest = new("--limit-test") { DefaultValueFactory = _ => 0 };
-    public static readonly Option<string?> Data = new("--data");
-    public static readonly Option<string?> Mirror = new("--mirror");
+    public static readonly Option<int> LimitTrain = new("--limit-train") { Description = "use only the first N training images (0: all)", DefaultValueFactory = _ => 0 };
+    public static readonly Option<int> LimitTest = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
+    public static readonly Option<string?> Data = new("--data") { Description = CommandLine.DataHelp };
+    public static readonly Option<string?> Mirror = new("--mirror") { Description = CommandLine.MirrorHelp };
     public static readonly Option<string?> Shard = new("--shard") { Description = "train only shard I/N: the runs whose grid index is I mod N (default from SLURM_ARRAY_TASK_ID/COUNT)" };
     public static readonly Option<int?> Shards = new("--shards") { Description = "number of shards N, the index coming from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)" };
     public static readonly Option<bool> Claim = new("--claim") { Description = "work beside other workers on one grid folder: claim each run, wait for and take over runs others hold (default when sharding)" };
@@ -38,9 +38,9 @@ public static class CompareCommand
     public static readonly Option<bool> Status = new("--status") { Description = "train nothing: list done, running, stale and missing runs" };
 
     public static readonly Option<string> PlotAlphas = new("--alphas") { Description = "comma-separated α", DefaultValueFactory = _ => "0.2,1" };
-    public static readonly Option<string> PlotActivations = new("--activations") { DefaultValueFactory = _ => "relu,leakyrelu,elu,talu,exlu,tanh" };
-    public static readonly Option<string> PlotDevice = new("--device") { DefaultValueFactory = _ => "auto" };
-    public static readonly Option<string> PlotOut = new("--out") { DefaultValueFactory = _ => "activations.png" };
+    public static readonly Option<string> PlotActivations = new("--activations") { Description = "comma-separated activations to draw", DefaultValueFactory = _ => "relu,leakyrelu,elu,talu,exlu,tanh" };
+    public static readonly Option<string> PlotDevice = new("--device") { Description = "accelerator that evaluates the curves (" + CommandLine.DeviceHelp + ")", DefaultValueFactory = _ => "auto" };
+    public static readonly Option<string> PlotOut = new("--out") { Description = "PNG to write", DefaultValueFactory = _ => "activations.png" };
     public static readonly Option<string?> PlotGrid = new("--grid") { Description = "redraw the report and plots of a compare grid folder" };
 
     public static Command BuildCompare()

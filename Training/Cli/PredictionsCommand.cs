@@ -22,9 +22,9 @@ public static class PredictionsCommand
     private static readonly Option<bool> WrongOpt = new("--misclassified") { Description = "show only test images the model gets wrong" };
     private static readonly Option<int> LimitTestOpt = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> OutOpt = new("--out") { Description = "PNG to write (default: predictions.png beside the checkpoint)" };
-    private static readonly Option<string> DeviceOpt = new("--device") { DefaultValueFactory = _ => "auto" };
-    private static readonly Option<string?> DataOpt = new("--data");
-    private static readonly Option<string?> MirrorOpt = new("--mirror");
+    private static readonly Option<string> DeviceOpt = new("--device") { Description = CommandLine.DeviceHelp, DefaultValueFactory = _ => "auto" };
+    private static readonly Option<string?> DataOpt = new("--data") { Description = CommandLine.DataHelp };
+    private static readonly Option<string?> MirrorOpt = new("--mirror") { Description = CommandLine.MirrorHelp };
 
     /// <summary>Bounds of --count and --columns: the grid image stays a few thousand pixels on a side.</summary>
     public const int MaxCount = 1000, MaxColumns = 100;

@@ -33,6 +33,8 @@ public static class TrainCommand
             $"{config.Optimizer} lr {config.Lr} ({config.Schedule}), seed {config.Seed}, device {device}");
         ITrainingProgress progress = console.Interactive ? new LiveProgress() : new NoProgress();
         using var trainer = new Trainer(config, device, data.Train, data.Test, console.Out, progress, fill);
+        if (config.InitFrom is { } weights) PyTorchWeights.InitFrom(trainer.Model, weights, console.Out);
+        console.Out.WriteLine(Models.ModelSummary.Of(trainer.Model, device, (data.Train.Channels, data.Train.Height, data.Train.Width)).Format());
         var start = ResumePoint.Start;
         RunFolder run;
         bool created = config.Resume is null;

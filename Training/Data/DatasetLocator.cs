@@ -2,7 +2,8 @@
 //
 // Data folder: `--data DIR`, else $DATASETS_DIR, else datasets/ in the repository root (the folder
 // holding Activations.sln, found by walking up from the app's folder, then from the working
-// directory), else ./datasets. Files sit at <data>/<dataset>/<file>, e.g. datasets/mnist/….gz.
+// directory), else the per-user data folder ($XDG_DATA_HOME/activations, ~/.local/share/activations
+// on Linux, %LOCALAPPDATA%\activations on Windows), where an installed tool keeps its data. Files sit at <data>/<dataset>/<file>, e.g. datasets/mnist/….gz.
 //
 // A missing file is copied from a local mirror when one is configured (`--mirror DIR`, else
 // $DATASETS_MIRROR; same layout: <mirror>/mnist/<file>.gz), otherwise downloaded from the official
@@ -55,14 +56,24 @@ public sealed class DatasetLocator
         Mirror = ResolveMirror(mirrorOption, env, besideRepository: environment is null);
     }
 
-    /// <summary>--data, else $DATASETS_DIR, else &lt;repo root&gt;/datasets, else ./datasets.</summary>
+    /// <summary>--data, else $DATASETS_DIR, else &lt;repo root&gt;/datasets, else <see cref="UserDataRoot"/>.</summary>
     public static string ResolveDataRoot(string? option, Func<string, string?> env)
     {
         if (!string.IsNullOrWhiteSpace(option)) return Path.GetFullPath(option);
         var fromEnv = env("DATASETS_DIR");
         if (!string.IsNullOrWhiteSpace(fromEnv)) return Path.GetFullPath(fromEnv);
         var root = FindRepositoryRoot();
-        return Path.GetFullPath(root is null ? "datasets" : Path.Combine(root, "datasets"));
+        return root is null ? UserDataRoot(env) : Path.GetFullPath(Path.Combine(root, "datasets"));
+    }
+
+    /// <summary>The per-user data folder: $XDG_DATA_HOME/activations, else the platform's local application data folder + activations.</summary>
+    public static string UserDataRoot(Func<string, string?> env)
+    {
+        var xdg = env("XDG_DATA_HOME");
+        string baseDir = !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg)
+            ? xdg
+            : Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        return Path.GetFullPath(Path.Combine(baseDir, "activations"));
     }
 
     /// <summary>

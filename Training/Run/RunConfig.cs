@@ -26,6 +26,8 @@ public sealed record RunConfig : ModelSettings
     public int LimitTest { get; init; }
     public bool Augment { get; init; }
     public string? Resume { get; init; }
+    /// <summary>Starting weights: a safetensors state dict of the same architecture (PyTorch's, or one `export` wrote).</summary>
+    public string? InitFrom { get; init; }
     /// <summary>Steps between checks for NaN/Inf in the loss, gradients and parameters (and at each epoch's end).</summary>
     public int CheckEvery { get; init; } = 100;
     /// <summary>Clip the global gradient norm to this before each step; null: no clipping.</summary>
