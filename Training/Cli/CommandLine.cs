@@ -244,6 +244,8 @@ public static partial class CommandLine
             CheckEvery = p.GetValue(CheckEveryOpt),
             ClipGradNorm = p.GetValue(ClipOpt),
         };
+        // Checked before the checkpoint is read: the two options contradict each other whatever it holds.
+        if (c.InitFrom is not null && c.Resume is not null) throw new UsageException("--init-from and --resume exclude each other: --resume continues a run, --init-from starts a new one");
         return Validate(c.Resume is null ? c : WithStoredSettings(p, c));
     }
 
@@ -322,7 +324,6 @@ public static partial class CommandLine
         c = c with { Device = OptionValues.Device("--device", c.Device) };
         if (c.LimitTrain < 0 || c.LimitTest < 0) throw new UsageException("--limit-train and --limit-test must be ≥ 0");
         if (string.IsNullOrWhiteSpace(c.Out)) throw new UsageException("--out needs a folder");
-        if (c.InitFrom is not null && c.Resume is not null) throw new UsageException("--init-from and --resume exclude each other: --resume continues a run, --init-from starts a new one");
         OptionValues.Range("--check-every", c.CheckEvery, 1, int.MaxValue);
         if (c.ClipGradNorm is { } clip && (!(clip > 0) || !float.IsFinite(clip)))
             throw new UsageException($"--clip-grad-norm must be a positive number; got {clip.ToString(CultureInfo.InvariantCulture)}");
