@@ -13,6 +13,7 @@ using Activations.Training.Checkpoints;
 using Activations.Training.Data;
 using Activations.Training.Models;
 using Activations.Training.Run;
+using Activations.Kernels.Activations;
 
 namespace Activations.Training.Cli;
 
@@ -32,9 +33,9 @@ public static partial class CommandLine
 
     private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist, cifar10", DefaultValueFactory = _ => "mnist" };
     private static readonly Option<string> ModelOpt = new("--model") { Description = "model: mlp (784-128-64-10), cnn, lenet, vgg (see Training/Models/ModelFactory.cs)", DefaultValueFactory = _ => "mlp" };
-    private static readonly Option<string> ActivationOpt = new("--activation") { Description = "relu, leakyrelu, elu, talu, exlu, tanh, sigmoid, gelu, silu", DefaultValueFactory = _ => "relu" };
-    private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's parameter (default: α = 1; LeakyReLU slope 0.01)" };
-    private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn α (ELU, TaLU, ExLU, LeakyReLU)" };
+    private static readonly Option<string> ActivationOpt = new("--activation") { Description = ActivationCatalog.Help, DefaultValueFactory = _ => "relu" };
+    private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's first parameter (default: its own, see --activation)" };
+    private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn the activation's parameters" };
     private static readonly Option<bool> PerChannelOpt = new("--alpha-per-channel") { Description = "one learnable α per feature instead of one per layer" };
     private static readonly Option<string> InitOpt = new("--init") { Description = "default (PyTorch), he, xavier, between, he-leaky", DefaultValueFactory = _ => "default" };
     private static readonly Option<int> EpochsOpt = new("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => 5 };
@@ -188,15 +189,15 @@ public static partial class CommandLine
         if (!Datasets.Contains(c.Dataset)) throw new UsageException($"--dataset: unknown data set '{c.Dataset}'; expected one of {string.Join(", ", Datasets)}");
         if (!ModelFactory.Names.Contains(c.Model)) throw new UsageException($"--model: unknown model '{c.Model}'; expected one of {string.Join(", ", ModelFactory.Names)}");
         if (!ActivationCatalog.TryParse(c.Activation, out var kind))
-            throw new UsageException($"--activation: unknown activation '{c.Activation}'; expected one of {string.Join(", ", ActivationCatalog.All.Select(ActivationCatalog.Name))}");
-        c = c with { Activation = ActivationCatalog.Name(kind) };
+            throw new UsageException($"--activation: unknown activation '{c.Activation}'; expected one of {string.Join(", ", ActivationCatalog.All.Select(a => a.Name))}");
+        c = c with { Activation = kind.Name };
         if (c.Alpha is { } a)
         {
-            try { ActivationCatalog.Validate(kind, a); }
+            try { kind.Validate(a); }
             catch (ArgumentOutOfRangeException e) { throw new UsageException($"--alpha: {FirstLine(e.Message)}"); }
         }
-        if (c.LearnableAlpha && !ActivationCatalog.HasParameter(kind))
-            throw new UsageException($"--learnable-alpha: {c.Activation} has no parameter (use leakyrelu, elu, talu or exlu)");
+        if (c.LearnableAlpha && !kind.HasLearnableParameter)
+            throw new UsageException($"--learnable-alpha: {c.Activation} has no parameter (use {string.Join(", ", ActivationCatalog.All.Where(a => a.HasLearnableParameter).Select(a => a.Name))})");
         if (c.AlphaPerChannel && !c.LearnableAlpha) throw new UsageException("--alpha-per-channel needs --learnable-alpha");
         if (!Init.TryParse(c.Init, out var scheme)) throw new UsageException($"--init: unknown scheme '{c.Init}'; expected one of {string.Join(", ", Init.Names)}");
         c = c with { Init = Init.Name(scheme) };

@@ -7,6 +7,7 @@ using System.Globalization;
 using Activations.Engine;
 using Activations.Training.Data;
 using Activations.Training.Study;
+using Activations.Kernels.Activations;
 
 namespace Activations.Training.Cli;
 
@@ -15,7 +16,7 @@ public static class CompareCommand
     public static readonly Option<string> Dataset = new("--dataset") { Description = "mnist or cifar10", DefaultValueFactory = _ => "mnist" };
     public static readonly Option<string> Model = new("--model") { Description = "mlp, cnn, lenet, vgg", DefaultValueFactory = _ => "mlp" };
     public static readonly Option<string> Activations = new("--activations") { Description = "comma-separated activations; name:α pins one α (e.g. talu:1,exlu:0.2)", DefaultValueFactory = _ => "relu,talu,exlu" };
-    public static readonly Option<string> Alphas = new("--alphas") { Description = "comma-separated α for elu/talu/exlu", DefaultValueFactory = _ => "1" };
+    public static readonly Option<string> Alphas = new("--alphas") { Description = "comma-separated α for the activations whose first parameter is α", DefaultValueFactory = _ => "1" };
     public static readonly Option<string> Learnable = new("--learnable") { Description = "fixed, learnable or both", DefaultValueFactory = _ => "fixed" };
     public static readonly Option<string> Inits = new("--inits") { Description = "comma-separated init schemes", DefaultValueFactory = _ => "default" };
     public static readonly Option<string> Seeds = new("--seeds") { Description = "seeds: 0-4 or 0,1,2", DefaultValueFactory = _ => "0-2" };
@@ -31,7 +32,7 @@ public static class CompareCommand
     public static readonly Option<string?> Mirror = new("--mirror");
 
     public static readonly Option<string> PlotAlphas = new("--alphas") { Description = "comma-separated α", DefaultValueFactory = _ => "0.2,1" };
-    public static readonly Option<string> PlotActivations = new("--activations") { DefaultValueFactory = _ => "relu,leakyrelu,elu,talu,exlu,tanh" };
+    public static readonly Option<string> PlotActivations = new("--activations") { Description = "comma-separated activations (default: all)", DefaultValueFactory = _ => string.Join(",", ActivationCatalog.All.Select(a => a.Name)) };
     public static readonly Option<string> PlotDevice = new("--device") { DefaultValueFactory = _ => "auto" };
     public static readonly Option<string> PlotOut = new("--out") { DefaultValueFactory = _ => "activations.png" };
     public static readonly Option<string?> PlotGrid = new("--grid") { Description = "redraw the report and plots of a compare grid folder" };
@@ -93,14 +94,8 @@ public static class CompareCommand
             try { entry = GridSpec.SplitEntry(a); }
             catch (ArgumentException e) { throw new UsageException($"--activations: {e.Message}"); }
             if (!ActivationCatalog.TryParse(entry.name, out var kind)) throw new UsageException($"--activations: unknown activation '{entry.name}'");
-            if (entry.pinned is double pa)
-            {
-                if (!ActivationCatalog.HasParameter(kind)) throw new UsageException($"--activations: '{a}': {entry.name} has no α");
-                if (!(pa > 0)) throw new UsageException($"--activations: '{a}': α must be > 0");
-            }
         }
         var alphas = Numbers(p.GetValue(Alphas)!, "--alphas");
-        if (alphas.Any(a => a <= 0)) throw new UsageException($"--alphas: α must be > 0 for elu/talu/exlu; got {string.Join(",", alphas)}");
         bool[] learnable = p.GetValue(Learnable)!.ToLowerInvariant() switch
         {
             "fixed" => [false],
@@ -122,6 +117,8 @@ public static class CompareCommand
             Inits = Names(p.GetValue(Inits)!), Seeds = ParseSeeds(p.GetValue(Seeds)!),
             Extra = new(StringComparer.Ordinal) { ["limit_train"] = p.GetValue(LimitTrain).ToString(CultureInfo.InvariantCulture), ["limit_test"] = p.GetValue(LimitTest).ToString(CultureInfo.InvariantCulture) },
         };
+        try { spec.Expand(); } // each α against its activation's rule, before anything runs
+        catch (ArgumentException e) { throw new UsageException($"--activations/--alphas: {e.Message}"); }
         string folder = p.GetValue(Out) ?? Path.Combine("runs", "compare", $"{dataset}-{model}");
         using var device = Engine.Device.Create(spec.Device);
         var locator = new DatasetLocator(p.GetValue(Data), p.GetValue(Mirror)) { Log = console.Error };
@@ -163,11 +160,12 @@ public static class CompareCommand
         foreach (var name in Names(p.GetValue(PlotActivations)!))
         {
             if (!ActivationCatalog.TryParse(name, out var kind)) throw new UsageException($"--activations: unknown activation '{name}'");
-            if (kind is ActivationKind.ELU or ActivationKind.TaLU or ActivationKind.ExLU)
+            if (kind.TakesAlpha)
             {
                 foreach (var a in alphas)
                 {
-                    if (!(a > 0)) throw new UsageException($"--alphas: α must be > 0; got {a}");
+                    try { kind.Validate((float)a); }
+                    catch (ArgumentOutOfRangeException e) { throw new UsageException($"--alphas: {e.Message}"); }
                     curves.Add(new ActivationCurve(kind, (float)a));
                 }
             }

@@ -15,6 +15,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Activations.Engine;
+using Activations.Kernels.Activations;
 
 namespace Activations.Training.Study;
 
@@ -198,9 +199,9 @@ public static class RunFolder
 
         string actText = Str("activation", "act") ?? throw new InvalidDataException($"{path}: no activation");
         var kind = ActivationCatalog.Parse(actText);
-        string act = ActivationCatalog.Name(kind);
-        bool hasParam = ActivationCatalog.HasParameter(kind);
-        double? alpha = hasParam ? Dbl("alpha", "parameter", "param", "slope") ?? ActivationCatalog.DefaultParameter(kind) : null;
+        string act = kind.Name;
+        bool hasParam = kind.HasParameter;
+        double? alpha = hasParam ? Dbl("alpha", "parameter", "param", "slope") ?? kind.DefaultParameter : null;
         bool learn = hasParam && (Str("learnablealpha", "learnalpha", "learnable") ?? "false").Trim('"').Equals("true", StringComparison.OrdinalIgnoreCase);
         string init = Str("init", "initialization", "initialisation", "weightinit") ?? "default";
         int seed = (int)(Dbl("seed") ?? 0);
