@@ -61,6 +61,7 @@ public static partial class CommandLine
     private static readonly Option<int> BenchElementsOpt = new("--elements") { Description = "elements per activation case", DefaultValueFactory = _ => 16 << 20 };
     private static readonly Option<string> BenchMatMulOpt = new("--matmul") { Description = "square matmul sizes, comma-separated", DefaultValueFactory = _ => "512,1024" };
     private static readonly Option<string?> BenchOutOpt = new("--out") { Description = "folder for quick.md" };
+    private static readonly Option<string?> BenchActivationsOpt = new("--activations") { Description = "activations, comma-separated (default: all; those with a hand-written backward also timed derived)" };
     private static readonly Option<string> VerifyDeviceOpt = new("--device") { Description = "accelerator to verify", DefaultValueFactory = _ => "auto" };
 
     private static readonly Option[] TrainOptions =
@@ -86,6 +87,7 @@ public static partial class CommandLine
         bench.Options.Add(BenchElementsOpt);
         bench.Options.Add(BenchMatMulOpt);
         bench.Options.Add(BenchOutOpt);
+        bench.Options.Add(BenchActivationsOpt);
         root.Subcommands.Add(bench);
         root.Subcommands.Add(CompareCommand.BuildCompare());
         root.Subcommands.Add(CompareCommand.BuildPlot());
@@ -254,6 +256,12 @@ public static partial class CommandLine
             throw new UsageException($"--matmul: expected positive sizes separated by commas; got '{sizes}'");
         var args = new List<string> { "--device", parse.GetValue(BenchDeviceOpt)!, "--elements", elements.ToString(), "--matmul", sizes };
         if (parse.GetValue(BenchOutOpt) is { } outDir) args.AddRange(["--out", outDir]);
+        if (parse.GetValue(BenchActivationsOpt) is { } acts)
+        {
+            foreach (var name in acts.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                if (!ActivationCatalog.TryParse(name, out _)) throw new UsageException($"--activations: unknown activation '{name}'; expected one of {ActivationCatalog.Names}");
+            args.AddRange(["--activations", acts]);
+        }
         var previous = Console.Out;
         Console.SetOut(console.Out);
         try { return Training.Bench.QuickBench.Run([.. args]); }
