@@ -1,6 +1,8 @@
-// Activation forward+backward throughput per accelerator, 1M and 16M elements. Each case is
-// validated against the double-precision reference in GlobalSetup before it is timed, and the
-// accelerator is synchronised inside the measured region.
+// Activation forward+backward throughput per accelerator, 1M and 16M elements, for every activation in
+// the catalog; those with a hand-written backward are also timed with the backward derived by dual
+// numbers ("talu (derived)"), which is what the derived path costs. Each case is validated against
+// the double-precision reference (value and slope) in GlobalSetup before it
+// is timed, and the accelerator is synchronised inside the measured region.
 using Activations.Kernels;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
@@ -12,17 +14,31 @@ namespace Activations.Benchmarks.Suites;
 [Config(typeof(BenchConfig))]
 public class ActivationBenchmarks : IWorkCount
 {
+    private const string Derived = " (derived)";
     private Device _device = null!;
-    private Tensor _x = null!, _y = null!, _dy = null!, _dx = null!, _alpha = null!;
+    private Tensor _x = null!, _y = null!, _dy = null!, _dx = null!, _p = null!;
     private Action _step = null!;
 
     public static IEnumerable<string> Devices => BenchDevices.Present();
 
+    /// <summary>
+    /// Every activation (or those named in ACTIVATIONS_BENCH_ACTIVATIONS, e.g. "talu,exlu"), and
+    /// "name (derived)" for those whose backward is hand-written.
+    /// </summary>
+    public static IEnumerable<string> Activations =>
+        (Environment.GetEnvironmentVariable("ACTIVATIONS_BENCH_ACTIVATIONS") is { Length: > 0 } only
+            ? only.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ActivationCatalog.Parse)
+            : ActivationCatalog.All)
+        .SelectMany(a => a.HasBackward ? [a.Name, a.Name + Derived] : new[] { a.Name });
+
+    /// <summary>1M and 16M elements; 1M only in quick mode.</summary>
+    public static IEnumerable<int> Sizes => BenchConfig.Quick ? [1 << 20] : [1 << 20, 1 << 24];
+
     [ParamsSource(nameof(Devices))] public string Device { get; set; } = "cpu";
 
-    [Params("relu", "talu", "exlu", "gelu")] public string Activation { get; set; } = "talu";
+    [ParamsSource(nameof(Activations))] public string Activation { get; set; } = "talu";
 
-    [Params(1 << 20, 1 << 24)] public int Elements { get; set; } = 1 << 20;
+    [ParamsSource(nameof(Sizes))] public int Elements { get; set; } = 1 << 20;
 
     [GlobalSetup]
     public void Setup()
@@ -33,37 +49,36 @@ public class ActivationBenchmarks : IWorkCount
         _y = Tensor.Empty(_device, Elements);
         _dy = Tensor.Full(_device, 1f, Elements);
         _dx = Tensor.Empty(_device, Elements);
-        var kind = ActivationCatalog.Parse(Activation);
-        float a = kind == ActivationKind.ExLU ? 0.2f : ActivationCatalog.DefaultParameter(kind);
-        _alpha = Tensor.FromArray(_device, [a], 1);
-        _step = kind switch
-        {
-            ActivationKind.ReLU => Bind<ReLU>(host, a),
-            ActivationKind.TaLU => Bind<TaLU>(host, a),
-            ActivationKind.ExLU => Bind<ExLU>(host, a),
-            _ => Bind<GELU>(host, a),
-        };
-    }
-
-    private Action Bind<T>(float[] host, float a) where T : struct, IActivation
-    {
-        var k = _device.Kernels.Get<ActivationKernels<T>>();
-        void Step()
-        {
-            k.Forward(_x.View, _y.View, _alpha.View);
-            k.Backward(_x.View, _y.View, _dy.View, _dx.View, _alpha.View);
-        }
-        Step();
+        bool derived = Activation.EndsWith(Derived, StringComparison.Ordinal);
+        var kind = ActivationCatalog.Parse(derived ? Activation[..^Derived.Length] : Activation);
+        var p = kind.Defaults;
+        _p = Tensor.FromArray(_device, p.Length == 0 ? [0f] : p, Math.Max(1, p.Length));
+        _step = kind.Accept(new Bind(this, derived));
+        _step();
         var ys = _y.ToArray();
         var dxs = _dx.ToArray();
+        var pd = p.Select(v => (double)v).ToArray();
         var (rel, abs) = Tolerances.Transcendental(_device.Kind);
         for (int i = 0; i < host.Length; i += 997)
         {
-            double ry = T.ForwardReference(host[i], a), rd = T.BackwardReference(host[i], a);
+            double ry = kind.Reference(host[i], pd), rd = kind.ReferenceDerivative(0, host[i], pd);
             if (!(Math.Abs(ys[i] - ry) <= abs + rel * Math.Abs(ry)) || !(Math.Abs(dxs[i] - rd) <= abs + rel * Math.Abs(rd)))
-                throw new InvalidOperationException($"{T.Name} on {Device} disagrees with its reference at {i}");
+                throw new InvalidOperationException($"{Activation} on {Device} disagrees with its reference at x = {host[i]}: y {ys[i]} vs {ry}, dy/dx {dxs[i]} vs {rd}");
         }
-        return Step;
+    }
+
+    private sealed record Bind(ActivationBenchmarks B, bool Derived) : IActivationVisitor<Action>
+    {
+        public Action Visit<T>() where T : struct, IActivation
+        {
+            var k = B._device.Kernels.Get<ActivationKernels<T>>();
+            var (b, derived) = (B, Derived);
+            return () =>
+            {
+                k.Forward(b._x.View, b._y.View, b._p.View);
+                k.Backward(b._x.View, b._y.View, b._dy.View, b._dx.View, b._p.View, derived: derived);
+            };
+        }
     }
 
     [Benchmark(Description = "forward+backward")]
@@ -76,7 +91,7 @@ public class ActivationBenchmarks : IWorkCount
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var t in new[] { _x, _y, _dy, _dx, _alpha }) t?.Dispose();
+        foreach (var t in new[] { _x, _y, _dy, _dx, _p }) t?.Dispose();
     }
 
     public (double, double, string) Work(BenchmarkCase b) =>

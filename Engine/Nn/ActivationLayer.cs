@@ -1,35 +1,50 @@
-// An activation as a layer: fixed α (a constant), or learnable α — one per layer, or one per
-// channel (features of a (N, C) input, channels of a (N, C, H, W) input: axis 1). A learnable α is a
-// parameter named "alpha"; a fixed one is not a parameter (the run's config records it).
-// ELU, TaLU and ExLU are defined for α > 0 only (ExLU divides by α; with α < 0 its exp overflows),
-// so after every optimizer step a learnable α of theirs is projected back to α ≥ MinLearnedAlpha.
+// An activation as a layer: fixed parameters (a constant), or learnable ones — one set per layer, or
+// one per channel (features of a (N, C) input, channels of a (N, C, H, W) input: axis 1). Learnable
+// parameters are one tensor named "alpha" (one parameter, the common case) or "parameters"
+// (several, parameter-major); fixed ones are not a parameter (the run's config records them).
+// A parameter with a lower bound for learning (α > 0 of ELU, TaLU, ExLU: ExLU divides by α, and
+// with α < 0 its exp overflows) is projected back to that bound after every optimizer step.
+using Activations.Kernels.Activations;
+
 namespace Activations.Engine.Nn;
 
 public sealed class ActivationLayer : Module
 {
     private readonly Tensor _alpha;
+    private readonly int _channels;
 
-    public ActivationKind Kind { get; }
+    public ActivationInfo Activation { get; }
     public bool Learnable { get; }
 
-    /// <summary>The α tensor: shape (1), or (channels) when per channel.</summary>
+    /// <summary>The parameter tensor: shape (1) or (C) for one parameter; (P) or (P, C) for P of them.</summary>
     public Tensor Alpha => _alpha;
 
-    /// <param name="alpha">Initial α (NaN: the activation's default).</param>
-    /// <param name="channels">0 for one α for the layer; otherwise one α per channel (needs learnable).</param>
-    public ActivationLayer(Device device, ActivationKind kind, float alpha = float.NaN, bool learnable = false, int channels = 0)
+    /// <param name="alpha">Initial value of the first parameter (NaN: its default); the others start at their defaults.</param>
+    /// <param name="channels">0 for one set per layer; otherwise one set per channel (needs learnable).</param>
+    public ActivationLayer(Device device, ActivationInfo activation, float alpha = float.NaN, bool learnable = false, int channels = 0)
+        : this(device, activation, activation.WithFirst(alpha), learnable, channels)
     {
-        float a = float.IsNaN(alpha) ? ActivationCatalog.DefaultParameter(kind) : alpha;
-        ActivationCatalog.Validate(kind, a);
-        if (learnable && !ActivationCatalog.HasParameter(kind))
-            throw new ArgumentException($"{ActivationCatalog.Name(kind)} has no parameter to learn");
+    }
+
+    /// <param name="values">Initial value of every parameter, in order.</param>
+    public ActivationLayer(Device device, ActivationInfo activation, float[] values, bool learnable = false, int channels = 0)
+    {
+        if (values.Length != activation.Parameters.Count)
+            throw new ArgumentException($"{activation.Name} has {activation.Parameters.Count} parameters; got {values.Length} values");
+        for (int k = 0; k < values.Length; k++) activation.Validate(k, values[k]);
+        if (learnable && !activation.HasLearnableParameter)
+            throw new ArgumentException($"{activation.Name} has no parameter to learn");
         if (channels < 0) throw new ArgumentOutOfRangeException(nameof(channels), $"channels must be ≥ 0; got {channels}");
-        Kind = kind;
+        Activation = activation;
         Learnable = learnable;
-        var t = Tensor.Full(device, a, channels == 0 ? 1 : channels);
+        _channels = Math.Max(1, channels);
+        int count = values.Length;
+        var data = count == 0 ? [0f] : values.SelectMany(v => Enumerable.Repeat(v, _channels)).ToArray();
+        int[] shape = count <= 1 ? [channels == 0 ? 1 : channels] : channels == 0 ? [count] : [count, channels];
+        var t = Tensor.FromArray(device, data, shape);
         if (learnable)
         {
-            _alpha = AddParameter("alpha", t);
+            _alpha = AddParameter(count == 1 ? "alpha" : "parameters", t);
         }
         else
         {
@@ -39,16 +54,18 @@ public sealed class ActivationLayer : Module
         }
     }
 
-    /// <summary>The smallest value a learnable α of ELU, TaLU or ExLU keeps after a step.</summary>
-    public const float MinLearnedAlpha = 0.01f;
+    public override Tensor Forward(Tensor x) => x.Activate(Activation, _alpha, channelAxis: 1);
 
-    public override Tensor Forward(Tensor x) => x.Activate(Kind, _alpha, channelAxis: 1);
-
-    /// <summary>Keeps a learnable α of ELU, TaLU or ExLU ≥ MinLearnedAlpha (call after each optimizer step).</summary>
+    /// <summary>Keeps each learnable parameter with a LearnedMin at or above it (call after each optimizer step).</summary>
     public void Project()
     {
-        if (Learnable && Kind is ActivationKind.ELU or ActivationKind.TaLU or ActivationKind.ExLU)
-            _alpha.Device.Kernels.Get<Kernels.Tensor.AffineKernels>().ClampMin(_alpha.View, MinLearnedAlpha);
+        if (!Learnable) return;
+        for (int k = 0; k < Activation.Parameters.Count; k++)
+        {
+            float min = Activation.Parameters[k].LearnedMin;
+            if (!float.IsNaN(min))
+                _alpha.Device.Kernels.Get<Kernels.Tensor.AffineKernels>().ClampMin(_alpha.View.SubView(k * _channels, _channels), min);
+        }
     }
 
     public override void Dispose()

@@ -1,13 +1,19 @@
 // One generic kernel body per direction, specialised per activation struct.
 //
-// Shapes: x, y, dy, dx are flat views of n elements. α lives on the device (so a learnable α
-// never travels to the host): length 1 (one per layer) or C (one per channel). The element i
-// belongs to channel (i / inner) % C, i.e. for NCHW data inner = H·W, for (N, features) data
-// inner = 1 and C = features.
+// Shapes: x, y, dy, d are flat views of n elements. The parameters live on the device (so a
+// learned one never travels to the host), parameter-major: p[k·C + c] is parameter k of channel c,
+// with C = 1 (one set per layer) or C channels. The element i belongs to channel (i / inner) % C,
+// i.e. for NCHW data inner = H·W, for (N, features) data inner = 1 and C = features.
 //
-//   forward:      y[i]  = f(x[i]; α[c])
-//   backward:     dx[i] = dy[i] · f'(x[i], y[i]; α[c])
-//   α-gradient:   g[i]  = dy[i] · ∂f/∂α(x[i], y[i]; α[c])   (then summed per channel by the caller)
+//   forward:      y[i] = f(x[i]; p[·, c])
+//   backward:     d[i] = dy[i] · ∂f/∂x   (x[i], y[i]; p[·, c])
+//   param-grad k: d[i] = dy[i] · ∂f/∂p_k (x[i], y[i]; p[·, c])   (then summed per channel by the caller)
+//
+// A derivative is the activation's hand-written one where it has one, else the forward run on dual
+// numbers with x (or p_k) seeded: exact, and in the same kernel. `derived` forces the dual path
+// (for the tests and benchmarks that compare the two). Which derivative and which path are
+// compile-time constants (SpecializedValue): each use compiles to its own kernel with only its
+// derivative in it.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -18,148 +24,186 @@ namespace Activations.Kernels.Activations;
 public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> where T : struct, IActivation
 {
     private readonly LaunchPlan _plan;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>> _forward;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>> _derivative;
-    private readonly Action<KernelConfig, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int> _forwardWide;
-    private readonly Action<KernelConfig, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int, SpecializedValue<int>> _derivativeWide;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>> _forward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>> _derivative;
+    private readonly Action<KernelConfig, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int, SpecializedValue<int>> _forwardWide;
+    private readonly Action<KernelConfig, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int, SpecializedValue<int>, SpecializedValue<int>> _derivativeWide;
+
+    /// <summary>How many parameters T has (a compile-time constant in the kernels).</summary>
+    private static readonly int Count = T.Parameters.Count;
 
     private ActivationKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
-        _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>>(ForwardKernel);
-        _derivative = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(DerivativeKernel);
-        _forwardWide = accelerator.LoadStreamKernel<ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int>(ForwardWideKernel);
-        _derivativeWide = accelerator.LoadStreamKernel<ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int, SpecializedValue<int>>(DerivativeWideKernel);
+        _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(ForwardKernel);
+        _derivative = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(DerivativeKernel);
+        _forwardWide = accelerator.LoadStreamKernel<ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int, SpecializedValue<int>>(ForwardWideKernel);
+        _derivativeWide = accelerator.LoadStreamKernel<ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, int, SpecializedValue<int>, SpecializedValue<int>>(DerivativeWideKernel);
     }
 
     public static ActivationKernels<T> Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
     /// <summary>
-    /// The α index of element i. perLayer (a compile-time constant) is 1 for one α per layer: then
+    /// The channel of element i. perLayer (a compile-time constant) is 1 for one set per layer: then
     /// no integer division is compiled at all (vectorised, a division per element is a scalar loop).
     /// </summary>
-    private static int Channel(int i, int inner, int channels, SpecializedValue<int> perLayer) =>
-        perLayer.Value != 0 ? 0 : i / inner % channels;
+    private static int Channel(int i, int inner, int channels, int perLayer) =>
+        perLayer != 0 ? 0 : i / inner % channels;
+
+    /// <summary>The parameters of channel c (count is a compile-time constant; unused ones stay 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ActivationParameters<float> Load(ArrayView<float> p, int c, int channels, int count)
+    {
+        var r = default(ActivationParameters<float>);
+        if (count > 0) r.P0 = p[c];
+        if (count > 1) r.P1 = p[channels + c];
+        if (count > 2) r.P2 = p[2 * channels + c];
+        if (count > 3) r.P3 = p[3 * channels + c];
+        return r;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float F(float x, ActivationParameters<float> p)
+    {
+        var q = new ActivationParameters<Real32> { P0 = p.P0, P1 = p.P1, P2 = p.P2, P3 = p.P3 };
+        return T.Forward<Real32>(x, q).Value;
+    }
+
+    /// <summary>∂f/∂x (which = 0) or ∂f/∂p_{which−1}: hand-written where T has it and derived is 0, else by dual numbers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Slope(float x, float y, ActivationParameters<float> p, int which, int derived)
+    {
+        if (T.HasBackward && derived == 0)
+            return which == 0 ? T.Backward(x, y, p) : T.ParamGrad(which - 1, x, y, p);
+        var q = new ActivationParameters<Dual>
+        {
+            P0 = new Dual(p.P0, which == 1 ? 1f : 0f),
+            P1 = new Dual(p.P1, which == 2 ? 1f : 0f),
+            P2 = new Dual(p.P2, which == 3 ? 1f : 0f),
+            P3 = new Dual(p.P3, which == 4 ? 1f : 0f),
+        };
+        return T.Forward(new Dual(x, which == 0 ? 1f : 0f), q).D;
+    }
 
     // Each kernel: one element per work-item where oneItem is 1 (compiled without a loop, see
     // LaunchPlan.OneItem), else a grid-stride loop; both call the same element function.
 
-    /// <summary>y = f(x; α).</summary>
-    private static void ForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> alpha, int n, int inner, int channels,
-        SpecializedValue<int> oneItem, SpecializedValue<int> perLayer)
+    /// <summary>y = f(x; p).</summary>
+    private static void ForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int n, int inner, int channels,
+        SpecializedValue<int> oneItem, SpecializedValue<int> perLayer, SpecializedValue<int> count)
     {
         if (oneItem.Value != 0)
         {
             int j = Grid.GlobalIndex.X;
-            if (j < n) y[j] = T.Forward(x[j], alpha[Channel(j, inner, channels, perLayer)]);
+            if (j < n) y[j] = F(x[j], Load(p, Channel(j, inner, channels, perLayer.Value), channels, count.Value));
             return;
         }
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n; i += stride)
-            y[i] = T.Forward(x[i], alpha[Channel(i, inner, channels, perLayer)]);
+            y[i] = F(x[i], Load(p, Channel(i, inner, channels, perLayer.Value), channels, count.Value));
     }
 
-    /// <summary>
-    /// d = dy · f'(x, y; α) (the input gradient), or d = dy · ∂f/∂α(x, y; α) elementwise where
-    /// ofAlpha is 1 (the α-gradient, summed per channel by the caller). ofAlpha is a compile-time
-    /// constant: each use compiles to its own kernel with only its derivative in it.
-    /// </summary>
+    /// <summary>d = dy · ∂f/∂x (which = 0) or dy · ∂f/∂p_{which−1}, elementwise.</summary>
     private static void DerivativeKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> d,
-        ArrayView<float> alpha, int n, int inner, int channels, SpecializedValue<int> oneItem,
-        SpecializedValue<int> perLayer, SpecializedValue<int> ofAlpha)
+        ArrayView<float> p, int n, int inner, int channels, SpecializedValue<int> oneItem,
+        SpecializedValue<int> perLayer, SpecializedValue<int> count, SpecializedValue<int> whichAndDerived)
     {
+        int which = whichAndDerived.Value >> 1, derived = whichAndDerived.Value & 1;
         if (oneItem.Value != 0)
         {
             int j = Grid.GlobalIndex.X;
-            if (j < n) d[j] = DerivativeAt(j, x, y, dy, alpha, inner, channels, perLayer, ofAlpha.Value);
+            if (j < n) d[j] = dy[j] * Slope(x[j], y[j], Load(p, Channel(j, inner, channels, perLayer.Value), channels, count.Value), which, derived);
             return;
         }
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n; i += stride)
-            d[i] = DerivativeAt(i, x, y, dy, alpha, inner, channels, perLayer, ofAlpha.Value);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float DerivativeAt(int i, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> alpha,
-        int inner, int channels, SpecializedValue<int> perLayer, int ofAlpha)
-    {
-        return dy[i] * Slope(x[i], y[i], alpha[Channel(i, inner, channels, perLayer)], ofAlpha);
+            d[i] = dy[i] * Slope(x[i], y[i], Load(p, Channel(i, inner, channels, perLayer.Value), channels, count.Value), which, derived);
     }
 
     // On the CPU accelerator each view access costs a trip through ILGPU's accessor (see Vec8f), so
-    // there each access moves 8 floats (one α per layer only; the few elements past the last multiple
-    // of 8 go through the kernels above). Measured 2026-11-29, 16M elements, runs alternated on busy
-    // cores: ReLU forward+backward 109–145 M elem/s through the kernels above, 194–257 through these.
+    // there each access moves 8 floats (one parameter set per layer only; the few elements past the
+    // last multiple of 8 go through the kernels above).
 
-    /// <summary>y = f(x; α) for 8 elements per access.</summary>
-    private static void ForwardWideKernel(ArrayView<Vec8f> x, ArrayView<Vec8f> y, ArrayView<float> alpha, int n8)
+    /// <summary>y = f(x; p) for 8 elements per access.</summary>
+    private static void ForwardWideKernel(ArrayView<Vec8f> x, ArrayView<Vec8f> y, ArrayView<float> p, int n8, SpecializedValue<int> count)
     {
-        float a = alpha[0];
+        var a = Load(p, 0, 1, count.Value);
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n8; i += stride)
         {
             Vec8f v = x[i], r;
-            r.V0 = T.Forward(v.V0, a); r.V1 = T.Forward(v.V1, a); r.V2 = T.Forward(v.V2, a); r.V3 = T.Forward(v.V3, a);
-            r.V4 = T.Forward(v.V4, a); r.V5 = T.Forward(v.V5, a); r.V6 = T.Forward(v.V6, a); r.V7 = T.Forward(v.V7, a);
+            r.V0 = F(v.V0, a); r.V1 = F(v.V1, a); r.V2 = F(v.V2, a); r.V3 = F(v.V3, a);
+            r.V4 = F(v.V4, a); r.V5 = F(v.V5, a); r.V6 = F(v.V6, a); r.V7 = F(v.V7, a);
             y[i] = r;
         }
     }
 
     /// <summary>As <see cref="DerivativeKernel"/> for 8 elements per access.</summary>
     private static void DerivativeWideKernel(ArrayView<Vec8f> x, ArrayView<Vec8f> y, ArrayView<Vec8f> dy, ArrayView<Vec8f> d,
-        ArrayView<float> alpha, int n8, SpecializedValue<int> ofAlpha)
+        ArrayView<float> p, int n8, SpecializedValue<int> count, SpecializedValue<int> whichAndDerived)
     {
-        float a = alpha[0];
-        int f = ofAlpha.Value;
+        var a = Load(p, 0, 1, count.Value);
+        int w = whichAndDerived.Value >> 1, f = whichAndDerived.Value & 1;
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n8; i += stride)
         {
             Vec8f u = x[i], v = y[i], g = dy[i], r;
-            r.V0 = g.V0 * Slope(u.V0, v.V0, a, f); r.V1 = g.V1 * Slope(u.V1, v.V1, a, f);
-            r.V2 = g.V2 * Slope(u.V2, v.V2, a, f); r.V3 = g.V3 * Slope(u.V3, v.V3, a, f);
-            r.V4 = g.V4 * Slope(u.V4, v.V4, a, f); r.V5 = g.V5 * Slope(u.V5, v.V5, a, f);
-            r.V6 = g.V6 * Slope(u.V6, v.V6, a, f); r.V7 = g.V7 * Slope(u.V7, v.V7, a, f);
+            r.V0 = g.V0 * Slope(u.V0, v.V0, a, w, f); r.V1 = g.V1 * Slope(u.V1, v.V1, a, w, f);
+            r.V2 = g.V2 * Slope(u.V2, v.V2, a, w, f); r.V3 = g.V3 * Slope(u.V3, v.V3, a, w, f);
+            r.V4 = g.V4 * Slope(u.V4, v.V4, a, w, f); r.V5 = g.V5 * Slope(u.V5, v.V5, a, w, f);
+            r.V6 = g.V6 * Slope(u.V6, v.V6, a, w, f); r.V7 = g.V7 * Slope(u.V7, v.V7, a, w, f);
             d[i] = r;
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Slope(float x, float y, float a, int ofAlpha) => ofAlpha != 0 ? T.ParamGrad(x, y, a) : T.Backward(x, y, a);
-
-    /// <summary>How many leading elements the wide kernels take: a multiple of 8 on the CPU accelerator with one α, else 0.</summary>
-    private int WidePart(int n, ArrayView<float> alpha) => _plan.Kind == BackendKind.Cpu && alpha.Length == 1 ? n / 8 * 8 : 0;
-
-    private static SpecializedValue<int> PerLayer(ArrayView<float> alpha) => SpecializedValue.New(alpha.Length == 1 ? 1 : 0);
-
-    public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> alpha, int inner = 1)
+    /// <summary>The number of channels of a parameter view: its length over the parameter count (1 without parameters).</summary>
+    private static int Channels(ArrayView<float> p)
     {
-        int n = (int)x.Length, w = WidePart(n, alpha);
-        if (w > 0) _forwardWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Vec8f>(), y.SubView(0, w).Cast<Vec8f>(), alpha, w / 8);
-        if (n > w) _forward(_plan.GridStride(n - w), x.SubView(w), y.SubView(w), alpha, n - w, inner, (int)alpha.Length, _plan.OneItem, PerLayer(alpha));
+        if (Count == 0) return 1;
+        if (p.Length % Count != 0 || p.Length == 0)
+            throw new ArgumentException($"{T.Name}: {Count} parameters need a multiple of {Count} values; got {p.Length}");
+        return (int)(p.Length / Count);
     }
 
+    /// <summary>
+    /// How many leading elements the wide kernels take: a multiple of 8 on the CPU accelerator with one
+    /// parameter set, else 0; and 0 where a view starts inside a Vec8f (Cast would round its start
+    /// down: the engine's per-parameter slices of one buffer do).
+    /// </summary>
+    private int WidePart(int n, int channels, params ArrayView<float>[] views) =>
+        _plan.Kind == BackendKind.Cpu && channels == 1 && views.All(v => ((IContiguousArrayView)v).IndexInBytes % 32 == 0) ? n / 8 * 8 : 0;
+
+    public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int inner = 1)
+    {
+        int channels = Channels(p), n = (int)x.Length, w = WidePart(n, channels, x, y);
+        var count = SpecializedValue.New(Count);
+        if (w > 0) _forwardWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Vec8f>(), y.SubView(0, w).Cast<Vec8f>(), p, w / 8, count);
+        if (n > w) _forward(_plan.GridStride(n - w), x.SubView(w), y.SubView(w), p, n - w, inner, channels, _plan.OneItem, SpecializedValue.New(channels == 1 ? 1 : 0), count);
+    }
+
+    /// <summary>dx = dy · ∂f/∂x; <paramref name="derived"/> forces the dual-number derivative even where T has a hand-written one.</summary>
     public void Backward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx,
-        ArrayView<float> alpha, int inner = 1)
-    {
-        Derivative(x, y, dy, dx, alpha, inner, 0);
-    }
+        ArrayView<float> p, int inner = 1, bool derived = false) => Derivative(x, y, dy, dx, p, inner, 0, derived);
 
-    public void ParamGrad(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> g,
-        ArrayView<float> alpha, int inner = 1)
+    /// <summary>g = dy · ∂f/∂p_k elementwise (summed per channel by the caller).</summary>
+    public void ParamGrad(int k, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> g,
+        ArrayView<float> p, int inner = 1, bool derived = false)
     {
-        Derivative(x, y, dy, g, alpha, inner, 1);
+        if ((uint)k >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(k), $"{T.Name} has {Count} parameters; asked for the gradient of parameter {k}");
+        Derivative(x, y, dy, g, p, inner, k + 1, derived);
     }
 
     private void Derivative(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> d,
-        ArrayView<float> alpha, int inner, int ofAlpha)
+        ArrayView<float> p, int inner, int which, bool derived)
     {
-        int n = (int)x.Length, w = WidePart(n, alpha);
-        var which = SpecializedValue.New(ofAlpha);
+        int channels = Channels(p), n = (int)x.Length, w = WidePart(n, channels, x, y, dy, d);
+        var count = SpecializedValue.New(Count);
+        var mode = SpecializedValue.New(which << 1 | (derived || !T.HasBackward ? 1 : 0));
         if (w > 0)
             _derivativeWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Vec8f>(), y.SubView(0, w).Cast<Vec8f>(),
-                dy.SubView(0, w).Cast<Vec8f>(), d.SubView(0, w).Cast<Vec8f>(), alpha, w / 8, which);
+                dy.SubView(0, w).Cast<Vec8f>(), d.SubView(0, w).Cast<Vec8f>(), p, w / 8, count, mode);
         if (n > w)
-            _derivative(_plan.GridStride(n - w), x.SubView(w), y.SubView(w), dy.SubView(w), d.SubView(w), alpha, n - w, inner,
-                (int)alpha.Length, _plan.OneItem, PerLayer(alpha), which);
+            _derivative(_plan.GridStride(n - w), x.SubView(w), y.SubView(w), dy.SubView(w), d.SubView(w), p, n - w, inner,
+                channels, _plan.OneItem, SpecializedValue.New(channels == 1 ? 1 : 0), count, mode);
     }
 }

@@ -1,8 +1,10 @@
-// Every activation's forward, backward (dx) and α-gradient kernels against the double-precision
-// scalar references of Kernels/Activations, on every device: awkward lengths, special inputs,
-// per-layer and per-channel α, saturation at large |x|, and the documented behaviour at x = 0.
+// Every activation's forward, backward (dx) and parameter-gradient kernels, hand-written and derived,
+// against the double-precision references of its own forward, on every device: awkward lengths,
+// special inputs, per-layer and per-channel parameters, saturation at large |x|, and the documented
+// behaviour at x = 0.
 using Activations.Engine;
 using Activations.Kernels;
+using Activations.Kernels.Activations;
 using Activations.Tests.Infrastructure;
 using static Activations.Tests.Infrastructure.ActivationHarness;
 
@@ -17,7 +19,7 @@ public class ActivationKernelTests
 
     [SkippableTheory]
     [MemberData(nameof(DevicesAndKinds), MemberType = typeof(ActivationHarness))]
-    public void MatchesReferenceAtEveryLength(string device, ActivationKind kind)
+    public void MatchesReferenceAtEveryLength(string device, string kind)
     {
         var d = TestDevices.Get(device);
         foreach (int n in Lengths)
@@ -27,7 +29,7 @@ public class ActivationKernelTests
 
     [SkippableTheory]
     [MemberData(nameof(DevicesAndKinds), MemberType = typeof(ActivationHarness))]
-    public void MatchesReferenceOnSpecialValues(string device, ActivationKind kind)
+    public void MatchesReferenceOnSpecialValues(string device, string kind)
     {
         var d = TestDevices.Get(device);
         foreach (float alpha in Alphas)
@@ -36,7 +38,7 @@ public class ActivationKernelTests
 
     [SkippableTheory]
     [MemberData(nameof(DevicesAndKinds), MemberType = typeof(ActivationHarness))]
-    public void NaNPropagatesThroughForward(string device, ActivationKind kind)
+    public void NaNPropagatesThroughForward(string device, string kind)
     {
         var d = TestDevices.Get(device);
         foreach (float alpha in Alphas)
@@ -45,7 +47,7 @@ public class ActivationKernelTests
 
     [SkippableTheory]
     [MemberData(nameof(DevicesAndKinds), MemberType = typeof(ActivationHarness))]
-    public void PerChannelAlphaNchw(string device, ActivationKind kind)
+    public void PerChannelAlphaNchw(string device, string kind)
     {
         var d = TestDevices.Get(device);
         // (N, C, H, W) = (3, 4, 5, 7): channel of element i is (i / (H·W)) mod C.
@@ -54,7 +56,7 @@ public class ActivationKernelTests
 
     [SkippableTheory]
     [MemberData(nameof(DevicesAndKinds), MemberType = typeof(ActivationHarness))]
-    public void PerChannelAlphaNc(string device, ActivationKind kind)
+    public void PerChannelAlphaNc(string device, string kind)
     {
         var d = TestDevices.Get(device);
         // (N, C) = (37, 3): channel of element i is i mod C.
@@ -63,7 +65,7 @@ public class ActivationKernelTests
 
     [SkippableTheory]
     [MemberData(nameof(DevicesAndKinds), MemberType = typeof(ActivationHarness))]
-    public void ThroughTensorActivatePerLayerAlpha(string device, ActivationKind kind)
+    public void ThroughTensorActivatePerLayerAlpha(string device, string kind)
     {
         var d = TestDevices.Get(device);
         CheckActivate(d, kind, [5, 13], TestInputs.Mixed(65, 13), [2.5f]);
@@ -72,7 +74,7 @@ public class ActivationKernelTests
 
     [SkippableTheory]
     [MemberData(nameof(DevicesAndKinds), MemberType = typeof(ActivationHarness))]
-    public void ThroughTensorActivatePerChannelAlpha(string device, ActivationKind kind)
+    public void ThroughTensorActivatePerChannelAlpha(string device, string kind)
     {
         var d = TestDevices.Get(device);
         CheckActivate(d, kind, [3, 4, 5, 7], TestInputs.Mixed(420, 15), [0.1f, 1f, 2.5f, 0.7f], channelAxis: 1);
@@ -87,22 +89,27 @@ public class ActivationKernelTests
     /// </summary>
     [SkippableTheory]
     [MemberData(nameof(DevicesAndKinds), MemberType = typeof(ActivationHarness))]
-    public void FiniteAtLargeMagnitudes(string device, ActivationKind kind)
+    public void FiniteAtLargeMagnitudes(string device, string kind)
     {
         var d = TestDevices.Get(device);
+        var a = Of(kind);
         float[] x = [1e4f, -1e4f, 1e3f, -1e3f, 100f, -100f, 89f, -89f, 88.7f, -88.7f, 50f, -50f, 20f, -20f,
             1e20f, -1e20f, float.MaxValue, -float.MaxValue];
         foreach (float alpha in Alphas)
-        {
-            var r = Evaluate(d, kind, x, alpha);
-            for (int i = 0; i < x.Length; i++)
+            foreach (bool derived in Paths(a))
             {
-                if (kind == ActivationKind.LeakyReLU && Math.Abs((double)alpha * x[i]) > float.MaxValue) continue; // α·x overflows, rightly
-                Assert.True(float.IsFinite(r[i].Y), $"{kind}({x[i]}; α={alpha}) = {r[i].Y}");
-                Assert.True(float.IsFinite(r[i].Dx), $"{kind}'({x[i]}; α={alpha}) = {r[i].Dx}");
-                Assert.True(float.IsFinite(r[i].G), $"∂{kind}/∂α({x[i]}; α={alpha}) = {r[i].G}");
+                var r = Evaluate(d, kind, x, alpha, derived);
+                for (int i = 0; i < x.Length; i++)
+                {
+                    var p = ParametersAt(a, [alpha], 0, 1);
+                    bool fits(double v) => Math.Abs(v) <= float.MaxValue;
+                    if (!fits(a.Reference(x[i], p)) || !fits(a.ReferenceDerivative(0, x[i], p))) continue; // overflows rightly (LeakyReLU's α·x)
+                    string at = $"{kind}{(derived ? " (derived)" : "")} at x = {x[i]}, α = {alpha}";
+                    Assert.True(float.IsFinite(r[i].Y), $"{at}: y = {r[i].Y}");
+                    Assert.True(float.IsFinite(r[i].Dx), $"{at}: dy/dx = {r[i].Dx}");
+                    Assert.True(float.IsFinite(r[i].G), $"{at}: dy/dp = {r[i].G}");
+                }
             }
-        }
     }
 
     /// <summary>
@@ -116,11 +123,11 @@ public class ActivationKernelTests
     public void SaturationValuesAtLargeMagnitudes(string device)
     {
         var d = TestDevices.Get(device);
-        AssertNear([(1, 0, 0), (0, 0, 0)], Evaluate(d, ActivationKind.Sigmoid, [1e4f, -1e4f], 1f), "sigmoid", Ulps(d, 2e-7));
-        AssertNear([(1, 0, 0), (-1, 0, 0)], Evaluate(d, ActivationKind.Tanh, [1e4f, -1e4f], 1f), "tanh", Ulps(d, 2e-7));
-        AssertNear([(1e4, 1, 0), (0, 0, 0)], Evaluate(d, ActivationKind.SiLU, [1e4f, -1e4f], 1f), "silu", Ulps(d, 2e-7));
-        AssertNear([(1e4, 1, 0), (0, 0, 0)], Evaluate(d, ActivationKind.GELU, [1e4f, -1e4f], 1f), "gelu", Ulps(d, 2e-7));
-        foreach (var kind in new[] { ActivationKind.ELU, ActivationKind.TaLU, ActivationKind.ExLU })
+        AssertNear([(1, 0, 0), (0, 0, 0)], Evaluate(d, "sigmoid", [1e4f, -1e4f], 1f), "sigmoid", Ulps(d, 2e-7));
+        AssertNear([(1, 0, 0), (-1, 0, 0)], Evaluate(d, "tanh", [1e4f, -1e4f], 1f), "tanh", Ulps(d, 2e-7));
+        AssertNear([(1e4, 1, 0), (0, 0, 0)], Evaluate(d, "silu", [1e4f, -1e4f], 1f), "silu", Ulps(d, 2e-7));
+        AssertNear([(1e4, 1, 0), (0, 0, 0)], Evaluate(d, "gelu", [1e4f, -1e4f], 1f), "gelu", Ulps(d, 2e-7));
+        foreach (var kind in new[] { "elu", "talu", "exlu" })
             foreach (float alpha in Alphas)
                 AssertNear([(1e4, 1, 0), (-alpha, 0, -1)], Evaluate(d, kind, [1e4f, -1e4f], alpha), $"{kind} α={alpha}",
                     tol: Ulps(d, 3e-7 * Math.Max(1, alpha)));
@@ -136,7 +143,7 @@ public class ActivationKernelTests
     {
         var d = TestDevices.Get(device);
         float[] x = [-10f, -30f, -100f, -1e3f, -1e4f, -1e6f];
-        var r = Evaluate(d, ActivationKind.GELU, x, 1f);
+        var r = Evaluate(d, "gelu", x, 1f);
         for (int i = 0; i < x.Length; i++)
             Assert.True(Math.Abs(r[i].Y) <= 1e-12 && Math.Abs(r[i].Dx) <= 1e-12, $"gelu({x[i]}) = {r[i].Y}, slope {r[i].Dx}; expected ≈ 0");
     }
@@ -165,7 +172,7 @@ public class ActivationKernelTests
     public void AtZeroAlphaActivationsAreIdentity(string device)
     {
         var d = TestDevices.Get(device);
-        foreach (var kind in new[] { ActivationKind.TaLU, ActivationKind.ExLU, ActivationKind.ELU, ActivationKind.LeakyReLU })
+        foreach (var kind in new[] { "talu", "exlu", "elu", "leakyrelu" })
             foreach (float alpha in Alphas)
                 foreach (var (y, dx, g) in Evaluate(d, kind, [0f, -0f], alpha))
                     Assert.True(y == 0f && dx == 1f && g == 0f, $"{kind} at ±0 (α={alpha}): y={y}, dy/dx={dx}, dy/dα={g}; expected 0, 1, 0");
@@ -177,13 +184,13 @@ public class ActivationKernelTests
     public void AtZeroOtherActivations(string device)
     {
         var d = TestDevices.Get(device);
-        var expected = new Dictionary<ActivationKind, (float Y, float Dx)>
+        var expected = new Dictionary<string, (float Y, float Dx)>
         {
-            [ActivationKind.ReLU] = (0f, 0f),
-            [ActivationKind.Tanh] = (0f, 1f),
-            [ActivationKind.Sigmoid] = (0.5f, 0.25f),
-            [ActivationKind.GELU] = (0f, 0.5f),
-            [ActivationKind.SiLU] = (0f, 0.5f),
+            ["relu"] = (0f, 0f),
+            ["tanh"] = (0f, 1f),
+            ["sigmoid"] = (0.5f, 0.25f),
+            ["gelu"] = (0f, 0.5f),
+            ["silu"] = (0f, 0.5f),
         };
         foreach (var (kind, (ey, edx)) in expected)
             foreach (var (y, dx, g) in Evaluate(d, kind, [0f, -0f], 1f))
@@ -198,10 +205,10 @@ public class ActivationKernelTests
         var d = TestDevices.Get(device);
         foreach (float alpha in Alphas)
         {
-            var r = Evaluate(d, ActivationKind.ExLU, [-1e-6f, 1e-6f], alpha);
+            var r = Evaluate(d, "exlu", [-1e-6f, 1e-6f], alpha);
             Assert.InRange(r[0].Dx, 1f - 1e-4f, 1f + 1e-4f);
             Assert.Equal(1f, r[1].Dx);
-            Assert.Equal(alpha, Evaluate(d, ActivationKind.TaLU, [-1e-6f], alpha)[0].Dx, 1e-4f);
+            Assert.Equal(alpha, Evaluate(d, "talu", [-1e-6f], alpha)[0].Dx, 1e-4f);
         }
     }
 }

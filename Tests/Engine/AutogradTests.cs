@@ -5,6 +5,7 @@ using Activations.Kernels;
 using Activations.Engine;
 using Activations.Engine.Autograd;
 using Activations.Tests.Infrastructure;
+using Activations.Kernels.Activations;
 
 namespace Activations.Tests.Engine;
 
@@ -71,7 +72,7 @@ public class AutogradTests
             Assert.False(GradMode.IsEnabled);
             using (GradMode.NoGrad()) Assert.False(GradMode.IsEnabled); // nests
             Assert.False(GradMode.IsEnabled);
-            y = (x * x).Activate(ActivationKind.TaLU, 0.5f).Sum();
+            y = (x * x).Activate(ActivationInfo.Of<TaLU>(), 0.5f).Sum();
         }
         Assert.True(GradMode.IsEnabled);
         Assert.False(y.RequiresGrad);
@@ -187,7 +188,7 @@ public class AutogradTests
             using (var scope = TensorScope.Begin())
             {
                 x = Tensor.FromArray(d, [1, 2, 3], 3);
-                h = (x * w).Activate(ActivationKind.ExLU, alpha);
+                h = (x * w).Activate(ActivationInfo.Of<ExLU>(), alpha);
                 loss = h.Sum();
                 kept = scope.Keep(h * 2f);
                 loss.Backward();
@@ -244,14 +245,14 @@ public class AutogradTests
         {
             long before = d.MemoryStats.BytesInUse;
             Tensor y;
-            using (var scope = TensorScope.Begin()) y = scope.Keep(x.Activate(ActivationKind.TaLU, 0.5f));
+            using (var scope = TensorScope.Begin()) y = scope.Keep(x.Activate(ActivationInfo.Of<TaLU>(), 0.5f));
             using (var ones = Tensor.Ones(d, 2)) y.Backward(ones);
             var (rel, abs) = Tolerances.Transcendental(d.Kind);
             Expect.Close(x.Grad!.ToArray(), [0.5 * (1 - Math.Pow(Math.Tanh(-1), 2)), 1], rel, abs, "x.Grad");
             x.ClearGrad();
             y.Dispose();
             Assert.Equal(before, d.MemoryStats.BytesInUse); // α went with y
-            using (GradMode.NoGrad()) x.Activate(ActivationKind.TaLU, 0.5f).Dispose();
+            using (GradMode.NoGrad()) x.Activate(ActivationInfo.Of<TaLU>(), 0.5f).Dispose();
             Assert.Equal(before, d.MemoryStats.BytesInUse); // no graph: α freed at once
         }
         finally
@@ -271,7 +272,7 @@ public class AutogradTests
         var w = Leaf(d, [0.5f, 1, 2], 3);
         w.Name = "fc.weight";
         var z = x * w;
-        var a = z.Activate(ActivationKind.TaLU, Tensor.FromArray(d, [1f], 1));
+        var a = z.Activate(ActivationInfo.Of<TaLU>(), Tensor.FromArray(d, [1f], 1));
         var loss = a.Mean();
         string dot = GraphExport.ToDot(loss, "step");
         Assert.StartsWith("digraph \"step\" {", dot);
@@ -332,7 +333,7 @@ public class AutogradTests
                  {
                      () => _ = x + other, () => _ = other * x, () => _ = x * 2f, () => _ = x.Exp(), () => _ = x.Sum(),
                      () => _ = x.Max(1), () => _ = x.Reshape(6), () => _ = x.ToArray(), () => x.CopyFrom(new float[6]),
-                     () => _ = x.Activate(ActivationKind.ExLU), () => _ = x.Copy(), () => x.Backward(),
+                     () => _ = x.Activate(ActivationInfo.Of<ExLU>()), () => _ = x.Copy(), () => x.Backward(),
                  }.Select((a, i) => (a, i)))
         {
             var e = Record.Exception(use);

@@ -4,6 +4,7 @@
 using Activations.Engine;
 using Activations.Kernels;
 using Activations.Tests.Infrastructure;
+using Activations.Kernels.Activations;
 
 namespace Activations.Tests.Engine;
 
@@ -92,21 +93,21 @@ public class BadInputTests
         var d = TestDevices.Get(device);
         using var scope = TensorScope.Begin();
         var x = Tensor.Zeros(d, 2, 3, 4, 4);
-        var e = Assert.Throws<ArgumentException>(() => x.Activate(ActivationKind.TaLU, Tensor.Ones(d, 4), channelAxis: 1));
+        var e = Assert.Throws<ArgumentException>(() => x.Activate(ActivationInfo.Of<TaLU>(), Tensor.Ones(d, 4), channelAxis: 1));
         Assert.Contains("α has 4 values", e.Message);
         Assert.Contains("[2, 3, 4, 4]", e.Message);
         Assert.Contains("3 channels", e.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => x.Activate(ActivationKind.TaLU, Tensor.Ones(d, 3), channelAxis: 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => x.Activate(ActivationInfo.Of<TaLU>(), Tensor.Ones(d, 3), channelAxis: 4));
     }
 
-    public static TheoryData<ActivationKind, float> InvalidAlphas
+    public static TheoryData<string, float> InvalidAlphas
     {
         get
         {
-            var data = new TheoryData<ActivationKind, float>();
-            foreach (var k in new[] { ActivationKind.ExLU, ActivationKind.TaLU, ActivationKind.ELU })
+            var data = new TheoryData<string, float>();
+            foreach (var k in new[] { "exlu", "talu", "elu" })
                 foreach (var a in new[] { 0f, -0f, -1.5f, -1e-30f, float.NegativeInfinity, float.PositiveInfinity }) data.Add(k, a);
-            foreach (var k in new[] { ActivationKind.LeakyReLU, ActivationKind.ReLU })
+            foreach (var k in new[] { "leakyrelu", "relu" })
                 foreach (var a in new[] { float.PositiveInfinity, float.NegativeInfinity }) data.Add(k, a);
             return data;
         }
@@ -114,12 +115,13 @@ public class BadInputTests
 
     [Theory]
     [MemberData(nameof(InvalidAlphas))]
-    public void ValidateRejectsAlphaAndNamesTheValue(ActivationKind kind, float alpha)
+    public void ValidateRejectsAlphaAndNamesTheValue(string name, float alpha)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ActivationCatalog.Validate(kind, alpha));
+        var kind = ActivationCatalog.Parse(name);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => kind.Validate(alpha));
         Assert.Contains(alpha.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message);
-        Assert.Contains(ActivationCatalog.Name(kind), e.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => ActivationCatalog.Validate(kind, float.NaN));
+        Assert.Contains(kind.Name, e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => kind.Validate(float.NaN));
     }
 
     /// <summary>Tensor.Activate validates before it allocates anything: a rejected α leaks nothing.</summary>
@@ -130,7 +132,7 @@ public class BadInputTests
         var d = TestDevices.Get(device);
         using var x = Tensor.Zeros(d, 3);
         long before = d.MemoryStats.BytesInUse;
-        foreach (var k in new[] { ActivationKind.ExLU, ActivationKind.TaLU, ActivationKind.ELU })
+        foreach (var k in new[] { ActivationInfo.Of<ExLU>(), ActivationInfo.Of<TaLU>(), ActivationInfo.Of<ELU>() })
             foreach (var a in new[] { 0f, -2.5f })
             {
                 var e = Assert.Throws<ArgumentOutOfRangeException>(() => x.Activate(k, a));
@@ -143,10 +145,10 @@ public class BadInputTests
     [Fact]
     public void ValidateAcceptsPositiveAlphaAndAnyFiniteSlope()
     {
-        foreach (var k in new[] { ActivationKind.ExLU, ActivationKind.TaLU, ActivationKind.ELU })
-            foreach (var a in new[] { 1e-30f, 0.1f, 1f, 2.5f, 1e30f }) ActivationCatalog.Validate(k, a);
-        foreach (var a in new[] { -1f, 0f, 0.01f, 3f }) ActivationCatalog.Validate(ActivationKind.LeakyReLU, a);
-        foreach (var k in ActivationCatalog.All) ActivationCatalog.Validate(k, ActivationCatalog.DefaultParameter(k));
+        foreach (var k in new[] { ActivationInfo.Of<ExLU>(), ActivationInfo.Of<TaLU>(), ActivationInfo.Of<ELU>() })
+            foreach (var a in new[] { 1e-30f, 0.1f, 1f, 2.5f, 1e30f }) k.Validate(a);
+        foreach (var a in new[] { -1f, 0f, 0.01f, 3f }) ActivationInfo.Of<LeakyReLU>().Validate(a);
+        foreach (var k in ActivationCatalog.All) k.Validate(k.DefaultParameter);
     }
 
     [Fact]
@@ -154,25 +156,25 @@ public class BadInputTests
     {
         var e = Assert.Throws<ArgumentException>(() => ActivationCatalog.Parse("swishy"));
         Assert.Contains("'swishy'", e.Message);
-        foreach (var k in ActivationCatalog.All) Assert.Contains(ActivationCatalog.Name(k), e.Message);
+        foreach (var k in ActivationCatalog.All) Assert.Contains(k.Name, e.Message);
         Assert.False(ActivationCatalog.TryParse("", out _));
         Assert.False(ActivationCatalog.TryParse(null, out _));
     }
 
     [Theory]
-    [InlineData("talu", ActivationKind.TaLU)]
-    [InlineData("TaLU", ActivationKind.TaLU)]
-    [InlineData(" exlu ", ActivationKind.ExLU)]
-    [InlineData("leaky_relu", ActivationKind.LeakyReLU)]
-    [InlineData("Leaky-ReLU", ActivationKind.LeakyReLU)]
-    [InlineData("swish", ActivationKind.SiLU)]
-    [InlineData("GELU", ActivationKind.GELU)]
-    public void ActivationNamesParse(string text, ActivationKind expected) => Assert.Equal(expected, ActivationCatalog.Parse(text));
+    [InlineData("talu", "talu")]
+    [InlineData("TaLU", "talu")]
+    [InlineData(" exlu ", "exlu")]
+    [InlineData("leaky_relu", "leakyrelu")]
+    [InlineData("Leaky-ReLU", "leakyrelu")]
+    [InlineData("swish", "silu")]
+    [InlineData("GELU", "gelu")]
+    public void ActivationNamesParse(string text, string expected) => Assert.Equal(expected, ActivationCatalog.Parse(text).Name);
 
     [Fact]
     public void EveryActivationNameRoundTrips()
     {
-        foreach (var k in ActivationCatalog.All) Assert.Equal(k, ActivationCatalog.Parse(ActivationCatalog.Name(k)));
+        foreach (var k in ActivationCatalog.All) Assert.Equal(k, ActivationCatalog.Parse(k.Name));
     }
 
     [SkippableFact]
@@ -218,7 +220,7 @@ public class BadInputTests
         var e = Assert.Throws<ArgumentException>(() => a + b);
         Assert.Contains("cpu", e.Message);
         Assert.Contains(cl.Key, e.Message);
-        Assert.Throws<ArgumentException>(() => b.Activate(ActivationKind.ExLU, Tensor.Ones(cpu, 1)));
+        Assert.Throws<ArgumentException>(() => b.Activate(ActivationInfo.Of<ExLU>(), Tensor.Ones(cpu, 1)));
     }
 
     /// <summary>The message lists the CPU accelerator and every OpenCL device found (usable or not).</summary>

@@ -4,6 +4,7 @@ using Activations.Engine;
 using Activations.Engine.Nn;
 using Activations.Kernels.Tensor;
 using Activations.Tests.Infrastructure;
+using Activations.Kernels.Activations;
 
 namespace Activations.Tests.Engine;
 
@@ -34,16 +35,16 @@ public class ConstraintTests
     public void ProjectionKeepsLearnableAlphaPositiveAndLeavesTheRestAlone(string device)
     {
         var d = TestDevices.Get(device);
-        using var talu = new ActivationLayer(d, ActivationKind.TaLU, 0.5f, learnable: true, channels: 3);
-        using var exlu = new ActivationLayer(d, ActivationKind.ExLU, 0.5f, learnable: true);
-        using var leaky = new ActivationLayer(d, ActivationKind.LeakyReLU, 0.1f, learnable: true);
-        using var fixedElu = new ActivationLayer(d, ActivationKind.ELU, 0.5f);
+        using var talu = new ActivationLayer(d, ActivationInfo.Of<TaLU>(), 0.5f, learnable: true, channels: 3);
+        using var exlu = new ActivationLayer(d, ActivationInfo.Of<ExLU>(), 0.5f, learnable: true);
+        using var leaky = new ActivationLayer(d, ActivationInfo.Of<LeakyReLU>(), 0.1f, learnable: true);
+        using var fixedElu = new ActivationLayer(d, ActivationInfo.Of<ELU>(), 0.5f);
         talu.Alpha.CopyFrom([-0.3f, 0.004f, 2f]);   // as an optimizer step might leave them
         exlu.Alpha.CopyFrom([-1e-3f]);
         leaky.Alpha.CopyFrom([-0.2f]);              // a negative slope is a valid LeakyReLU
         foreach (var m in new Module[] { talu, exlu, leaky, fixedElu }) m.ProjectParameters();
-        Assert.Equal([ActivationLayer.MinLearnedAlpha, ActivationLayer.MinLearnedAlpha, 2f], talu.Alpha.ToArray());
-        Assert.Equal([ActivationLayer.MinLearnedAlpha], exlu.Alpha.ToArray());
+        Assert.Equal([ActivationParameter.PositiveAlpha().LearnedMin, ActivationParameter.PositiveAlpha().LearnedMin, 2f], talu.Alpha.ToArray());
+        Assert.Equal([ActivationParameter.PositiveAlpha().LearnedMin], exlu.Alpha.ToArray());
         Assert.Equal([-0.2f], leaky.Alpha.ToArray());
         Assert.Equal([0.5f], fixedElu.Alpha.ToArray());
     }

@@ -1,5 +1,6 @@
 using Activations.Engine;
 using Activations.Tests.Infrastructure;
+using Activations.Kernels.Activations;
 
 namespace Activations.Tests.Engine;
 
@@ -10,7 +11,7 @@ public class MemoryTests
     {
         using var scope = TensorScope.Begin();
         var x = Tensor.Uniform(d, new Shape(16, 8), -1f, 1f, 3);
-        var h = (x * w).Activate(ActivationKind.TaLU, alpha).MaxPool2dCompatible();
+        var h = (x * w).Activate(ActivationInfo.Of<TaLU>(), alpha).MaxPool2dCompatible();
         var loss = (h * h).Mean();
         loss.Backward();
     }

@@ -47,13 +47,14 @@ public sealed class PlotTests : IDisposable
         Assert.Equal(201, x.Length);
         Assert.Equal(-5f, x[0]);
         Assert.Equal(5f, x[^1]);
-        var talu = data[curves.ToList().FindIndex(c => c.Kind == ActivationKind.TaLU)];
+        var talu = data[curves.ToList().FindIndex(c => c.Kind.Name == "talu")];
         for (int i = 0; i < x.Length; i++)
         {
-            Assert.Equal(TaLU.ForwardReference(x[i], 0.5), talu.Y[i], 5);
-            Assert.Equal(TaLU.BackwardReference(x[i], 0.5), talu.Slope[i], 5);
+            double t = Math.Tanh(x[i]);
+            Assert.Equal(x[i] < 0 ? 0.5 * t : x[i], talu.Y[i], 5); // TaLU: α·tanh(x) below 0, slope α(1 − tanh²)
+            Assert.Equal(x[i] < 0 ? 0.5 * (1 - t * t) : 1, talu.Slope[i], 5);
         }
-        var relu = data[0];
+        var relu = data[curves.ToList().FindIndex(c => c.Kind.Name == "relu")];
         Assert.Equal(0f, relu.Y[0]);
         Assert.Equal(1f, relu.Slope[^1]);
     }
@@ -65,13 +66,13 @@ public sealed class PlotTests : IDisposable
         float[] x = [-5f, -1.5f, -0.25f, 0f, 0.25f, 2f, 5f];
         foreach (var kind in ActivationCatalog.All)
         {
-            var h = ActivationHarness.Of(kind);
-            float p = ActivationCatalog.DefaultParameter(kind);
+            float p = kind.DefaultParameter;
+            var ps = kind.Defaults.Select(v => (double)v).ToArray();
             var (y, s) = Plots.EvaluateKernels(device, kind, p, x);
             for (int i = 0; i < x.Length; i++)
             {
-                Assert.True(Math.Abs(y[i] - h.Forward(x[i], p)) < 1e-5, $"{kind} f({x[i]})");
-                Assert.True(Math.Abs(s[i] - h.Backward(x[i], p)) < 1e-5, $"{kind} f'({x[i]})");
+                Assert.True(Math.Abs(y[i] - kind.Reference(x[i], ps)) < 1e-5, $"{kind} f({x[i]})");
+                Assert.True(Math.Abs(s[i] - kind.ReferenceDerivative(0, x[i], ps)) < 1e-5, $"{kind} f'({x[i]})");
             }
         }
     }

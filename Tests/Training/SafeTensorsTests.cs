@@ -7,6 +7,7 @@ using Activations.Engine;
 using Activations.Engine.Nn;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Checkpoints;
+using Activations.Kernels.Activations;
 
 namespace Activations.Tests.Training;
 
@@ -150,14 +151,14 @@ public class SafeTensorsTests : IDisposable
     public void CheckpointOfTheModelRoundTripsAndMismatchesNameTheTensor()
     {
         var d = TestDevices.Get("cpu");
-        using var model = new Sequential(("fc1", new Linear(d, 4, 3)), ("act1", new ActivationLayer(d, ActivationKind.TaLU, 0.5f, learnable: true)));
+        using var model = new Sequential(("fc1", new Linear(d, 4, 3)), ("act1", new ActivationLayer(d, ActivationInfo.Of<TaLU>(), 0.5f, learnable: true)));
         Init.Apply(model, InitScheme.Default, seed: 1);
         using var momentum = Tensor.Full(d, 0.5f, 3, 4);
         var state = new[] { ("fc1.weight.momentum_buffer", momentum) };
         string path = _dir.File("ckpt.safetensors");
         Checkpoint.Save(path, model.NamedParameters(), state, new Dictionary<string, string> { ["epoch"] = "1" });
 
-        using var other = new Sequential(("fc1", new Linear(d, 4, 3)), ("act1", new ActivationLayer(d, ActivationKind.TaLU, 1f, learnable: true)));
+        using var other = new Sequential(("fc1", new Linear(d, 4, 3)), ("act1", new ActivationLayer(d, ActivationInfo.Of<TaLU>(), 1f, learnable: true)));
         using var otherMomentum = Tensor.Zeros(d, 3, 4);
         var meta = Checkpoint.Load(path, other.NamedParameters(), [("fc1.weight.momentum_buffer", otherMomentum)]);
         Assert.Equal("1", meta["epoch"]);
@@ -169,7 +170,7 @@ public class SafeTensorsTests : IDisposable
         Assert.Equal(0.5f, other.NamedParameters().Single(p => p.Name == "act1.alpha").Tensor.Item());
         Assert.All(otherMomentum.ToArray(), v => Assert.Equal(0.5f, v));
 
-        using var wider = new Sequential(("fc1", new Linear(d, 4, 5)), ("act1", new ActivationLayer(d, ActivationKind.TaLU, 1f, learnable: true)));
+        using var wider = new Sequential(("fc1", new Linear(d, 4, 5)), ("act1", new ActivationLayer(d, ActivationInfo.Of<TaLU>(), 1f, learnable: true)));
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path, wider.NamedParameters(), null));
         Assert.Contains("'fc1.weight' has shape [3, 4] but the model's is [5, 4]", e.Message);
 

@@ -16,11 +16,12 @@ namespace Activations.Training.Bench;
 public static class QuickBench
 {
     /// <summary>
-    /// Runs the quick suite on each of <paramref name="devices"/> (absent ones are skipped): activations
-    /// over <paramref name="size"/> elements, square matmuls of <paramref name="matmulSizes"/>; writes
+    /// Runs the quick suite on each of <paramref name="devices"/> (absent ones are skipped): each of
+    /// <paramref name="activations"/> over <paramref name="size"/> elements (those with a hand-written
+    /// backward also with the derived one), square matmuls of <paramref name="matmulSizes"/>; writes
     /// quick.md into <paramref name="outDir"/> when given. The options are parsed by Cli/CommandLine.
     /// </summary>
-    public static int Run(IReadOnlyList<string> devices, int size, IReadOnlyList<int> matmulSizes, string? outDir, TextWriter log)
+    public static int Run(IReadOnlyList<string> devices, IReadOnlyList<ActivationInfo> activations, int size, IReadOnlyList<int> matmulSizes, string? outDir, TextWriter log)
     {
         var rows = new List<string> { "| device | case | size | time (ms) | throughput | vs baseline |", "| --- | --- | --- | --- | --- | --- |" };
         foreach (var key in devices)
@@ -38,10 +39,9 @@ public static class QuickBench
                 var (copyMs, copyGBs) = Baselines.Copy(device, size, launch => Time(device, launch));
                 log.WriteLine($"copy {size} floats device to device: {copyMs:F2} ms, {copyGBs:F1} GB/s");
                 rows.Add($"| {device.Key} | copy (device to device, baseline) | {size} | {copyMs:F2} | {copyGBs:F1} GB/s | 100% |");
-                rows.Add(ActivationRow<TaLU>(device, size, 1f, copyGBs, log));
-                rows.Add(ActivationRow<ExLU>(device, size, 0.2f, copyGBs, log));
-                rows.Add(ActivationRow<ReLU>(device, size, 0f, copyGBs, log));
-                rows.Add(ActivationRow<GELU>(device, size, 0f, copyGBs, log));
+                foreach (var a in activations)
+                    foreach (bool derived in a.HasBackward ? new[] { false, true } : [true])
+                        rows.Add(a.Accept(new ActivationRow(device, size, a.Defaults, derived, copyGBs, log)));
                 using var blas = CuBlasBaseline.TryCreate(device, out string noBlas);
                 if (blas is null && device.Kind == Kernels.BackendKind.Cuda) log.WriteLine($"no cuBLAS baseline: {noBlas}");
                 foreach (int n in matmulSizes)
@@ -129,32 +129,45 @@ public static class QuickBench
     }
 
     /// <summary>Forward + backward of activation T over n elements: validated, then timed.</summary>
-    private static string ActivationRow<T>(Device device, int n, float alpha, double copyGBs, TextWriter log) where T : struct, IActivation
+    /// <summary>
+    /// One activation's forward+backward row: validated against the double reference (value, and
+    /// slope by its exact derivative), then timed; "(derived)" where the backward is
+    /// derived by dual numbers although a hand-written one exists.
+    /// </summary>
+    private sealed record ActivationRow(Device Device, int N, float[] P, bool Derived, double CopyGBs, TextWriter Log) : IActivationVisitor<string>
     {
-        var host = CounterRng.Uniform(7, n, -4f, 4f);
-        using var x = Tensor.FromArray(device, host, n);
-        using var y = Tensor.Empty(device, n);
-        using var dy = Tensor.Full(device, 1f, n);
-        using var dx = Tensor.Empty(device, n);
-        using var a = Tensor.FromArray(device, [alpha], 1);
-        var k = device.Kernels.Get<ActivationKernels<T>>();
-        k.Forward(x.View, y.View, a.View);
-        k.Backward(x.View, y.View, dy.View, dx.View, a.View);
-        var ys = y.ToArray();
-        var dxs = dx.ToArray();
-        var (rel, abs) = Tolerances.Transcendental(device.Kind);
-        for (int i = 0; i < n; i += Math.Max(1, n / 4096))
+        public string Visit<T>() where T : struct, IActivation
         {
-            double ry = T.ForwardReference(host[i], alpha), rd = T.BackwardReference(host[i], alpha);
-            if (!(Math.Abs(ys[i] - ry) <= abs + rel * Math.Abs(ry)) || !(Math.Abs(dxs[i] - rd) <= abs + rel * Math.Abs(rd)))
-                throw new InvalidOperationException($"{T.Name} on {device.Key}: validation failed at {i}: x={host[i]} y={ys[i]} (ref {ry}) dx={dxs[i]} (ref {rd})");
+            var (device, n) = (Device, N);
+            var info = ActivationInfo.Of<T>();
+            string name = T.Name + (Derived && T.HasBackward ? " (derived)" : "");
+            var host = CounterRng.Uniform(7, n, -4f, 4f);
+            using var x = Tensor.FromArray(device, host, n);
+            using var y = Tensor.Empty(device, n);
+            using var dy = Tensor.Full(device, 1f, n);
+            using var dx = Tensor.Empty(device, n);
+            using var a = Tensor.FromArray(device, P.Length == 0 ? [0f] : P, Math.Max(1, P.Length));
+            var k = device.Kernels.Get<ActivationKernels<T>>();
+            bool derived = Derived;
+            k.Forward(x.View, y.View, a.View);
+            k.Backward(x.View, y.View, dy.View, dx.View, a.View, derived: derived);
+            var ys = y.ToArray();
+            var dxs = dx.ToArray();
+            var pd = P.Select(v => (double)v).ToArray();
+            var (rel, abs) = Tolerances.Transcendental(device.Kind);
+            for (int i = 0; i < n; i += Math.Max(1, n / 4096))
+            {
+                double ry = info.Reference(host[i], pd), rd = info.ReferenceDerivative(0, host[i], pd);
+                if (!(Math.Abs(ys[i] - ry) <= abs + rel * Math.Abs(ry)) || !(Math.Abs(dxs[i] - rd) <= abs + rel * Math.Abs(rd)))
+                    throw new InvalidOperationException($"{name} on {device.Key}: validation failed at {i}: x={host[i]} y={ys[i]} (ref {ry}) dx={dxs[i]} (ref {rd})");
+            }
+            double fwd = Time(device, () => k.Forward(x.View, y.View, a.View));
+            double bwd = Time(device, () => k.Backward(x.View, y.View, dy.View, dx.View, a.View, derived: derived));
+            double ms = fwd + bwd;
+            double rate = n / (ms / 1000) / 1e6;
+            double gbs = 20.0 * n / (ms / 1000) / 1e9;
+            Log.WriteLine($"{name} {n}: forward {fwd:F2} ms, backward {bwd:F2} ms, {rate:F0} M elem/s, {gbs:F1} GB/s = {100 * gbs / CopyGBs:F0}% of copy");
+            return $"| {device.Key} | {name} forward+backward | {n} | {ms:F2} | {rate:F0} M elem/s ({gbs:F1} GB/s) | {100 * gbs / CopyGBs:F0}% of copy |";
         }
-        double fwd = Time(device, () => k.Forward(x.View, y.View, a.View));
-        double bwd = Time(device, () => k.Backward(x.View, y.View, dy.View, dx.View, a.View));
-        double ms = fwd + bwd;
-        double rate = n / (ms / 1000) / 1e6;
-        double gbs = 20.0 * n / (ms / 1000) / 1e9;
-        log.WriteLine($"{T.Name} {n}: forward {fwd:F2} ms, backward {bwd:F2} ms, {rate:F0} M elem/s, {gbs:F1} GB/s = {100 * gbs / copyGBs:F0}% of copy");
-        return $"| {device.Key} | {T.Name} forward+backward | {n} | {ms:F2} | {rate:F0} M elem/s ({gbs:F1} GB/s) | {100 * gbs / copyGBs:F0}% of copy |";
     }
 }

@@ -12,6 +12,7 @@ using Activations.Training.Checkpoints;
 using Activations.Training.Data;
 using Activations.Training.Models;
 using Activations.Training.Run;
+using Activations.Kernels.Activations;
 
 namespace Activations.Training.Cli;
 
@@ -63,14 +64,14 @@ public static partial class CommandLine
     private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist, cifar10", DefaultValueFactory = _ => "mnist" };
     /// <summary>The help of every --model option: the models and what they are.</summary>
     public const string ModelHelp = "model: mlp (MLP 784-128-64-10), cnn (2 conv + 2 linear, MNIST), lenet (LeNet-5, CIFAR-10), vgg (4 conv with BatchNorm + global average pool, CIFAR-10)";
-    public const string ActivationHelp = "relu, leakyrelu, elu, talu, exlu, tanh, sigmoid, gelu, silu";
+    public static readonly string ActivationHelp = ActivationCatalog.Help;
     public const string DeviceHelp = "auto, cpu, opencl[:N], cuda[:N]";
     public const string DataHelp = "data folder (default: $DATASETS_DIR, else datasets/ in the repository, else the per-user data folder)";
     public const string MirrorHelp = "local mirror folder to copy missing data from (default: $DATASETS_MIRROR)";
     private static readonly Option<string> ModelOpt = new("--model") { Description = ModelHelp, DefaultValueFactory = _ => "mlp" };
     private static readonly Option<string> ActivationOpt = new("--activation") { Description = ActivationHelp, DefaultValueFactory = _ => "relu" };
-    private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's parameter (default: α = 1; LeakyReLU slope 0.01)", CustomParser = OptionValues.ParseOptionalFloat };
-    private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn α (ELU, TaLU, ExLU, LeakyReLU)" };
+    private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's first parameter (default: its own, see --activation)", CustomParser = OptionValues.ParseOptionalFloat };
+    private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn the activation's parameters" };
     private static readonly Option<bool> PerChannelOpt = new("--alpha-per-channel") { Description = "one learnable α per feature instead of one per layer" };
     private static readonly Option<string> InitOpt = new("--init") { Description = "default (PyTorch), he, xavier, between, he-leaky", DefaultValueFactory = _ => "default" };
     private static readonly Option<int> EpochsOpt = new("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => 5 };
@@ -97,6 +98,7 @@ public static partial class CommandLine
     private static readonly Option<int> BenchElementsOpt = new("--elements") { Description = "elements per activation case", DefaultValueFactory = _ => 16 << 20 };
     private static readonly Option<string> BenchMatMulOpt = new("--matmul") { Description = "square matmul sizes, comma-separated", DefaultValueFactory = _ => "512,1024" };
     private static readonly Option<string?> BenchOutOpt = new("--out") { Description = "folder for quick.md" };
+    private static readonly Option<string?> BenchActivationsOpt = new("--activations") { Description = "activations, comma-separated (default: all; those with a hand-written backward also timed derived)" };
     private static readonly Option<string> VerifyDeviceOpt = new("--device") { Description = "accelerator to verify", DefaultValueFactory = _ => "auto" };
 
     private static readonly Option[] TrainOptions =
@@ -123,6 +125,7 @@ public static partial class CommandLine
         bench.Options.Add(BenchElementsOpt);
         bench.Options.Add(BenchMatMulOpt);
         bench.Options.Add(BenchOutOpt);
+        bench.Options.Add(BenchActivationsOpt);
         root.Subcommands.Add(bench);
         root.Subcommands.Add(CompareCommand.BuildCompare());
         root.Subcommands.Add(CompareCommand.BuildPlot());
@@ -261,7 +264,7 @@ public static partial class CommandLine
         var stored = Validate(PredictionsCommand.StoredConfig(given.Resume!));
         given = given with
         {
-            Activation = ActivationCatalog.TryParse(given.Activation, out var kind) ? ActivationCatalog.Name(kind) : given.Activation,
+            Activation = ActivationCatalog.TryParse(given.Activation, out var kind) ? kind.Name : given.Activation,
             Init = Init.TryParse(given.Init, out var scheme) ? Init.Name(scheme) : given.Init,
         };
         (Option Option, Func<RunConfig, object?> Value)[] fixedSettings =
@@ -308,8 +311,8 @@ public static partial class CommandLine
         if (!Datasets.Contains(c.Dataset)) throw new UsageException($"--dataset: unknown data set '{c.Dataset}'; expected one of {string.Join(", ", Datasets)}");
         if (!ModelFactory.Names.Contains(c.Model)) throw new UsageException($"--model: unknown model '{c.Model}'; expected one of {string.Join(", ", ModelFactory.Names)}");
         if (!ActivationCatalog.TryParse(c.Activation, out var kind))
-            throw new UsageException($"--activation: unknown activation '{c.Activation}'; expected one of {string.Join(", ", ActivationCatalog.All.Select(ActivationCatalog.Name))}");
-        c = c with { Activation = ActivationCatalog.Name(kind) };
+            throw new UsageException($"--activation: unknown activation '{c.Activation}'; expected one of {string.Join(", ", ActivationCatalog.All.Select(a => a.Name))}");
+        c = c with { Activation = kind.Name };
         CheckActivationParameter(kind, c);
         if (!Init.TryParse(c.Init, out var scheme)) throw new UsageException($"--init: unknown scheme '{c.Init}'; expected one of {string.Join(", ", Init.Names)}");
         c = c with { Init = Init.Name(scheme) };
@@ -334,19 +337,18 @@ public static partial class CommandLine
     /// The one place that says which parameter options an activation takes: --alpha, --learnable-alpha
     /// and --alpha-per-channel only where the activation has a parameter, and with a valid value.
     /// </summary>
-    public static void CheckActivationParameter(ActivationKind kind, RunConfig c)
+    public static void CheckActivationParameter(ActivationInfo kind, RunConfig c)
     {
-        string name = ActivationCatalog.Name(kind);
-        string takers = string.Join(", ", ActivationCatalog.All.Where(ActivationCatalog.HasParameter).Select(ActivationCatalog.Name));
+        string takers = string.Join(", ", ActivationCatalog.All.Where(a => a.HasParameter).Select(a => a.Name));
         if (c.Alpha is { } a)
         {
-            if (!ActivationCatalog.HasParameter(kind))
-                throw new UsageException($"--alpha: {name} has no parameter, so --alpha {a.ToString(CultureInfo.InvariantCulture)} would mean nothing (only {takers} take one)");
-            try { ActivationCatalog.Validate(kind, a); }
+            if (!kind.HasParameter)
+                throw new UsageException($"--alpha: {kind.Name} has no parameter, so --alpha {a.ToString(CultureInfo.InvariantCulture)} would mean nothing (only {takers} take one)");
+            try { kind.Validate(a); }
             catch (ArgumentOutOfRangeException e) { throw new UsageException($"--alpha: {FirstLine(e.Message)}"); }
         }
-        if (c.LearnableAlpha && !ActivationCatalog.HasParameter(kind))
-            throw new UsageException($"--learnable-alpha: {name} has no parameter (use {takers})");
+        if (c.LearnableAlpha && !kind.HasLearnableParameter)
+            throw new UsageException($"--learnable-alpha: {kind.Name} has no parameter to learn (use {string.Join(", ", ActivationCatalog.All.Where(a => a.HasLearnableParameter).Select(a => a.Name))})");
         if (c.AlphaPerChannel && !c.LearnableAlpha) throw new UsageException("--alpha-per-channel needs --learnable-alpha");
     }
 
@@ -379,6 +381,9 @@ public static partial class CommandLine
         string sizes = parse.GetValue(BenchMatMulOpt)!;
         foreach (var size in sizes.Split(',')) OptionValues.Integer("--matmul", size, 1, 16384);
         var devices = parse.GetValue(BenchDeviceOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return Training.Bench.QuickBench.Run(devices, elements, sizes.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray(), parse.GetValue(BenchOutOpt), console.Out);
+        var activations = new List<ActivationInfo>();
+        foreach (var name in (parse.GetValue(BenchActivationsOpt) ?? string.Join(",", ActivationCatalog.All.Select(a => a.Name))).Split(',', StringSplitOptions.RemoveEmptyEntries))
+            activations.Add(ActivationCatalog.TryParse(name, out var a) ? a : throw new UsageException($"--activations: unknown activation '{name}'; expected one of {ActivationCatalog.Names}"));
+        return Training.Bench.QuickBench.Run(devices, activations, elements, sizes.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray(), parse.GetValue(BenchOutOpt), console.Out);
     }
 }

@@ -8,6 +8,7 @@ using Activations.Engine;
 using Activations.Training.Data;
 using Activations.Training.Run;
 using Activations.Training.Study;
+using Activations.Kernels.Activations;
 
 namespace Activations.Training.Cli;
 
@@ -16,7 +17,7 @@ public static class CompareCommand
     public static readonly Option<string> Dataset = new("--dataset") { Description = "mnist or cifar10", DefaultValueFactory = _ => "mnist" };
     public static readonly Option<string> Model = new("--model") { Description = CommandLine.ModelHelp, DefaultValueFactory = _ => "mlp" };
     public static readonly Option<string> Activations = new("--activations") { Description = "comma-separated activations; name:α pins one α (e.g. talu:1,exlu:0.2)", DefaultValueFactory = _ => "relu,talu,exlu" };
-    public static readonly Option<string> Alphas = new("--alphas") { Description = "comma-separated α for elu/talu/exlu", DefaultValueFactory = _ => "1" };
+    public static readonly Option<string> Alphas = new("--alphas") { Description = "comma-separated α for the activations whose first parameter is α", DefaultValueFactory = _ => "1" };
     public static readonly Option<string> Learnable = new("--learnable") { Description = "fixed, learnable or both", DefaultValueFactory = _ => "fixed" };
     public static readonly Option<string> Inits = new("--inits") { Description = "comma-separated init schemes", DefaultValueFactory = _ => "default" };
     public static readonly Option<string> Seeds = new("--seeds") { Description = "seeds: 0-4 or 0,1,2", DefaultValueFactory = _ => "0-2" };
@@ -38,7 +39,7 @@ public static class CompareCommand
     public static readonly Option<bool> Status = new("--status") { Description = "train nothing: list done, running, stale and missing runs" };
 
     public static readonly Option<string> PlotAlphas = new("--alphas") { Description = "comma-separated α", DefaultValueFactory = _ => "0.2,1" };
-    public static readonly Option<string> PlotActivations = new("--activations") { Description = "comma-separated activations to draw", DefaultValueFactory = _ => "relu,leakyrelu,elu,talu,exlu,tanh" };
+    public static readonly Option<string> PlotActivations = new("--activations") { Description = "comma-separated activations to draw (default: all)", DefaultValueFactory = _ => string.Join(",", ActivationCatalog.All.Select(a => a.Name)) };
     public static readonly Option<string> PlotDevice = new("--device") { Description = "accelerator that evaluates the curves (" + CommandLine.DeviceHelp + ")", DefaultValueFactory = _ => "auto" };
     public static readonly Option<string> PlotOut = new("--out") { Description = "PNG to write", DefaultValueFactory = _ => "activations.png" };
     public static readonly Option<string?> PlotGrid = new("--grid") { Description = "redraw the report and plots of a compare grid folder" };
@@ -106,21 +107,21 @@ public static class CompareCommand
             if (!ActivationCatalog.TryParse(entry.name, out var kind)) throw new UsageException($"--activations: unknown activation '{entry.name}'");
             if (entry.pinned is double pa)
             {
-                if (!ActivationCatalog.HasParameter(kind)) throw new UsageException($"--activations: '{a}': {entry.name} has no α");
-                if (!(pa > 0)) throw new UsageException($"--activations: '{a}': α must be > 0");
+                if (!kind.HasParameter) throw new UsageException($"--activations: '{a}': {entry.name} has no parameter");
+                try { kind.Validate((float)pa); }
+                catch (ArgumentOutOfRangeException e) { throw new UsageException($"--activations: '{a}': {FirstLine(e.Message)}"); }
             }
-            if (!seen.Add(ActivationCatalog.Name(kind) + (entry.pinned is double v ? ":" + v.ToString("R", CultureInfo.InvariantCulture) : "")))
+            if (!seen.Add(kind.Name + (entry.pinned is double v ? ":" + v.ToString("R", CultureInfo.InvariantCulture) : "")))
                 throw new UsageException($"--activations: '{a}' is listed twice");
         }
         var alphas = Numbers(p.GetValue(Alphas)!, "--alphas");
-        // --alphas applies to ELU, TaLU and ExLU without a pinned α, --learnable to any activation with a
-        // parameter (GridSpec.Expand); given where nothing takes them, they would mean nothing.
+        // --alphas applies to activations whose first parameter is an α and that are not pinned,
+        // --learnable to any activation with a parameter (GridSpec.Expand); where nothing takes them, they would mean nothing.
         var entries = activations.Select(GridSpec.SplitEntry).Select(e => (Kind: ActivationCatalog.Parse(e.Name), e.Alpha)).ToList();
-        if (p.GetResult(Alphas) is { Implicit: false } && !entries.Any(e => e.Alpha is null && e.Kind is ActivationKind.ELU or ActivationKind.TaLU or ActivationKind.ExLU))
-            throw new UsageException($"--alphas: none of --activations {p.GetValue(Activations)} takes α from --alphas (elu, talu and exlu do, unless pinned as name:α)");
-        if (p.GetResult(Learnable) is { Implicit: false } && !entries.Any(e => ActivationCatalog.HasParameter(e.Kind)))
+        if (p.GetResult(Alphas) is { Implicit: false } && !entries.Any(e => e.Alpha is null && e.Kind.TakesAlpha))
+            throw new UsageException($"--alphas: none of --activations {p.GetValue(Activations)} takes α from --alphas (those with an α do: {string.Join(", ", ActivationCatalog.All.Where(k => k.TakesAlpha).Select(k => k.Name))}, unless pinned as name:α)");
+        if (p.GetResult(Learnable) is { Implicit: false } && !entries.Any(e => e.Kind.HasLearnableParameter))
             throw new UsageException($"--learnable: none of --activations {p.GetValue(Activations)} has a parameter to learn");
-        if (alphas.Any(a => a <= 0)) throw new UsageException($"--alphas: α must be > 0 for elu/talu/exlu; got {string.Join(",", alphas)}");
         if (alphas.Distinct().Count() != alphas.Count) throw new UsageException($"--alphas: '{p.GetValue(Alphas)}' repeats a value");
         bool[] learnable = p.GetValue(Learnable)!.ToLowerInvariant() switch
         {
@@ -283,11 +284,12 @@ public static class CompareCommand
         foreach (var name in Names(p.GetValue(PlotActivations)!))
         {
             if (!ActivationCatalog.TryParse(name, out var kind)) throw new UsageException($"--activations: unknown activation '{name}'");
-            if (kind is ActivationKind.ELU or ActivationKind.TaLU or ActivationKind.ExLU)
+            if (kind.TakesAlpha)
             {
                 foreach (var a in alphas)
                 {
-                    if (!(a > 0)) throw new UsageException($"--alphas: α must be > 0; got {a}");
+                    try { kind.Validate((float)a); }
+                    catch (ArgumentOutOfRangeException e) { throw new UsageException($"--alphas: {e.Message}"); }
                     curves.Add(new ActivationCurve(kind, (float)a));
                 }
             }

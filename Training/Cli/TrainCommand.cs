@@ -3,6 +3,7 @@ using Activations.Engine;
 using Activations.Training.Data;
 using Activations.Training.Checkpoints;
 using Activations.Training.Run;
+using Activations.Kernels.Activations;
 
 namespace Activations.Training.Cli;
 
@@ -100,7 +101,7 @@ public static class TrainCommand
 
     private static string AlphaText(RunConfig c)
     {
-        if (!Engine.ActivationCatalog.HasParameter(Engine.ActivationCatalog.Parse(c.Activation))) return "";
+        if (!ActivationCatalog.Parse(c.Activation).HasParameter) return "";
         string a = c.Alpha is { } v ? $"α={v}" : "default α";
         return $", {a}{(c.LearnableAlpha ? c.AlphaPerChannel ? ", learnable per channel" : ", learnable" : "")}";
     }

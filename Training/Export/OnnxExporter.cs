@@ -61,7 +61,7 @@ public static class OnnxExporter
                         name, OnnxGraph.Float("epsilon", b.Epsilon));
                     break;
                 case ActivationLayer a:
-                    x = OnnxActivations.Emit(g, a.Kind, x, rank, a.Alpha.ToArray(), names.GetValueOrDefault(a.Alpha, name + ".alpha"), name);
+                    x = OnnxActivations.Emit(g, a.Activation, x, rank, a.Alpha.ToArray(), names.GetValueOrDefault(a.Alpha, name + ".alpha"), name);
                     break;
                 default:
                     throw new NotSupportedException($"ONNX export: layer '{name}' ({layer.GetType().Name}) has no ONNX mapping");

@@ -12,6 +12,7 @@
 // [1]) or one per feature with --alpha-per-channel (act1.alpha [128], act2.alpha [64]).
 using Activations.Engine;
 using Activations.Engine.Nn;
+using Activations.Kernels.Activations;
 
 namespace Activations.Training.Models;
 

@@ -50,7 +50,7 @@ public sealed record ModelSummary(IReadOnlyList<LayerSummary> Layers, Shape Inpu
     {
         Linear l => $"Linear {l.InFeatures}→{l.OutFeatures}",
         Conv2d c => $"Conv2d {c.InChannels}→{c.OutChannels} {c.Kernel}×{c.Kernel}" + (c.Padding > 0 ? $" pad {c.Padding}" : "") + (c.Stride > 1 ? $" stride {c.Stride}" : ""),
-        ActivationLayer a => ActivationCatalog.Name(a.Kind) + (a.Learnable ? $" (learnable α ×{a.Alpha.Length})" : ""),
+        ActivationLayer a => a.Activation.Name + (a.Learnable ? $" (learnable parameters ×{a.Alpha.Length})" : ""),
         BatchNorm => "BatchNorm",
         _ => m.GetType().Name,
     };

@@ -7,6 +7,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Activations.Engine;
+using Activations.Kernels.Activations;
 
 namespace Activations.Training.Run;
 
@@ -149,9 +150,9 @@ public sealed partial class RunFolder
 
         string actText = Str("activation", "act") ?? throw new InvalidDataException($"{path}: no activation");
         var kind = ActivationCatalog.Parse(actText);
-        string act = ActivationCatalog.Name(kind);
-        bool hasParam = ActivationCatalog.HasParameter(kind);
-        float? alpha = hasParam ? (float?)Dbl("alpha", "parameter", "param", "slope") ?? ActivationCatalog.DefaultParameter(kind) : null;
+        string act = kind.Name;
+        bool hasParam = kind.HasParameter;
+        float? alpha = hasParam ? (float?)Dbl("alpha", "parameter", "param", "slope") ?? kind.DefaultParameter : null;
         bool learn = hasParam && (Str("learnablealpha", "learnalpha", "learnable") ?? "false").Trim('"').Equals("true", StringComparison.OrdinalIgnoreCase);
         string init = Str("init", "initialization", "initialisation", "weightinit") ?? "default";
         ulong seed = ulong.TryParse(Str("seed"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var sd) ? sd : 0;

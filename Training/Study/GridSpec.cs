@@ -11,6 +11,7 @@
 // one grid can hold TaLU at α = 1 beside ExLU at α = 0.2.
 using Activations.Engine;
 using Activations.Training.Run;
+using Activations.Kernels.Activations;
 
 namespace Activations.Training.Study;
 
@@ -54,19 +55,19 @@ public sealed record GridSpec
             {
                 var (name, pinned) = SplitEntry(entry);
                 var kind = ActivationCatalog.Parse(name);
-                string act = ActivationCatalog.Name(kind);
+                string act = kind.Name;
                 foreach (string init in Inits)
                 {
-                    if (!ActivationCatalog.HasParameter(kind))
+                    if (!kind.HasParameter)
                     {
                         if (pinned is not null) throw new ArgumentException($"activation '{entry}': {act} has no α to pin");
                         runs.Add(Make(act, null, false, init, seed));
                         continue;
                     }
-                    var values = pinned is double one ? [one] : kind == ActivationKind.LeakyReLU ? LeakySlopes : Alphas;
+                    var values = pinned is double one ? [one] : kind.Parameters[0].Name == "slope" ? LeakySlopes : Alphas;
                     foreach (double a in values)
                     {
-                        ActivationCatalog.Validate(kind, (float)a);
+                        kind.Validate((float)a);
                         foreach (bool learn in Learnable) runs.Add(Make(act, a, learn, init, seed));
                     }
                 }

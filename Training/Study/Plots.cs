@@ -22,14 +22,14 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace Activations.Training.Study;
 
-/// <summary>One activation to draw: kind and parameter (NaN = the catalog default).</summary>
-public sealed record ActivationCurve(ActivationKind Kind, float Parameter = float.NaN)
+/// <summary>One activation to draw: which, and its first parameter (NaN = the catalog default; the others take theirs).</summary>
+public sealed record ActivationCurve(ActivationInfo Kind, float Parameter = float.NaN)
 {
-    public float Resolved => float.IsNaN(Parameter) ? ActivationCatalog.DefaultParameter(Kind) : Parameter;
+    public float Resolved => float.IsNaN(Parameter) ? Kind.DefaultParameter : Parameter;
 
-    public string Label => ActivationCatalog.HasParameter(Kind)
-        ? $"{ActivationCatalog.Name(Kind)} ({(Kind == ActivationKind.LeakyReLU ? "slope" : "α")} = {Resolved.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)})"
-        : ActivationCatalog.Name(Kind);
+    public string Label => Kind.HasParameter
+        ? $"{Kind.Name} ({Kind.Parameters[0].Symbol} = {Resolved.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)})"
+        : Kind.Name;
 }
 
 /// <summary>What PredictionGrid wrote.</summary>
@@ -54,42 +54,32 @@ public static class Plots
     private static Color ColorOf(int i) => new ScottPlot.Palettes.Category10().GetColor(i % 10);
     private static LinePattern PatternOf(int i) => Patterns[i / 10 % Patterns.Length];
 
-    /// <summary>The activations of the study at one α: ReLU, LeakyReLU, ELU, TaLU, ExLU, tanh, GELU, SiLU.</summary>
+    /// <summary>Every activation in the catalog, those whose first parameter is an α at <paramref name="alpha"/>.</summary>
     public static IReadOnlyList<ActivationCurve> StudyCurves(float alpha = 1f) =>
-    [
-        new(ActivationKind.ReLU), new(ActivationKind.LeakyReLU), new(ActivationKind.ELU, alpha), new(ActivationKind.TaLU, alpha),
-        new(ActivationKind.ExLU, alpha), new(ActivationKind.Tanh), new(ActivationKind.GELU), new(ActivationKind.SiLU),
-    ];
+        ActivationCatalog.All.Select(a => new ActivationCurve(a, a.TakesAlpha ? alpha : float.NaN)).ToArray();
 
     /// <summary>
     /// f(x) and f'(x) of <paramref name="kind"/> at the points <paramref name="x"/>, computed on
     /// <paramref name="device"/> by the forward and backward kernels (backward with dy = 1).
     /// </summary>
-    public static (float[] Y, float[] Slope) EvaluateKernels(Device device, ActivationKind kind, float parameter, float[] x) => kind switch
-    {
-        ActivationKind.ReLU => Evaluate<ReLU>(device, parameter, x),
-        ActivationKind.LeakyReLU => Evaluate<LeakyReLU>(device, parameter, x),
-        ActivationKind.ELU => Evaluate<ELU>(device, parameter, x),
-        ActivationKind.TaLU => Evaluate<TaLU>(device, parameter, x),
-        ActivationKind.ExLU => Evaluate<ExLU>(device, parameter, x),
-        ActivationKind.Tanh => Evaluate<Tanh>(device, parameter, x),
-        ActivationKind.Sigmoid => Evaluate<Sigmoid>(device, parameter, x),
-        ActivationKind.GELU => Evaluate<GELU>(device, parameter, x),
-        _ => Evaluate<SiLU>(device, parameter, x),
-    };
+    public static (float[] Y, float[] Slope) EvaluateKernels(Device device, ActivationInfo kind, float parameter, float[] x) =>
+        kind.Accept(new EvaluateVisitor(device, kind.WithFirst(parameter), x));
 
-    private static (float[] Y, float[] Slope) Evaluate<T>(Device device, float parameter, float[] x) where T : struct, IActivation
+    private sealed record EvaluateVisitor(Device Device, float[] Parameters, float[] X) : IActivationVisitor<(float[] Y, float[] Slope)>
     {
-        using var scope = TensorScope.Begin();
-        var kernels = device.Kernels.Get<ActivationKernels<T>>();
-        var tx = Tensor.FromArray(device, x, x.Length);
-        var alpha = Tensor.FromArray(device, [parameter], 1);
-        var ones = Tensor.Full(device, 1f, x.Length);
-        var y = Tensor.Empty(device, x.Length);
-        var slope = Tensor.Empty(device, x.Length);
-        kernels.Forward(tx.View, y.View, alpha.View);
-        kernels.Backward(tx.View, y.View, ones.View, slope.View, alpha.View);
-        return (y.ToArray(), slope.ToArray());
+        public (float[] Y, float[] Slope) Visit<T>() where T : struct, IActivation
+        {
+            using var scope = TensorScope.Begin();
+            var kernels = Device.Kernels.Get<ActivationKernels<T>>();
+            var tx = Tensor.FromArray(Device, X, X.Length);
+            var p = Tensor.FromArray(Device, Parameters.Length == 0 ? [0f] : Parameters, Math.Max(1, Parameters.Length));
+            var ones = Tensor.Full(Device, 1f, X.Length);
+            var y = Tensor.Empty(Device, X.Length);
+            var slope = Tensor.Empty(Device, X.Length);
+            kernels.Forward(tx.View, y.View, p.View);
+            kernels.Backward(tx.View, y.View, ones.View, slope.View, p.View);
+            return (y.ToArray(), slope.ToArray());
+        }
     }
 
     /// <summary>
@@ -106,7 +96,7 @@ public static class Plots
         var xs = x.Select(v => (double)v).ToArray();
         var data = curves.Select(c =>
         {
-            ActivationCatalog.Validate(c.Kind, c.Resolved);
+            c.Kind.Validate(c.Resolved);
             return EvaluateKernels(device, c.Kind, c.Resolved, x);
         }).ToArray();
 

@@ -33,15 +33,7 @@ public sealed class KernelVerifier(Device device, TextWriter output, IReadOnlyLi
                 float[] inputs = KernelCases.SpecialInputs();
                 foreach (var p in new[] { 0.1f, 1f, 2.5f })
                 {
-                    Activation<ReLU>(inputs, p);
-                    Activation<LeakyReLU>(inputs, p);
-                    Activation<ELU>(inputs, p);
-                    Activation<TaLU>(inputs, p);
-                    Activation<ExLU>(inputs, p);
-                    Activation<Tanh>(inputs, p);
-                    Activation<Sigmoid>(inputs, p);
-                    Activation<GELU>(inputs, p);
-                    Activation<SiLU>(inputs, p);
+                    foreach (var a in ActivationCatalog.All) Activation(a, inputs, p);
                 }
             });
         }
@@ -89,24 +81,56 @@ public sealed class KernelVerifier(Device device, TextWriter output, IReadOnlyLi
         return Tolerances.FirstMismatch(actual, want, rel, abs)?.ToString();
     }
 
-    private void Activation<T>(float[] x, float p) where T : struct, IActivation
+    /// <summary>
+    /// One activation with its first parameter at p (the others at their defaults): y against the
+    /// double reference, and every derivative, hand-written and derived, against the reference's
+    /// exact derivative (the forward on double dual numbers).
+    /// </summary>
+    private void Activation(ActivationInfo a, float[] x, float p)
     {
-        Check($"{T.Name}(p={p}) forward/backward/dparam, n={x.Length}", () =>
+        var values = a.WithFirst(p);
+        try { for (int k = 0; k < values.Length; k++) a.Validate(k, values[k]); }
+        catch (ArgumentOutOfRangeException) { return; } // p outside this activation's range
+        var pd = values.Select(v => (double)v).ToArray();
+        var modes = a.HasBackward ? new[] { false, true } : [true];
+        foreach (bool derived in modes)
+            Check($"{a.Name}(p={p}) forward/backward/dparam{(derived && a.HasBackward ? " (derived)" : "")}, n={x.Length}", () =>
+            {
+                var (y, grads) = a.Accept(new RunActivation(device, x, values, derived));
+                string? problem = Compare(y, i => a.Reference(x[i], pd));
+                for (int w = 0; w < grads.Length && problem is null; w++)
+                {
+                    int which = w;
+                    problem = Compare(grads[w], i => a.ReferenceDerivative(which, x[i], pd));
+                    if (problem is not null) problem = $"{(which == 0 ? "dy/dx" : "dy/d" + a.Parameters[which - 1].Name)} {problem}";
+                }
+                return problem;
+            });
+    }
+
+    /// <summary>y, then dy/dx and each dy/dp_k (dy = 1), from the kernels of one activation.</summary>
+    private sealed record RunActivation(Device Device, float[] X, float[] P, bool Derived) : IActivationVisitor<(float[], float[][])>
+    {
+        public (float[], float[][]) Visit<T>() where T : struct, IActivation
         {
             using var scope = TensorScope.Begin();
-            var k = device.Kernels.Get<ActivationKernels<T>>();
-            var tx = Tensor.FromArray(device, x, x.Length);
-            var ty = Tensor.Empty(device, x.Length);
-            var tg = Tensor.Full(device, 1f, x.Length);
-            var tdx = Tensor.Empty(device, x.Length);
-            var tda = Tensor.Empty(device, x.Length);
-            var ta = Tensor.FromArray(device, [p], 1);
-            k.Forward(tx.View, ty.View, ta.View);
-            k.Backward(tx.View, ty.View, tg.View, tdx.View, ta.View);
-            k.ParamGrad(tx.View, ty.View, tg.View, tda.View, ta.View);
-            return Compare(ty.ToArray(), i => T.ForwardReference(x[i], p))
-                ?? Compare(tdx.ToArray(), i => T.BackwardReference(x[i], p))
-                ?? Compare(tda.ToArray(), i => T.ParamGradReference(x[i], p));
-        });
+            var k = Device.Kernels.Get<ActivationKernels<T>>();
+            int n = X.Length;
+            var tx = Tensor.FromArray(Device, X, n);
+            var ty = Tensor.Empty(Device, n);
+            var tg = Tensor.Full(Device, 1f, n);
+            var tp = Tensor.FromArray(Device, P.Length == 0 ? [0f] : P, Math.Max(1, P.Length));
+            k.Forward(tx.View, ty.View, tp.View);
+            var grads = new float[1 + P.Length][];
+            var td = Tensor.Empty(Device, n);
+            k.Backward(tx.View, ty.View, tg.View, td.View, tp.View, derived: Derived);
+            grads[0] = td.ToArray();
+            for (int j = 0; j < P.Length; j++)
+            {
+                k.ParamGrad(j, tx.View, ty.View, tg.View, td.View, tp.View, derived: Derived);
+                grads[j + 1] = td.ToArray();
+            }
+            return (ty.ToArray(), grads);
+        }
     }
 }
