@@ -61,6 +61,10 @@ public static partial class CommandLine
     private static readonly Option<int> BenchElementsOpt = new("--elements") { Description = "elements per activation case", DefaultValueFactory = _ => 16 << 20 };
     private static readonly Option<string> BenchMatMulOpt = new("--matmul") { Description = "square matmul sizes, comma-separated", DefaultValueFactory = _ => "512,1024" };
     private static readonly Option<string?> BenchOutOpt = new("--out") { Description = "folder for quick.md" };
+    private static readonly Option<string> CheckActivationOpt = new("--activation") { Description = "the activation to check: a name or a file.cs of your own", Required = true };
+    private static readonly Option<string> CheckDeviceOpt = new("--device") { Description = "accelerators, comma-separated (cpu, opencl, cuda); absent ones are skipped", DefaultValueFactory = _ => "cpu,opencl,cuda" };
+    private static readonly Option<string?> CheckOutOpt = new("--out") { Description = "PNG of f and f′ next to ReLU (default check-<name>.png)" };
+    private static readonly Option<int> CheckElementsOpt = new("--elements") { Description = "elements of the benchmark rows against ReLU and TaLU", DefaultValueFactory = _ => 1 << 20 };
     private static readonly Option<string> VerifyDeviceOpt = new("--device") { Description = "accelerator to verify", DefaultValueFactory = _ => "auto" };
 
     private static readonly Option[] TrainOptions =
@@ -87,6 +91,9 @@ public static partial class CommandLine
         bench.Options.Add(BenchMatMulOpt);
         bench.Options.Add(BenchOutOpt);
         root.Subcommands.Add(bench);
+        var check = new Command("check", "is an activation (built-in or your file.cs) sound? kernels, derivatives, extremes and shape on every accelerator, a plot and a benchmark row");
+        foreach (var o in new Option[] { CheckActivationOpt, CheckDeviceOpt, CheckOutOpt, CheckElementsOpt }) check.Options.Add(o);
+        root.Subcommands.Add(check);
         root.Subcommands.Add(CompareCommand.BuildCompare());
         root.Subcommands.Add(CompareCommand.BuildPlot());
         root.Subcommands.Add(PredictionsCommand.Build());
@@ -99,6 +106,7 @@ public static partial class CommandLine
         try
         {
             var root = Build();
+            args = ActivationFile.Resolve(args);
             string[] argv = args.Length == 0 || !IsCommandOrHelp(args[0], root) ? ["train", .. args] : args;
             var parse = root.Parse(argv);
             if (parse.Errors.Count > 0)
@@ -113,6 +121,7 @@ public static partial class CommandLine
                 "devices" => Devices(console),
                 "verify" => Verify(parse.GetValue(VerifyDeviceOpt)!, console),
                 "bench" => Bench(parse, console),
+                "check" => Check(parse, console),
                 "compare" => CompareCommand.RunCompare(parse, console),
                 "plot" => CompareCommand.RunPlot(parse, console),
                 "predictions" => PredictionsCommand.Run(parse, console),
@@ -243,6 +252,54 @@ public static partial class CommandLine
             throw new UsageException($"--device: unknown device '{spec}'; expected auto, cpu, opencl[:N] or cuda[:N]");
         using var device = Device.Create(spec);
         return new Verify.KernelVerifier(device, console.Out).Run() == 0 ? Ok : Failure;
+    }
+
+    private static int Check(ParseResult parse, Console2 console)
+    {
+        string name = parse.GetValue(CheckActivationOpt)!;
+        if (!ActivationCatalog.TryParse(name, out var activation))
+            throw new UsageException($"--activation: unknown activation '{name}'; expected one of {ActivationCatalog.Names} or a file.cs");
+        int elements = parse.GetValue(CheckElementsOpt);
+        if (elements <= 0) throw new UsageException($"--elements must be positive; got {elements}");
+        var keys = parse.GetValue(CheckDeviceOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (keys.Length == 0 || keys.Any(k => !DeviceSpec().IsMatch(k.ToLowerInvariant()) || k == "auto"))
+            throw new UsageException($"--device: expected accelerators separated by commas (cpu, opencl[:N], cuda[:N]); got '{parse.GetValue(CheckDeviceOpt)}'");
+        string png = parse.GetValue(CheckOutOpt) ?? $"check-{activation.Name}.png";
+        var checker = new Verify.ActivationChecker(activation, console.Out);
+        var table = new List<string>(Training.Bench.QuickBench.Header);
+        bool plotted = false;
+        foreach (string key in keys)
+        {
+            Device device;
+            try { device = Device.Create(key); }
+            catch (DeviceUnavailableException e)
+            {
+                console.Out.WriteLine($"skip {key}: {OneLine(e.Message)}");
+                continue;
+            }
+            using (device)
+            {
+                checker.Run(device);
+                if (!plotted)
+                {
+                    Study.Plots.ActivationFunctions(device, [new Study.ActivationCurve(activation)], png);
+                    console.Out.WriteLine($"wrote {png} (f and f′ from the {device.Key} kernels, ReLU in grey)");
+                    plotted = true;
+                }
+                var bench = new[] { "relu", "talu" }.Where(n => n != activation.Name).Select(ActivationCatalog.Parse).Append(activation);
+                var previous = Console.Out;
+                Console.SetOut(TextWriter.Null);
+                try { table.AddRange(Training.Bench.QuickBench.ActivationRows(device, bench, elements)); }
+                catch (InvalidOperationException e) { console.Out.WriteLine($"  FAIL  benchmark validation: {OneLine(e.Message)}"); return Failure; }
+                finally { Console.SetOut(previous); }
+            }
+        }
+        if (!plotted) throw new DeviceUnavailableException($"--device: none of {string.Join(", ", keys)} is present");
+        console.Out.WriteLine(string.Join(Environment.NewLine, table));
+        console.Out.WriteLine(checker.Failed == 0
+            ? $"{activation.Name}: sound ({checker.Passed} checks passed)"
+            : $"{activation.Name}: {checker.Failed} check(s) failed");
+        return checker.Failed == 0 ? Ok : Failure;
     }
 
     private static int Bench(ParseResult parse, Console2 console)

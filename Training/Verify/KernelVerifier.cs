@@ -14,8 +14,11 @@ public sealed class KernelVerifier(Device device, TextWriter output)
     private int _passed, _failed;
 
     // CUDA without LibDevice uses approximate tanh/exp instructions.
-    private double Rel => device.Kind == BackendKind.Cuda ? 2e-3 : 1e-5;
-    private const double Abs = 1e-5;
+    private double Rel => Tolerance(device).Rel;
+    private double Abs => Tolerance(device).Abs;
+
+    /// <summary>How far a kernel may be from its double reference on <paramref name="d"/>: |a − e| ≤ Abs + Rel·|e|.</summary>
+    public static (double Rel, double Abs) Tolerance(Device d) => (d.Kind == BackendKind.Cuda ? 2e-3 : 1e-5, 1e-5);
 
     /// <summary>Runs all checks; returns the number of failures.</summary>
     public int Run()
@@ -80,7 +83,8 @@ public sealed class KernelVerifier(Device device, TextWriter output)
         foreach (bool derived in modes)
             Check($"{a.Name}(p={p}) forward/backward/dparam{(derived && a.HasBackward ? " (derived)" : "")}, n={x.Length}", () =>
             {
-                var (y, grads) = a.Accept(new RunActivation(device, x, values, derived));
+                var r = ActivationProbe.Run(device, a, x, values, derived);
+                var (y, grads) = (r.Y, new[] { r.Dx }.Concat(r.DParams).ToArray());
                 string? problem = Compare(y, i => a.Reference(x[i], pd));
                 for (int w = 0; w < grads.Length && problem is null; w++)
                 {
@@ -90,32 +94,6 @@ public sealed class KernelVerifier(Device device, TextWriter output)
                 }
                 return problem;
             });
-    }
-
-    /// <summary>y, then dy/dx and each dy/dp_k (dy = 1), from the kernels of one activation.</summary>
-    private sealed record RunActivation(Device Device, float[] X, float[] P, bool Derived) : IActivationVisitor<(float[], float[][])>
-    {
-        public (float[], float[][]) Visit<T>() where T : struct, IActivation
-        {
-            using var scope = TensorScope.Begin();
-            var k = Device.Kernels.Get<ActivationKernels<T>>();
-            int n = X.Length;
-            var tx = Tensor.FromArray(Device, X, n);
-            var ty = Tensor.Empty(Device, n);
-            var tg = Tensor.Full(Device, 1f, n);
-            var tp = Tensor.FromArray(Device, P.Length == 0 ? [0f] : P, Math.Max(1, P.Length));
-            k.Forward(tx.View, ty.View, tp.View);
-            var grads = new float[1 + P.Length][];
-            var td = Tensor.Empty(Device, n);
-            k.Backward(tx.View, ty.View, tg.View, td.View, tp.View, derived: Derived);
-            grads[0] = td.ToArray();
-            for (int j = 0; j < P.Length; j++)
-            {
-                k.ParamGrad(j, tx.View, ty.View, tg.View, td.View, tp.View, derived: Derived);
-                grads[j + 1] = td.ToArray();
-            }
-            return (ty.ToArray(), grads);
-        }
     }
 
     private void Binary<TOp>(string name) where TOp : struct, IBinaryOp
