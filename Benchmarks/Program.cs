@@ -4,7 +4,8 @@
 //   dotnet run -c Release --project Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
 //       the full BenchmarkDotNet suites (Suites/): '*Activation*', '*MatMul*', '*Conv*', '*Loss*',
 //       '*Optimizer*', '*TrainingStep*'; ACTIVATIONS_BENCH_QUICK=1 for short runs at smaller sizes,
-//       ACTIVATIONS_BENCH_DEVICES=cpu,opencl,cuda to choose accelerators
+//       ACTIVATIONS_BENCH_DEVICES=cpu,opencl,cuda to choose accelerators,
+//       ACTIVATIONS_BENCH_ACTIVATIONS=talu,exlu to choose activations (default: the whole catalog)
 using BenchmarkDotNet.Running;
 
 namespace Activations.Benchmarks;

@@ -84,13 +84,22 @@ public static class ExpMath
     /// near −1 the error is an absolute ulp or so: backward passes compute 1 − t² from the output.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float TanhNonPositive(float x)
+    public static float TanhNonPositive(float x) => TanhNonPositive(x, out _);
+
+    /// <summary>
+    /// tanh x for x ≤ 0 and its slope 1 − tanh² x = 4E/(1 + E)², from the same E = e^{2x}: accurate
+    /// relatively where 1 − t² would cancel (for x ≪ 0 the slope is tiny but not an ulp of 1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static float TanhNonPositive(float x, out float slope)
     {
         var e = new Split(2f * x);
         float big = e.Exp;
         float q = 1f / (1f + big);
         float t = BitSelect.IfNegative(x + 0.5f, 2f * big * q - 1f, e.Expm1 * q); // rounding keeps the sign of x + 0.5
-        return IsNaN(x) ? x : t;
+        bool nan = IsNaN(x);
+        slope = nan ? x : 4f * big * q * q;
+        return nan ? x : t;
     }
 
     /// <summary>tanh x for any x, by odd symmetry.</summary>
@@ -98,6 +107,14 @@ public static class ExpMath
     public static float Tanh(float x)
     {
         float t = TanhNonPositive(BitSelect.IfNegative(x, x, -x));
+        return BitSelect.IfNegative(x, t, -t);
+    }
+
+    /// <summary>tanh x for any x and its slope 1 − tanh² x (see the overload for x ≤ 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Tanh(float x, out float slope)
+    {
+        float t = TanhNonPositive(BitSelect.IfNegative(x, x, -x), out slope);
         return BitSelect.IfNegative(x, t, -t);
     }
 

@@ -20,15 +20,24 @@ public class ActivationBenchmarks : IWorkCount
 
     public static IEnumerable<string> Devices => BenchDevices.Present();
 
-    /// <summary>Every activation, and "name (derived)" for those whose backward is hand-written.</summary>
+    /// <summary>
+    /// Every activation (or those named in ACTIVATIONS_BENCH_ACTIVATIONS, e.g. "talu,exlu"), and
+    /// "name (derived)" for those whose backward is hand-written.
+    /// </summary>
     public static IEnumerable<string> Activations =>
-        ActivationCatalog.All.SelectMany(a => a.HasBackward ? [a.Name, a.Name + Derived] : new[] { a.Name });
+        (Environment.GetEnvironmentVariable("ACTIVATIONS_BENCH_ACTIVATIONS") is { Length: > 0 } only
+            ? only.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ActivationCatalog.Parse)
+            : ActivationCatalog.All)
+        .SelectMany(a => a.HasBackward ? [a.Name, a.Name + Derived] : new[] { a.Name });
+
+    /// <summary>1M and 16M elements; 1M only in quick mode.</summary>
+    public static IEnumerable<int> Sizes => BenchConfig.Quick ? [1 << 20] : [1 << 20, 1 << 24];
 
     [ParamsSource(nameof(Devices))] public string Device { get; set; } = "cpu";
 
     [ParamsSource(nameof(Activations))] public string Activation { get; set; } = "talu";
 
-    [Params(1 << 20, 1 << 24)] public int Elements { get; set; } = 1 << 20;
+    [ParamsSource(nameof(Sizes))] public int Elements { get; set; } = 1 << 20;
 
     [GlobalSetup]
     public void Setup()

@@ -165,12 +165,17 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
         return (int)(p.Length / Count);
     }
 
-    /// <summary>How many leading elements the wide kernels take: a multiple of 8 on the CPU accelerator with one parameter set, else 0.</summary>
-    private int WidePart(int n, int channels) => _plan.Kind == BackendKind.Cpu && channels == 1 ? n / 8 * 8 : 0;
+    /// <summary>
+    /// How many leading elements the wide kernels take: a multiple of 8 on the CPU accelerator with one
+    /// parameter set, else 0; and 0 where a view starts inside a Float8 (Cast would round its start
+    /// down: the engine's per-parameter slices of one buffer do).
+    /// </summary>
+    private int WidePart(int n, int channels, params ArrayView<float>[] views) =>
+        _plan.Kind == BackendKind.Cpu && channels == 1 && views.All(v => ((IContiguousArrayView)v).IndexInBytes % 32 == 0) ? n / 8 * 8 : 0;
 
     public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int inner = 1)
     {
-        int channels = Channels(p), n = (int)x.Length, w = WidePart(n, channels);
+        int channels = Channels(p), n = (int)x.Length, w = WidePart(n, channels, x, y);
         var count = SpecializedValue.New(Count);
         if (w > 0) _forwardWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Float8>(), y.SubView(0, w).Cast<Float8>(), p, w / 8, count);
         if (n > w) _forward(_plan.GridStride(n - w), x.SubView(w), y.SubView(w), p, n - w, inner, channels, _plan.OneItem, SpecializedValue.New(channels == 1 ? 1 : 0), count);
@@ -191,7 +196,7 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     private void Derivative(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> d,
         ArrayView<float> p, int inner, int which, bool derived)
     {
-        int channels = Channels(p), n = (int)x.Length, w = WidePart(n, channels);
+        int channels = Channels(p), n = (int)x.Length, w = WidePart(n, channels, x, y, dy, d);
         var count = SpecializedValue.New(Count);
         var mode = SpecializedValue.New(which << 1 | (derived || !T.HasBackward ? 1 : 0));
         if (w > 0)

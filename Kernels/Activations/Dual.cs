@@ -65,15 +65,15 @@ public readonly struct Dual : IReal<Dual>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Dual TanhNonPositive(Dual x)
     {
-        float t = ExpMath.TanhNonPositive(x.V);
-        return new(t, Chain(x.D, 1f - t * t));
+        float t = ExpMath.TanhNonPositive(x.V, out float slope);
+        return new(t, Chain(x.D, slope));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Dual Tanh(Dual x)
     {
-        float t = ExpMath.Tanh(x.V);
-        return new(t, Chain(x.D, 1f - t * t));
+        float t = ExpMath.Tanh(x.V, out float slope);
+        return new(t, Chain(x.D, slope));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

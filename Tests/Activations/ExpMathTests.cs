@@ -4,6 +4,7 @@
 // unit roundoff of float (a correctly rounded result errs by at most 1 u relative); specials exactly.
 using Activations.Engine;
 using Activations.Kernels;
+using Activations.Kernels.Activations;
 using Activations.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static Activations.Tests.Infrastructure.ActivationHarness;
@@ -50,6 +51,48 @@ public class ExpMathTests(ITestOutputHelper output)
             + $"tanh on [−0.5, 0] {tanhRelErr / Ulp:F2} u relative, below −0.5 {tanhAbsErr / Ulp:F2} u absolute";
         output.WriteLine(summary);
         Assert.True(expErr <= 2 * Ulp && expm1Err <= 2 * Ulp && logErr <= 4 * Ulp && tanhRelErr <= 4 * Ulp && tanhAbsErr <= 2 * Ulp, summary);
+    }
+
+    /// <summary>
+    /// erf on the host against the double series/continued fraction, which is itself checked at known
+    /// values: erf(0.5), erf(1), erf(2), erf(3) to 15 digits. Float erf: Taylor series below |x| = 1,
+    /// Abramowitz–Stegun 7.1.26 above (absolute error below 1.5e-7 by construction).
+    /// </summary>
+    [Fact]
+    public void ErfAccuracy()
+    {
+        foreach (var (x, want) in new[] { (0.5, 0.5204998778130465), (1.0, 0.8427007929497149), (2.0, 0.9953222650189527), (3.0, 0.9999779095030014), (-1.0, -0.8427007929497149) })
+            Assert.True(Math.Abs(Real64.ErfReference(x) - want) < 1e-14, $"reference erf({x}) = {Real64.ErfReference(x):R}, want {want:R}");
+        double small = 0, large = 0;
+        for (int i = -200_000; i <= 200_000; i++)
+        {
+            float x = i * 6f / 200_000;
+            double want = Real64.ErfReference(x), got = ExpMath.Erf(x);
+            if (Math.Abs(x) < 1) small = Math.Max(small, RelErr(got, want));
+            else large = Math.Max(large, Math.Abs(got - want));
+        }
+        string summary = $"erf: {small / Ulp:F2} u relative below |x| = 1, {large:E2} absolute above";
+        output.WriteLine(summary);
+        Assert.True(small <= 4 * Ulp && large <= 2e-7, summary);
+        Assert.Equal(1f, ExpMath.Erf(1e4f));
+        Assert.Equal(-1f, ExpMath.Erf(-float.MaxValue));
+        Assert.True(float.IsNaN(ExpMath.Erf(float.NaN)));
+        Assert.Equal(0f, ExpMath.Erf(0f));
+    }
+
+    /// <summary>ln(1 + u) for u in [0, 1] (softplus and mish use it with u = e^{−|x|}), relative, down to u = 1e-30.</summary>
+    [Fact]
+    public void Log1pUnitAccuracy()
+    {
+        double err = 0;
+        for (int i = 0; i <= 100_000; i++)
+        {
+            float u = i / 100_000f;
+            err = Math.Max(err, RelErr(ExpMath.Log1pUnit(u), Real64.Log1p(u)));
+        }
+        for (double u = 1e-30; u < 1; u *= 1.01) err = Math.Max(err, RelErr(ExpMath.Log1pUnit((float)u), Real64.Log1p((float)u)));
+        output.WriteLine($"ln(1 + u): {err / Ulp:F2} u relative");
+        Assert.True(err <= 4 * Ulp, $"ln(1 + u): {err / Ulp:F2} u relative");
     }
 
     [Fact]

@@ -57,7 +57,7 @@ public static class Tolerances
 
     /// <summary>
     /// Asserts sums computed on the device: |actual − expected| ≤ Abs + (Rel + SumRel)·Σ|terms|, where
-    /// <paramref name="magnitude"/> holds Σ|terms| of each sum.
+    /// <paramref name="magnitude"/> holds Σ|terms| of each sum; a sum with a NaN term must be NaN.
     /// </summary>
     public static void AssertSumsClose(ReadOnlySpan<float> actual, ReadOnlySpan<double> expected, ReadOnlySpan<double> magnitude,
         double rel, double abs, string what)
@@ -66,6 +66,11 @@ public static class Tolerances
         for (int i = 0; i < actual.Length; i++)
         {
             double a = actual[i], e = expected[i], tol = abs + (rel + SumRel) * magnitude[i];
+            if (double.IsNaN(e))
+            {
+                Assert.True(double.IsNaN(a), $"{what}[{i}]: expected NaN (a NaN term), got {a}");
+                continue;
+            }
             Assert.True(Math.Abs(a - e) <= tol, $"{what}[{i}]: expected {e:R}, got {a:R} (|diff| {Math.Abs(a - e):E2} > {tol:E2})");
         }
     }
