@@ -267,7 +267,7 @@ public static partial class CommandLine
         string png = parse.GetValue(CheckOutOpt) ?? $"check-{activation.Name}.png";
         var checker = new Verify.ActivationChecker(activation, console.Out);
         var table = new List<string>(Training.Bench.QuickBench.Header);
-        bool plotted = false;
+        bool plotted = false, benchFailed = false;
         foreach (string key in keys)
         {
             Device device;
@@ -290,16 +290,17 @@ public static partial class CommandLine
                 var previous = Console.Out;
                 Console.SetOut(TextWriter.Null);
                 try { table.AddRange(Training.Bench.QuickBench.ActivationRows(device, bench, elements)); }
-                catch (InvalidOperationException e) { console.Out.WriteLine($"  FAIL  benchmark validation: {OneLine(e.Message)}"); return Failure; }
+                catch (InvalidOperationException e) { console.Out.WriteLine($"  FAIL  benchmark validation: {OneLine(e.Message)}"); benchFailed = true; }
                 finally { Console.SetOut(previous); }
             }
         }
         if (!plotted) throw new DeviceUnavailableException($"--device: none of {string.Join(", ", keys)} is present");
         console.Out.WriteLine(string.Join(Environment.NewLine, table));
-        console.Out.WriteLine(checker.Failed == 0
+        int failed = checker.Failed + (benchFailed ? 1 : 0);
+        console.Out.WriteLine(failed == 0
             ? $"{activation.Name}: sound ({checker.Passed} checks passed)"
-            : $"{activation.Name}: {checker.Failed} check(s) failed");
-        return checker.Failed == 0 ? Ok : Failure;
+            : $"{activation.Name}: {failed} check(s) failed");
+        return failed == 0 ? Ok : Failure;
     }
 
     private static int Bench(ParseResult parse, Console2 console)

@@ -108,7 +108,7 @@ public static class Plots
             for (int m = 0; m < members.Count; m++)
             {
                 var (curve, i) = members[m];
-                foreach (var (ys, pattern, label) in new[] { (data[i].Y, LinePattern.Solid, curve.Label), (data[i].Slope, LinePattern.Dashed, curve.Label + "′") })
+                foreach (var (ys, pattern, label) in new[] { (data[i].Y, LinePattern.Solid, curve.Label), (data[i].Slope, LinePattern.Dashed, "") })
                 {
                     var line = plot.Add.ScatterLine(xs, ys.Select(v => (double)v).ToArray(), ColorOf(m));
                     line.LineWidth = 2;
@@ -123,8 +123,9 @@ public static class Plots
             var axis = plot.Add.VerticalLine(0, 1, Colors.Gray);
             axis.LinePattern = LinePattern.Dotted;
             var ids = members.Select(t => t.i).ToArray();
-            double low = Math.Max(-3, ids.Min(i => Math.Min(data[i].Y.Min(), data[i].Slope.Min())) - 0.3);
-            double high = Math.Min(xMax, Math.Max(1.2, ids.Max(i => Math.Max(data[i].Y.Max(), data[i].Slope.Max())))) + 0.3;
+            // Capped so that the region near 0, where activations differ, fills the panel.
+            double low = Math.Max(-2, ids.Min(i => Math.Min(data[i].Y.Min(), data[i].Slope.Min()))) - 0.2;
+            double high = Math.Min(3, Math.Max(1.2, ids.Max(i => Math.Max(data[i].Y.Max(), data[i].Slope.Max())))) + 0.2;
             plot.Axes.SetLimits(xMin, xMax, low, high);
             plot.ShowLegend(Alignment.UpperLeft);
         }
