@@ -33,7 +33,7 @@ public static partial class CommandLine
 
     private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist, cifar10", DefaultValueFactory = _ => "mnist" };
     private static readonly Option<string> ModelOpt = new("--model") { Description = "model: mlp (784-128-64-10), cnn, lenet, vgg (see Training/Models/ModelFactory.cs)", DefaultValueFactory = _ => "mlp" };
-    private static readonly Option<string> ActivationOpt = new("--activation") { Description = ActivationCatalog.Help, DefaultValueFactory = _ => "relu" };
+    private static readonly Option<string> ActivationOpt = new("--activation") { Description = ActivationCatalog.Help + Environment.NewLine + "or a file.cs of your own (docs/own-activation.md)", DefaultValueFactory = _ => "relu" };
     private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's first parameter (default: its own, see --activation)" };
     private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn the activation's parameters" };
     private static readonly Option<bool> PerChannelOpt = new("--alpha-per-channel") { Description = "one learnable α per feature instead of one per layer" };

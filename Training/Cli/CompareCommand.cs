@@ -15,7 +15,7 @@ public static class CompareCommand
 {
     public static readonly Option<string> Dataset = new("--dataset") { Description = "mnist or cifar10", DefaultValueFactory = _ => "mnist" };
     public static readonly Option<string> Model = new("--model") { Description = "mlp, cnn, lenet, vgg", DefaultValueFactory = _ => "mlp" };
-    public static readonly Option<string> Activations = new("--activations") { Description = "comma-separated activations; name:α pins one α (e.g. talu:1,exlu:0.2)", DefaultValueFactory = _ => "relu,talu,exlu" };
+    public static readonly Option<string> Activations = new("--activations") { Description = "comma-separated activations; name:α pins one α (e.g. talu:1,exlu:0.2); ./mine.cs or ./mine.cs:0.5 for a file of your own", DefaultValueFactory = _ => "relu,talu,exlu" };
     public static readonly Option<string> Alphas = new("--alphas") { Description = "comma-separated α for the activations whose first parameter is α", DefaultValueFactory = _ => "1" };
     public static readonly Option<string> Learnable = new("--learnable") { Description = "fixed, learnable or both", DefaultValueFactory = _ => "fixed" };
     public static readonly Option<string> Inits = new("--inits") { Description = "comma-separated init schemes", DefaultValueFactory = _ => "default" };
@@ -32,7 +32,7 @@ public static class CompareCommand
     public static readonly Option<string?> Mirror = new("--mirror");
 
     public static readonly Option<string> PlotAlphas = new("--alphas") { Description = "comma-separated α", DefaultValueFactory = _ => "0.2,1" };
-    public static readonly Option<string> PlotActivations = new("--activations") { Description = "comma-separated activations (default: all)", DefaultValueFactory = _ => string.Join(",", ActivationCatalog.All.Select(a => a.Name)) };
+    public static readonly Option<string> PlotActivations = new("--activations") { Description = "comma-separated activations or files.cs of your own (default: all)", DefaultValueFactory = _ => string.Join(",", ActivationCatalog.All.Select(a => a.Name)) };
     public static readonly Option<string> PlotDevice = new("--device") { DefaultValueFactory = _ => "auto" };
     public static readonly Option<string> PlotOut = new("--out") { DefaultValueFactory = _ => "activations.png" };
     public static readonly Option<string?> PlotGrid = new("--grid") { Description = "redraw the report and plots of a compare grid folder" };
