@@ -65,6 +65,7 @@ public static partial class CommandLine
     private static readonly Option<string> CheckDeviceOpt = new("--device") { Description = "accelerators, comma-separated (cpu, opencl, cuda); absent ones are skipped", DefaultValueFactory = _ => "cpu,opencl,cuda" };
     private static readonly Option<string?> CheckOutOpt = new("--out") { Description = "PNG of f and f′ next to ReLU (default check-<name>.png)" };
     private static readonly Option<int> CheckElementsOpt = new("--elements") { Description = "elements of the benchmark rows against ReLU and TaLU", DefaultValueFactory = _ => 1 << 20 };
+    private static readonly Option<string?> BenchActivationsOpt = new("--activations") { Description = "activations, comma-separated (default: all; those with a hand-written backward also timed derived)" };
     private static readonly Option<string> VerifyDeviceOpt = new("--device") { Description = "accelerator to verify", DefaultValueFactory = _ => "auto" };
 
     private static readonly Option[] TrainOptions =
@@ -90,6 +91,7 @@ public static partial class CommandLine
         bench.Options.Add(BenchElementsOpt);
         bench.Options.Add(BenchMatMulOpt);
         bench.Options.Add(BenchOutOpt);
+        bench.Options.Add(BenchActivationsOpt);
         root.Subcommands.Add(bench);
         var check = new Command("check", "is an activation (built-in or your file.cs) sound? kernels, derivatives, extremes and shape on every accelerator, a plot and a benchmark row");
         foreach (var o in new Option[] { CheckActivationOpt, CheckDeviceOpt, CheckOutOpt, CheckElementsOpt }) check.Options.Add(o);
@@ -312,6 +314,12 @@ public static partial class CommandLine
             throw new UsageException($"--matmul: expected positive sizes separated by commas; got '{sizes}'");
         var args = new List<string> { "--device", parse.GetValue(BenchDeviceOpt)!, "--elements", elements.ToString(), "--matmul", sizes };
         if (parse.GetValue(BenchOutOpt) is { } outDir) args.AddRange(["--out", outDir]);
+        if (parse.GetValue(BenchActivationsOpt) is { } acts)
+        {
+            foreach (var name in acts.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                if (!ActivationCatalog.TryParse(name, out _)) throw new UsageException($"--activations: unknown activation '{name}'; expected one of {ActivationCatalog.Names}");
+            args.AddRange(["--activations", acts]);
+        }
         var previous = Console.Out;
         Console.SetOut(console.Out);
         try { return Training.Bench.QuickBench.Run([.. args]); }
