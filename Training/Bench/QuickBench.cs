@@ -20,7 +20,7 @@ public static class QuickBench
         string devices = Option(args, "--device") ?? "cpu,opencl,cuda";
         string? outDir = Option(args, "--out");
         int size = int.Parse(Option(args, "--elements") ?? (16 << 20).ToString());
-        var activations = (Option(args, "--activations") ?? string.Join(",", ActivationCatalog.All.Select(a => a.Name)))
+        var activations = (Option(args, "--activations") ?? string.Join(",", ActivationCatalog.BuiltIn.Select(a => a.Name)))
             .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ActivationCatalog.Parse).ToArray();
         int[] matmulSizes = (Option(args, "--matmul") ?? "512,1024").Split(',').Select(int.Parse).ToArray();
         var rows = new List<string>(Header);

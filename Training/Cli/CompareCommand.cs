@@ -32,7 +32,7 @@ public static class CompareCommand
     public static readonly Option<string?> Mirror = new("--mirror");
 
     public static readonly Option<string> PlotAlphas = new("--alphas") { Description = "comma-separated α", DefaultValueFactory = _ => "0.2,1" };
-    public static readonly Option<string> PlotActivations = new("--activations") { Description = "comma-separated activations or files.cs of your own (default: all)", DefaultValueFactory = _ => string.Join(",", ActivationCatalog.All.Select(a => a.Name)) };
+    public static readonly Option<string> PlotActivations = new("--activations") { Description = "comma-separated activations or files.cs of your own (default: all built-in)", DefaultValueFactory = _ => string.Join(",", ActivationCatalog.BuiltIn.Select(a => a.Name)) };
     public static readonly Option<string> PlotDevice = new("--device") { DefaultValueFactory = _ => "auto" };
     public static readonly Option<string> PlotOut = new("--out") { DefaultValueFactory = _ => "activations.png" };
     public static readonly Option<string?> PlotGrid = new("--grid") { Description = "redraw the report and plots of a compare grid folder" };

@@ -54,9 +54,9 @@ public static class Plots
     private static Color ColorOf(int i) => new ScottPlot.Palettes.Category10().GetColor(i % 10);
     private static LinePattern PatternOf(int i) => Patterns[i / 10 % Patterns.Length];
 
-    /// <summary>Every activation in the catalog, those whose first parameter is an α at <paramref name="alpha"/>.</summary>
+    /// <summary>Every built-in activation (a file is drawn when named), those whose first parameter is an α at <paramref name="alpha"/>.</summary>
     public static IReadOnlyList<ActivationCurve> StudyCurves(float alpha = 1f) =>
-        ActivationCatalog.All.Select(a => new ActivationCurve(a, a.TakesAlpha ? alpha : float.NaN)).ToArray();
+        ActivationCatalog.BuiltIn.Select(a => new ActivationCurve(a, a.TakesAlpha ? alpha : float.NaN)).ToArray();
 
     /// <summary>
     /// f(x) and f'(x) of <paramref name="kind"/> at the points <paramref name="x"/>, computed on

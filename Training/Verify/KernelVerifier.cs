@@ -28,7 +28,7 @@ public sealed class KernelVerifier(Device device, TextWriter output)
         float[] inputs = Inputs();
         foreach (var p in new[] { 0.1f, 1f, 2.5f })
         {
-            foreach (var a in ActivationCatalog.All) Activation(a, inputs, p);
+            foreach (var a in ActivationCatalog.BuiltIn) Activation(a, inputs, p);
         }
         Binary<AddOp>("add");
         Binary<SubOp>("sub");
