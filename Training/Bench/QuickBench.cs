@@ -23,7 +23,7 @@ public static class QuickBench
     /// </summary>
     public static int Run(IReadOnlyList<string> devices, IReadOnlyList<ActivationInfo> activations, int size, IReadOnlyList<int> matmulSizes, string? outDir, TextWriter log)
     {
-        var rows = new List<string> { "| device | case | size | time (ms) | throughput | vs baseline |", "| --- | --- | --- | --- | --- | --- |" };
+        var rows = new List<string>(Header);
         foreach (var key in devices)
         {
             Device device;
@@ -36,12 +36,7 @@ public static class QuickBench
             using (device)
             {
                 log.WriteLine($"== {device}");
-                var (copyMs, copyGBs) = Baselines.Copy(device, size, launch => Time(device, launch));
-                log.WriteLine($"copy {size} floats device to device: {copyMs:F2} ms, {copyGBs:F1} GB/s");
-                rows.Add($"| {device.Key} | copy (device to device, baseline) | {size} | {copyMs:F2} | {copyGBs:F1} GB/s | 100% |");
-                foreach (var a in activations)
-                    foreach (bool derived in a.HasBackward ? new[] { false, true } : [true])
-                        rows.Add(a.Accept(new ActivationRow(device, size, a.Defaults, derived, copyGBs, log)));
+                rows.AddRange(ActivationRows(device, activations, size, log));
                 using var blas = CuBlasBaseline.TryCreate(device, out string noBlas);
                 if (blas is null && device.Kind == Kernels.BackendKind.Cuda) log.WriteLine($"no cuBLAS baseline: {noBlas}");
                 foreach (int n in matmulSizes)
@@ -58,6 +53,25 @@ public static class QuickBench
         }
         return 0;
     }
+
+    /// <summary>
+    /// The copy baseline, then forward+backward of each activation (hand-written and derived where it
+    /// has both) on <paramref name="size"/> elements, each validated first: Markdown table rows.
+    /// </summary>
+    public static IEnumerable<string> ActivationRows(Device device, IEnumerable<ActivationInfo> activations, int size, TextWriter? log = null)
+    {
+        log ??= Console.Out;
+        var (copyMs, copyGBs) = Baselines.Copy(device, size, launch => Time(device, launch));
+        log.WriteLine($"copy {size} floats device to device: {copyMs:F2} ms, {copyGBs:F1} GB/s");
+        var rows = new List<string> { $"| {device.Key} | copy (device to device, baseline) | {size} | {copyMs:F2} | {copyGBs:F1} GB/s | 100% |" };
+        foreach (var a in activations)
+            foreach (bool derived in a.HasBackward ? new[] { false, true } : [true])
+                rows.Add(a.Accept(new ActivationRow(device, size, a.Defaults, derived, copyGBs, log)));
+        return rows;
+    }
+
+    /// <summary>The header of the Markdown table that the rows go in.</summary>
+    public static readonly string[] Header = ["| device | case | size | time (ms) | throughput | vs baseline |", "| --- | --- | --- | --- | --- | --- |"];
 
     /// <summary>
     /// C = op(A)·op(B), n×n×n, with the accelerator's default kernel (and cuBLAS when given): 64

@@ -64,7 +64,7 @@ public static partial class CommandLine
     private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist, cifar10", DefaultValueFactory = _ => "mnist" };
     /// <summary>The help of every --model option: the models and what they are.</summary>
     public const string ModelHelp = "model: mlp (MLP 784-128-64-10), cnn (2 conv + 2 linear, MNIST), lenet (LeNet-5, CIFAR-10), vgg (4 conv with BatchNorm + global average pool, CIFAR-10)";
-    public static readonly string ActivationHelp = ActivationCatalog.Help;
+    public static readonly string ActivationHelp = ActivationCatalog.Help + Environment.NewLine + "or a file.cs of your own (docs/own-activation.md)";
     public const string DeviceHelp = "auto, cpu, opencl[:N], cuda[:N]";
     public const string DataHelp = "data folder (default: $DATASETS_DIR, else datasets/ in the repository, else the per-user data folder)";
     public const string MirrorHelp = "local mirror folder to copy missing data from (default: $DATASETS_MIRROR)";
@@ -98,6 +98,10 @@ public static partial class CommandLine
     private static readonly Option<int> BenchElementsOpt = new("--elements") { Description = "elements per activation case", DefaultValueFactory = _ => 16 << 20 };
     private static readonly Option<string> BenchMatMulOpt = new("--matmul") { Description = "square matmul sizes, comma-separated", DefaultValueFactory = _ => "512,1024" };
     private static readonly Option<string?> BenchOutOpt = new("--out") { Description = "folder for quick.md" };
+    private static readonly Option<string> CheckActivationOpt = new("--activation") { Description = "the activation to check: a name or a file.cs of your own", Required = true };
+    private static readonly Option<string> CheckDeviceOpt = new("--device") { Description = "accelerators, comma-separated (cpu, opencl, cuda); absent ones are skipped", DefaultValueFactory = _ => "cpu,opencl,cuda" };
+    private static readonly Option<string?> CheckOutOpt = new("--out") { Description = "PNG of f and f′ next to ReLU (default check-<name>.png)" };
+    private static readonly Option<int> CheckElementsOpt = new("--elements") { Description = "elements of the benchmark rows against ReLU and TaLU", DefaultValueFactory = _ => 1 << 20 };
     private static readonly Option<string?> BenchActivationsOpt = new("--activations") { Description = "activations, comma-separated (default: all; those with a hand-written backward also timed derived)" };
     private static readonly Option<string> VerifyDeviceOpt = new("--device") { Description = "accelerator to verify", DefaultValueFactory = _ => "auto" };
 
@@ -127,6 +131,9 @@ public static partial class CommandLine
         bench.Options.Add(BenchOutOpt);
         bench.Options.Add(BenchActivationsOpt);
         root.Subcommands.Add(bench);
+        var check = new Command("check", "is an activation (built-in or your file.cs) sound? kernels, derivatives, extremes and shape on every accelerator, a plot and a benchmark row");
+        foreach (var o in new Option[] { CheckActivationOpt, CheckDeviceOpt, CheckOutOpt, CheckElementsOpt }) check.Options.Add(o);
+        root.Subcommands.Add(check);
         root.Subcommands.Add(CompareCommand.BuildCompare());
         root.Subcommands.Add(CompareCommand.BuildPlot());
         root.Subcommands.Add(PredictionsCommand.Build());
@@ -148,6 +155,7 @@ public static partial class CommandLine
                 console.Out.WriteLine(VersionText());
                 return Ok;
             }
+            args = ActivationFile.Resolve(args);
             string[] argv = args.Length == 0 || !IsCommandOrHelp(args[0], root) ? ["train", .. args] : args;
             var parse = root.Parse(argv);
             if (parse.Errors.Count > 0)
@@ -162,6 +170,7 @@ public static partial class CommandLine
                 "devices" => Devices(console),
                 "verify" => Verify(parse.GetValue(VerifyDeviceOpt)!, console),
                 "bench" => Bench(parse, console),
+                "check" => Check(parse, console),
                 "compare" => CompareCommand.RunCompare(parse, console),
                 "plot" => CompareCommand.RunPlot(parse, console),
                 "predictions" => PredictionsCommand.Run(parse, console),
@@ -374,6 +383,56 @@ public static partial class CommandLine
         return new Verify.KernelVerifier(device, console.Out).Run() == 0 ? Ok : Failure;
     }
 
+    private static int Check(ParseResult parse, Console2 console)
+    {
+        string name = parse.GetValue(CheckActivationOpt)!;
+        if (!ActivationCatalog.TryParse(name, out var activation))
+            throw new UsageException($"--activation: unknown activation '{name}'; expected one of {ActivationCatalog.Names} or a file.cs");
+        int elements = parse.GetValue(CheckElementsOpt);
+        OptionValues.Range("--elements", elements, 1, 1 << 28);
+        var keys = parse.GetValue(CheckDeviceOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (keys.Length == 0 || keys.Any(k => k.Equals("auto", StringComparison.OrdinalIgnoreCase)))
+            throw new UsageException($"--device: expected accelerators separated by commas (cpu, opencl[:N], cuda[:N]); got '{parse.GetValue(CheckDeviceOpt)}'");
+        keys = keys.Select(k => OptionValues.Device("--device", k)).ToArray();
+        string png = parse.GetValue(CheckOutOpt) ?? $"check-{activation.Name}.png";
+        var checker = new Verify.ActivationChecker(activation, console.Out);
+        var table = new List<string>(Training.Bench.QuickBench.Header);
+        bool plotted = false, benchFailed = false;
+        foreach (string key in keys)
+        {
+            Device device;
+            try { device = Device.Create(key); }
+            catch (DeviceUnavailableException e)
+            {
+                console.Out.WriteLine($"skip {key}: {OneLine(e.Message)}");
+                continue;
+            }
+            using (device)
+            {
+                checker.Run(device);
+                if (!plotted)
+                {
+                    Study.Plots.ActivationFunctions(device, [new Study.ActivationCurve(activation)], png);
+                    console.Out.WriteLine($"wrote {png} (f and f′ from the {device.Key} kernels, ReLU in grey)");
+                    plotted = true;
+                }
+                var bench = new[] { "relu", "talu" }.Where(n => n != activation.Name).Select(ActivationCatalog.Parse).Append(activation);
+                var previous = Console.Out;
+                Console.SetOut(TextWriter.Null);
+                try { table.AddRange(Training.Bench.QuickBench.ActivationRows(device, bench, elements)); }
+                catch (InvalidOperationException e) { console.Out.WriteLine($"  FAIL  benchmark validation: {OneLine(e.Message)}"); benchFailed = true; }
+                finally { Console.SetOut(previous); }
+            }
+        }
+        if (!plotted) throw new DeviceUnavailableException($"--device: none of {string.Join(", ", keys)} is present");
+        console.Out.WriteLine(string.Join(Environment.NewLine, table));
+        int failed = checker.Failed + (benchFailed ? 1 : 0);
+        console.Out.WriteLine(failed == 0
+            ? $"{activation.Name}: sound ({checker.Passed} checks passed)"
+            : $"{activation.Name}: {failed} check(s) failed");
+        return failed == 0 ? Ok : Failure;
+    }
+
     private static int Bench(ParseResult parse, Console2 console)
     {
         int elements = parse.GetValue(BenchElementsOpt);
@@ -382,7 +441,7 @@ public static partial class CommandLine
         foreach (var size in sizes.Split(',')) OptionValues.Integer("--matmul", size, 1, 16384);
         var devices = parse.GetValue(BenchDeviceOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var activations = new List<ActivationInfo>();
-        foreach (var name in (parse.GetValue(BenchActivationsOpt) ?? string.Join(",", ActivationCatalog.All.Select(a => a.Name))).Split(',', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var name in (parse.GetValue(BenchActivationsOpt) ?? string.Join(",", ActivationCatalog.BuiltIn.Select(a => a.Name))).Split(',', StringSplitOptions.RemoveEmptyEntries))
             activations.Add(ActivationCatalog.TryParse(name, out var a) ? a : throw new UsageException($"--activations: unknown activation '{name}'; expected one of {ActivationCatalog.Names}"));
         return Training.Bench.QuickBench.Run(devices, activations, elements, sizes.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray(), parse.GetValue(BenchOutOpt), console.Out);
     }

@@ -16,7 +16,7 @@ public static class CompareCommand
 {
     public static readonly Option<string> Dataset = new("--dataset") { Description = "mnist or cifar10", DefaultValueFactory = _ => "mnist" };
     public static readonly Option<string> Model = new("--model") { Description = CommandLine.ModelHelp, DefaultValueFactory = _ => "mlp" };
-    public static readonly Option<string> Activations = new("--activations") { Description = "comma-separated activations; name:α pins one α (e.g. talu:1,exlu:0.2)", DefaultValueFactory = _ => "relu,talu,exlu" };
+    public static readonly Option<string> Activations = new("--activations") { Description = "comma-separated activations; name:α pins one α (e.g. talu:1,exlu:0.2); ./mine.cs or ./mine.cs:0.5 for a file of your own", DefaultValueFactory = _ => "relu,talu,exlu" };
     public static readonly Option<string> Alphas = new("--alphas") { Description = "comma-separated α for the activations whose first parameter is α", DefaultValueFactory = _ => "1" };
     public static readonly Option<string> Learnable = new("--learnable") { Description = "fixed, learnable or both", DefaultValueFactory = _ => "fixed" };
     public static readonly Option<string> Inits = new("--inits") { Description = "comma-separated init schemes", DefaultValueFactory = _ => "default" };
@@ -39,7 +39,7 @@ public static class CompareCommand
     public static readonly Option<bool> Status = new("--status") { Description = "train nothing: list done, running, stale and missing runs" };
 
     public static readonly Option<string> PlotAlphas = new("--alphas") { Description = "comma-separated α", DefaultValueFactory = _ => "0.2,1" };
-    public static readonly Option<string> PlotActivations = new("--activations") { Description = "comma-separated activations to draw (default: all)", DefaultValueFactory = _ => string.Join(",", ActivationCatalog.All.Select(a => a.Name)) };
+    public static readonly Option<string> PlotActivations = new("--activations") { Description = "comma-separated activations or files.cs of your own (default: all built-in)", DefaultValueFactory = _ => string.Join(",", ActivationCatalog.BuiltIn.Select(a => a.Name)) };
     public static readonly Option<string> PlotDevice = new("--device") { Description = "accelerator that evaluates the curves (" + CommandLine.DeviceHelp + ")", DefaultValueFactory = _ => "auto" };
     public static readonly Option<string> PlotOut = new("--out") { Description = "PNG to write", DefaultValueFactory = _ => "activations.png" };
     public static readonly Option<string?> PlotGrid = new("--grid") { Description = "redraw the report and plots of a compare grid folder" };

@@ -37,7 +37,6 @@ public sealed record PredictionGridResult(string PngPath, string LegendPath, str
 
 public static class Plots
 {
-    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
 
     static Plots()
     {
@@ -51,44 +50,34 @@ public static class Plots
         }
     }
 
+    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
     private static Color ColorOf(int i) => new ScottPlot.Palettes.Category10().GetColor(i % 10);
     private static LinePattern PatternOf(int i) => Patterns[i / 10 % Patterns.Length];
 
-    /// <summary>Every activation in the catalog, those whose first parameter is an α at <paramref name="alpha"/>.</summary>
+    /// <summary>Every built-in activation (a file is drawn when named), those whose first parameter is an α at <paramref name="alpha"/>.</summary>
     public static IReadOnlyList<ActivationCurve> StudyCurves(float alpha = 1f) =>
-        ActivationCatalog.All.Select(a => new ActivationCurve(a, a.TakesAlpha ? alpha : float.NaN)).ToArray();
+        ActivationCatalog.BuiltIn.Select(a => new ActivationCurve(a, a.TakesAlpha ? alpha : float.NaN)).ToArray();
 
     /// <summary>
     /// f(x) and f'(x) of <paramref name="kind"/> at the points <paramref name="x"/>, computed on
     /// <paramref name="device"/> by the forward and backward kernels (backward with dy = 1).
     /// </summary>
-    public static (float[] Y, float[] Slope) EvaluateKernels(Device device, ActivationInfo kind, float parameter, float[] x) =>
-        kind.Accept(new EvaluateVisitor(device, kind.WithFirst(parameter), x));
-
-    private sealed record EvaluateVisitor(Device Device, float[] Parameters, float[] X) : IActivationVisitor<(float[] Y, float[] Slope)>
+    public static (float[] Y, float[] Slope) EvaluateKernels(Device device, ActivationInfo kind, float parameter, float[] x)
     {
-        public (float[] Y, float[] Slope) Visit<T>() where T : struct, IActivation
-        {
-            using var scope = TensorScope.Begin();
-            var kernels = Device.Kernels.Get<ActivationKernels<T>>();
-            var tx = Tensor.FromArray(Device, X, X.Length);
-            var p = Tensor.FromArray(Device, Parameters.Length == 0 ? [0f] : Parameters, Math.Max(1, Parameters.Length));
-            var ones = Tensor.Full(Device, 1f, X.Length);
-            var y = Tensor.Empty(Device, X.Length);
-            var slope = Tensor.Empty(Device, X.Length);
-            kernels.Forward(tx.View, y.View, p.View);
-            kernels.Backward(tx.View, y.View, ones.View, slope.View, p.View);
-            return (y.ToArray(), slope.ToArray());
-        }
+        var probe = ActivationProbe.Run(device, kind, x, kind.WithFirst(parameter));
+        return (probe.Y, probe.Dx);
     }
 
     /// <summary>
-    /// Two panels, f(x) and f'(x), of each curve over [xMin, xMax], evaluated by the kernels on
-    /// <paramref name="device"/>. Returns the data drawn (x, then per curve y and slope).
+    /// Small multiples: one panel per activation over [xMin, xMax], each of its parameter values in
+    /// its own colour (f solid, f′ dashed), with ReLU faint behind for reference; every value comes
+    /// from the kernels on <paramref name="device"/>. Returns the data drawn (x, then per curve y and
+    /// slope). Width and height default to 460 × 360 pixels per panel.
     /// </summary>
     public static (float[] X, IReadOnlyList<(float[] Y, float[] Slope)> Curves) ActivationFunctions(
         Device device, IReadOnlyList<ActivationCurve> curves, string pngPath,
-        double xMin = -5, double xMax = 5, int points = 801, int width = 1500, int height = 650)
+        double xMin = -5, double xMax = 5, int points = 801, int? width = null, int? height = null)
     {
         if (curves.Count == 0) throw new ArgumentException("no activation to plot", nameof(curves));
         if (points < 2 || !(xMax > xMin)) throw new ArgumentException($"need points ≥ 2 and xMax > xMin; got {points}, [{xMin}, {xMax}]");
@@ -99,36 +88,49 @@ public static class Plots
             c.Kind.Validate(c.Resolved);
             return EvaluateKernels(device, c.Kind, c.Resolved, x);
         }).ToArray();
+        var relu = EvaluateKernels(device, ActivationCatalog.Parse("relu"), float.NaN, x);
 
+        var panels = curves.Select((c, i) => (c, i)).GroupBy(t => t.c.Kind.Name).ToList();
+        int columns = (int)Math.Ceiling(Math.Sqrt(panels.Count)), rows = (panels.Count + columns - 1) / columns;
         var multi = new Multiplot();
-        multi.AddPlots(2);
-        multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        var (f, df) = (multi.GetPlot(0), multi.GetPlot(1));
-        for (int i = 0; i < curves.Count; i++)
+        multi.AddPlots(panels.Count);
+        multi.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, columns);
+        var faint = Colors.Gray.WithAlpha(0.45);
+        for (int k = 0; k < panels.Count; k++)
         {
-            foreach (var (plot, ys) in new[] { (f, data[i].Y), (df, data[i].Slope) })
+            var plot = multi.GetPlot(k);
+            foreach (var (ys, pattern) in new[] { (relu.Y, LinePattern.Solid), (relu.Slope, LinePattern.Dashed) })
             {
-                var line = plot.Add.ScatterLine(xs, ys.Select(v => (double)v).ToArray(), ColorOf(i));
-                line.LineWidth = 2;
-                line.LinePattern = PatternOf(i);
-                line.LegendText = curves[i].Label;
+                var line = plot.Add.ScatterLine(xs, ys.Select(v => (double)v).ToArray(), faint);
+                line.LineWidth = 3;
+                line.LinePattern = pattern;
             }
-        }
-        f.Title("f(x)");
-        df.Title("f′(x)");
-        foreach (var p in new[] { f, df })
-        {
-            p.XLabel("x");
-            var zero = p.Add.HorizontalLine(0, 1, Colors.Gray);
+            var members = panels[k].ToList();
+            for (int m = 0; m < members.Count; m++)
+            {
+                var (curve, i) = members[m];
+                foreach (var (ys, pattern, label) in new[] { (data[i].Y, LinePattern.Solid, curve.Label), (data[i].Slope, LinePattern.Dashed, "") })
+                {
+                    var line = plot.Add.ScatterLine(xs, ys.Select(v => (double)v).ToArray(), ColorOf(m));
+                    line.LineWidth = 2;
+                    line.LinePattern = pattern;
+                    line.LegendText = label;
+                }
+            }
+            plot.Title($"{panels[k].Key}: f solid, f′ dashed (ReLU grey)");
+            plot.XLabel("x");
+            var zero = plot.Add.HorizontalLine(0, 1, Colors.Gray);
             zero.LinePattern = LinePattern.Dotted;
-            var axis = p.Add.VerticalLine(0, 1, Colors.Gray);
+            var axis = plot.Add.VerticalLine(0, 1, Colors.Gray);
             axis.LinePattern = LinePattern.Dotted;
+            var ids = members.Select(t => t.i).ToArray();
+            // Capped so that the region near 0, where activations differ, fills the panel.
+            double low = Math.Max(-2, ids.Min(i => Math.Min(data[i].Y.Min(), data[i].Slope.Min()))) - 0.2;
+            double high = Math.Min(3, Math.Max(1.2, ids.Max(i => Math.Max(data[i].Y.Max(), data[i].Slope.Max())))) + 0.2;
+            plot.Axes.SetLimits(xMin, xMax, low, high);
+            plot.ShowLegend(Alignment.UpperLeft);
         }
-        f.Axes.SetLimitsY(Math.Max(-3, data.Min(d => d.Y.Min()) - 0.3), Math.Min(xMax, data.Max(d => d.Y.Max())) + 0.3);
-        df.Axes.SetLimitsY(-0.2, Math.Min(2.5, data.Max(d => d.Slope.Max()) + 0.2));
-        f.ShowLegend(Alignment.UpperLeft);
-        df.HideLegend();
-        Save(multi, pngPath, width, height, $"kernels on {device.Key}");
+        Save(multi, pngPath, width ?? 460 * columns, height ?? 360 * rows, $"kernels on {device.Key}");
         return (x, data);
     }
 
