@@ -1,10 +1,6 @@
 // Fuzzing of the reader of CIFAR-10 binary batch files: the mutations and the harness are in ReaderFuzz.cs.
-using System.Buffers.Binary;
-using System.Diagnostics;
-using System.IO.Compression;
 using System.Text;
 using Activations.Tests.Infrastructure;
-using Activations.Training.Checkpoints;
 using Activations.Training.Data;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit.Abstractions;

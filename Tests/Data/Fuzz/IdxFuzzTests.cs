@@ -1,12 +1,7 @@
 // Fuzzing of the reader of IDX files (MNIST images and labels, raw and gzipped): the mutations and the harness are in ReaderFuzz.cs.
 using System.Buffers.Binary;
-using System.Diagnostics;
-using System.IO.Compression;
-using System.Text;
 using Activations.Tests.Infrastructure;
-using Activations.Training.Checkpoints;
 using Activations.Training.Data;
-using SixLabors.ImageSharp.PixelFormats;
 using Xunit.Abstractions;
 
 namespace Activations.Tests.Data;

@@ -7,14 +7,11 @@
 // (DataFormatException, DatasetException or CheckpointException) with a one-line message naming the
 // file. Anything else — another exception type, a large allocation on the reading thread, a hang — is
 // collected, and all of a format's failures are reported together in one assertion message.
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Text;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Checkpoints;
 using Activations.Training.Data;
-using SixLabors.ImageSharp.PixelFormats;
 using Xunit.Abstractions;
 
 namespace Activations.Tests.Data;

@@ -1,12 +1,9 @@
 // Fuzzing of the reader of safetensors checkpoints: the mutations and the harness are in ReaderFuzz.cs.
 using System.Buffers.Binary;
-using System.Diagnostics;
-using System.IO.Compression;
 using System.Text;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Checkpoints;
 using Activations.Training.Data;
-using SixLabors.ImageSharp.PixelFormats;
 using Xunit.Abstractions;
 
 namespace Activations.Tests.Data;
