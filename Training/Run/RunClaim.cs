@@ -250,11 +250,14 @@ public sealed class RunClaim : IDisposable
     }
 
     /// <summary>Creates <paramref name="path"/> only if it does not exist (O_CREAT | O_EXCL), with <paramref name="info"/> in it.</summary>
+    private const int FileExistsHResult = unchecked((int)0x80070050);
+
     private static bool TryCreate(string path, ClaimInfo info)
     {
         FileStream fs;
         try { fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read); }
-        catch (IOException) when (File.Exists(path)) { return false; }
+        // "Already exists": the holder may have released it again before we look, so judge by the error too.
+        catch (IOException e) when (File.Exists(path) || e.HResult == FileExistsHResult || e.Message.Contains("already exists", StringComparison.Ordinal)) { return false; }
         using (fs)
         {
             fs.Write(JsonSerializer.SerializeToUtf8Bytes(info, RunJson.Options));

@@ -328,18 +328,33 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
                 CommandLine = commandLine,
                 CreatedUtc = now.StartedUtc,
                 RunIds = runs.Select(r => r.Id).ToArray(),
-                Invocations = [now],
+                Invocations = [],
             };
-            if (AtomicFile.CreateNew(path, System.Text.Json.JsonSerializer.Serialize(manifest, RunJson.Options))) return;
-            // another worker created it first: check against theirs
+            // Every invocation, the first included, goes to the log below: two first workers racing here
+            // write the same spec, and neither's invocation may be lost with the file the other replaced.
+            AtomicFile.CreateNew(path, System.Text.Json.JsonSerializer.Serialize(manifest, RunJson.Options));
         }
         var old = RunJson.Read<GridManifest>(path);
         if (old.Spec.FirstDifference(Spec) is { } difference)
             throw new GridMismatchException(
                 $"{GridFolder} already holds a different grid ({difference}; see {ManifestFile}); use a new folder for a new grid, or repeat the original command to resume it: {old.CommandLine}");
         string line = $"{now.StartedUtc:O} {Environment.MachineName} {Environment.ProcessId} {commandLine.ReplaceLineEndings(" ")}\n";
-        // One short append per invocation: O_APPEND keeps concurrent workers' lines whole.
-        using var log = new FileStream(Path.Combine(GridFolder, InvocationsFile), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-        log.Write(System.Text.Encoding.UTF8.GetBytes(line));
+        // .NET writes at its own offset, not with O_APPEND, so concurrent workers take turns: an exclusive
+        // open (flock on Unix), retried while another worker holds it, then a write at the end.
+        var bytes = System.Text.Encoding.UTF8.GetBytes(line);
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var log = new FileStream(Path.Combine(GridFolder, InvocationsFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
+                log.Seek(0, SeekOrigin.End);
+                log.Write(bytes);
+                return;
+            }
+            catch (IOException) when (attempt < 200)
+            {
+                Thread.Sleep(10 + Random.Shared.Next(20));
+            }
+        }
     }
 }
