@@ -114,29 +114,4 @@ public sealed class KernelVerifier(Device device, TextWriter output, IReadOnlyLi
             });
     }
 
-    /// <summary>y, then dy/dx and each dy/dp_k (dy = 1), from the kernels of one activation.</summary>
-    private sealed record RunActivation(Device Device, float[] X, float[] P, bool Derived) : IActivationVisitor<(float[], float[][])>
-    {
-        public (float[], float[][]) Visit<T>() where T : struct, IActivation
-        {
-            using var scope = TensorScope.Begin();
-            var k = Device.Kernels.Get<ActivationKernels<T>>();
-            int n = X.Length;
-            var tx = Tensor.FromArray(Device, X, n);
-            var ty = Tensor.Empty(Device, n);
-            var tg = Tensor.Full(Device, 1f, n);
-            var tp = Tensor.FromArray(Device, P.Length == 0 ? [0f] : P, Math.Max(1, P.Length));
-            k.Forward(tx.View, ty.View, tp.View);
-            var grads = new float[1 + P.Length][];
-            var td = Tensor.Empty(Device, n);
-            k.Backward(tx.View, ty.View, tg.View, td.View, tp.View, derived: Derived);
-            grads[0] = td.ToArray();
-            for (int j = 0; j < P.Length; j++)
-            {
-                k.ParamGrad(j, tx.View, ty.View, tg.View, td.View, tp.View, derived: Derived);
-                grads[j + 1] = td.ToArray();
-            }
-            return (ty.ToArray(), grads);
-        }
-    }
 }
