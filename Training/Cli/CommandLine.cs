@@ -57,11 +57,11 @@ public static partial class CommandLine
     /// <summary>Upper bounds of --epochs and --batch: far above any real run, low enough that step counts cannot overflow.</summary>
     public const int MaxEpochs = 100_000, MaxBatch = 1 << 16;
 
-    public static readonly string[] Datasets = ["mnist", "cifar10"];
     public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
     public static readonly string[] Schedules = ["constant", "step", "cosine", "onecycle"];
 
-    private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist, cifar10", DefaultValueFactory = _ => "mnist" };
+    private static readonly Option<string> DatasetOpt = new("--dataset") { Description = DatasetSource.Help, DefaultValueFactory = _ => "mnist" };
+    private static readonly Option<int?> ImageSizeOpt = new("--image-size") { Description = $"folder: data sets: bring every image to N×N (resize the shorter side, centre-crop); default: their own size when all images share one, else {ImageFolderDataset.DefaultSide}" };
     /// <summary>The help of every --model option: the models and what they are.</summary>
     public const string ModelHelp = "model: mlp (MLP 784-128-64-10), cnn (2 conv + 2 linear, MNIST), lenet (LeNet-5, CIFAR-10), vgg (4 conv with BatchNorm + global average pool, CIFAR-10)";
     public static readonly string ActivationHelp = ActivationCatalog.Help + Environment.NewLine + "or a file.cs of your own (docs/own-activation.md)";
@@ -107,7 +107,7 @@ public static partial class CommandLine
 
     private static readonly Option[] TrainOptions =
     [
-        DatasetOpt, ModelOpt, ActivationOpt, AlphaOpt, LearnableOpt, PerChannelOpt, InitOpt, EpochsOpt, BatchOpt, LrOpt, MomentumOpt,
+        DatasetOpt, ImageSizeOpt, ModelOpt, ActivationOpt, AlphaOpt, LearnableOpt, PerChannelOpt, InitOpt, EpochsOpt, BatchOpt, LrOpt, MomentumOpt,
         NesterovOpt, WeightDecayOpt, OptimizerOpt, ScheduleOpt, SeedOpt, DeviceOpt, DataOpt, MirrorOpt, OutOpt, LimitTrainOpt, LimitTestOpt, AugmentOpt, ResumeOpt,
         CheckEveryOpt, ClipOpt, InitFromOpt,
     ];
@@ -228,7 +228,8 @@ public static partial class CommandLine
         string Lower(Option<string> o) => (p.GetValue(o) ?? "").Trim().ToLowerInvariant();
         var c = new RunConfig
         {
-            Dataset = Lower(DatasetOpt),
+            Dataset = DatasetSource.Normalise(p.GetValue(DatasetOpt) ?? ""),
+            ImageSize = p.GetValue(ImageSizeOpt),
             Model = Lower(ModelOpt),
             Activation = Lower(ActivationOpt),
             Alpha = p.GetValue(AlphaOpt),
@@ -278,7 +279,7 @@ public static partial class CommandLine
         };
         (Option Option, Func<RunConfig, object?> Value)[] fixedSettings =
         [
-            (DatasetOpt, c => c.Dataset), (ModelOpt, c => c.Model), (ActivationOpt, c => c.Activation), (AlphaOpt, c => c.Alpha),
+            (DatasetOpt, c => c.Dataset), (ImageSizeOpt, c => c.ImageSize), (ModelOpt, c => c.Model), (ActivationOpt, c => c.Activation), (AlphaOpt, c => c.Alpha),
             (LearnableOpt, c => c.LearnableAlpha), (PerChannelOpt, c => c.AlphaPerChannel), (InitOpt, c => c.Init), (BatchOpt, c => c.Batch),
             (LrOpt, c => c.Lr), (MomentumOpt, c => c.Momentum), (NesterovOpt, c => c.Nesterov), (WeightDecayOpt, c => c.WeightDecay),
             (OptimizerOpt, c => c.Optimizer), (ScheduleOpt, c => c.Schedule), (SeedOpt, c => c.Seed), (LimitTrainOpt, c => c.LimitTrain),
@@ -317,7 +318,12 @@ public static partial class CommandLine
     /// <summary>Checks every value; throws a UsageException naming the option.</summary>
     public static RunConfig Validate(RunConfig c)
     {
-        if (!Datasets.Contains(c.Dataset)) throw new UsageException($"--dataset: unknown data set '{c.Dataset}'; expected one of {string.Join(", ", Datasets)}");
+        if (DatasetSource.Problem(c.Dataset) is { } dataProblem) throw new UsageException($"--dataset: {dataProblem}");
+        if (c.ImageSize is { } side)
+        {
+            if (!DatasetSource.IsFolder(c.Dataset, out _)) throw new UsageException($"--image-size applies to folder: data sets only, not {c.Dataset}");
+            OptionValues.Range("--image-size", side, 1, ImageFolderDataset.MaxSide);
+        }
         if (!ModelFactory.Names.Contains(c.Model)) throw new UsageException($"--model: unknown model '{c.Model}'; expected one of {string.Join(", ", ModelFactory.Names)}");
         if (!ActivationCatalog.TryParse(c.Activation, out var kind))
             throw new UsageException($"--activation: unknown activation '{c.Activation}'; expected one of {string.Join(", ", ActivationCatalog.All.Select(a => a.Name))}");

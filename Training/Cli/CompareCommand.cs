@@ -14,7 +14,7 @@ namespace Activations.Training.Cli;
 
 public static class CompareCommand
 {
-    public static readonly Option<string> Dataset = new("--dataset") { Description = "mnist or cifar10", DefaultValueFactory = _ => "mnist" };
+    public static readonly Option<string> Dataset = new("--dataset") { Description = DatasetSource.Help, DefaultValueFactory = _ => "mnist" };
     public static readonly Option<string> Model = new("--model") { Description = CommandLine.ModelHelp, DefaultValueFactory = _ => "mlp" };
     public static readonly Option<string> Activations = new("--activations") { Description = "comma-separated activations; name:α pins one α (e.g. talu:1,exlu:0.2); ./mine.cs or ./mine.cs:0.5 for a file of your own", DefaultValueFactory = _ => "relu,talu,exlu" };
     public static readonly Option<string> Alphas = new("--alphas") { Description = "comma-separated α for the activations whose first parameter is α", DefaultValueFactory = _ => "1" };
@@ -139,8 +139,8 @@ public static class CompareCommand
             inits.Add(Engine.Nn.Init.Name(scheme));
         }
         if (inits.Count == 0) throw new UsageException("--inits: give at least one init scheme");
-        string dataset = p.GetValue(Dataset)!.ToLowerInvariant(), model = p.GetValue(Model)!.ToLowerInvariant();
-        if (!CommandLine.Datasets.Contains(dataset)) throw new UsageException($"--dataset: unknown data set '{dataset}'; expected one of {string.Join(", ", CommandLine.Datasets)}");
+        string dataset = DatasetSource.Normalise(p.GetValue(Dataset)!), model = p.GetValue(Model)!.ToLowerInvariant();
+        if (DatasetSource.Problem(dataset) is { } dataProblem) throw new UsageException($"--dataset: {dataProblem}");
         if (!Models.ModelFactory.Names.Contains(model)) throw new UsageException($"--model: unknown model '{model}'; expected one of {string.Join(", ", Models.ModelFactory.Names)}");
         int epochs = p.GetValue(Epochs), batch = p.GetValue(Batch);
         OptionValues.Range("--epochs", epochs, 1, CommandLine.MaxEpochs);
@@ -168,7 +168,7 @@ public static class CompareCommand
             try { CommandLine.Validate(run); }
             catch (UsageException e) { throw new UsageException($"run '{run.Id}': {e.Message}"); }
         }
-        string folder = p.GetValue(Out) ?? Path.Combine("runs", "compare", $"{dataset}-{model}");
+        string folder = p.GetValue(Out) ?? Path.Combine("runs", "compare", $"{DatasetSource.Label(dataset)}-{model}");
         OptionValues.OutputFolder("--out", folder);
         return (spec, folder);
     }
@@ -181,7 +181,7 @@ public static class CompareCommand
         if (p.GetValue(ReportOnly) || p.GetValue(Status))
         {
             if (p.GetValue(ReportOnly) && p.GetValue(Status)) throw new UsageException("--report-only and --status: give one of them");
-            string existing = p.GetValue(Out) ?? Path.Combine("runs", "compare", $"{p.GetValue(Dataset)!.ToLowerInvariant()}-{p.GetValue(Model)!.ToLowerInvariant()}");
+            string existing = p.GetValue(Out) ?? Path.Combine("runs", "compare", $"{DatasetSource.Label(DatasetSource.Normalise(p.GetValue(Dataset)!))}-{p.GetValue(Model)!.ToLowerInvariant()}");
             if (!File.Exists(Path.Combine(existing, GridRunner.ManifestFile)))
                 throw new UsageException($"--out: {existing} has no {GridRunner.ManifestFile} (no grid was started there)");
             return p.GetValue(Status) ? PrintStatus(existing, lease, console) : WriteReport(existing, console);

@@ -49,20 +49,10 @@ public static class PredictionsCommand
 
         using var device = Device.Create(deviceSpec);
         var locator = new DatasetLocator(p.GetValue(DataOpt), p.GetValue(MirrorOpt)) { Log = console.Error };
-        ImageSplit test;
-        IReadOnlyList<string> classNames;
-        if (config.Dataset == "cifar10")
-        {
-            test = Cifar10Training.Load(locator.EnsureCifar10(), Path.Combine(locator.DataRoot, "cifar10"), 1, limitTest, augment: false, config.Seed, console.Error.WriteLine).Test;
-            classNames = Cifar10Dataset.ClassNames;
-        }
-        else
-        {
-            test = MnistDataset.Load(locator.EnsureMnist(), 1, limitTest).Test;
-            classNames = Enumerable.Range(0, 10).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
-        }
+        var data = DatasetSource.Load(config.Dataset, locator, 1, limitTest, augment: false, config.Seed, config.ImageSize, console.Error.WriteLine);
+        var (test, classNames) = (data.Test, data.ClassNames);
 
-        using var model = Models.ModelFactory.Create(config, device, test.ImageSize, test.Classes);
+        using var model = Models.ModelFactory.Create(config, device, (test.Channels, test.Height, test.Width), test.Classes);
         Checkpoint.Load(checkpoint, model.NamedParameters().Concat(model.NamedBuffers()), optimizerState: null);
         int[] predicted = Predict(model, device, test);
         int correct = predicted.Where((c, i) => c == test.Labels[i]).Count();

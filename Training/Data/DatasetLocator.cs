@@ -6,9 +6,10 @@
 // on Linux, %LOCALAPPDATA%\activations on Windows), where an installed tool keeps its data. Files sit at <data>/<dataset>/<file>, e.g. datasets/mnist/….gz.
 //
 // A missing file is copied from a local mirror when one is configured (`--mirror DIR`, else
-// $DATASETS_MIRROR; same layout: <mirror>/mnist/<file>.gz), otherwise downloaded from the official
-// MNIST mirrors (the ones torchvision uses) with a progress display. Downloads are checked against
-// the SHA-256 of their decompressed content before they are moved into place; copies and downloads
+// $DATASETS_MIRROR; same layout: <mirror>/mnist/<file>.gz), else from the set's system folder (a
+// distribution package's copy, e.g. /usr/share/datasets/fashion-mnist), otherwise downloaded from the
+// set's official URLs (IdxDatasets) with a progress display. Copies and downloads are checked against
+// the set's FileCheck (decompressed SHA-256, or the .gz MD5) before they are moved into place; copies and downloads
 // are written to a temporary file and renamed, so an interrupted fetch leaves nothing half-written.
 // When nothing works, one line says what failed and where to put the files by hand.
 using System.Diagnostics;
@@ -22,12 +23,8 @@ public sealed class DatasetUnavailableException(string message) : Exception(mess
 
 public sealed class DatasetLocator
 {
-    /// <summary>The official MNIST mirrors, in the order torchvision tries them.</summary>
-    public static IReadOnlyList<string> MnistMirrors { get; } =
-        ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"];
-
-    public static IReadOnlyList<string> MnistFiles { get; } =
-        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
+    /// <summary>The four files of an IDX data set as published (gzipped).</summary>
+    public static IReadOnlyList<string> IdxFiles { get; } = IdxDataset.FileNames.Select(n => n + ".gz").ToArray();
 
     /// <summary>The data folder (absolute).</summary>
     public string DataRoot { get; }
@@ -35,8 +32,11 @@ public sealed class DatasetLocator
     /// <summary>The local mirror folder, or null.</summary>
     public string? Mirror { get; }
 
-    /// <summary>Download base URLs, tried in order (tests substitute unreachable ones).</summary>
-    public IReadOnlyList<string> DownloadUrls { get; init; } = MnistMirrors;
+    /// <summary>Download base URLs, tried in order; null: the data set's own (tests substitute unreachable ones).</summary>
+    public IReadOnlyList<string>? DownloadUrls { get; init; }
+
+    /// <summary>Whether a data set's system folder (a packaged copy) is used; off for callers passing their own environment (tests).</summary>
+    public bool SystemFolders { get; init; }
 
     /// <summary>The handler downloads go through (tests inject one).</summary>
     public HttpMessageHandler? HttpHandler { get; init; }
@@ -54,6 +54,7 @@ public sealed class DatasetLocator
         // The shared folder beside the repository is a default of the real environment only, so that
         // callers passing their own environment (tests) see exactly the mirror they asked for.
         Mirror = ResolveMirror(mirrorOption, env, besideRepository: environment is null);
+        SystemFolders = environment is null;
     }
 
     /// <summary>--data, else $DATASETS_DIR, else &lt;repo root&gt;/datasets, else <see cref="UserDataRoot"/>.</summary>
@@ -109,14 +110,17 @@ public sealed class DatasetLocator
     }
 
     /// <summary>Makes sure the four MNIST files are in &lt;data&gt;/mnist; returns that folder.</summary>
-    public string EnsureMnist()
+    public string EnsureMnist() => EnsureIdx(IdxDatasets.Mnist);
+
+    /// <summary>Makes sure the four files of <paramref name="set"/> are in &lt;data&gt;/&lt;its folder&gt;; returns that folder.</summary>
+    public string EnsureIdx(IdxDataset set)
     {
-        string folder = Path.Combine(DataRoot, "mnist");
-        foreach (var file in MnistFiles)
+        string folder = Path.Combine(DataRoot, set.Folder);
+        foreach (var file in IdxFiles)
         {
             // An uncompressed copy (as many tutorials leave them) is used as it is; MnistDataset reads either.
             if (File.Exists(Path.Combine(folder, file)) || File.Exists(Path.Combine(folder, Path.GetFileNameWithoutExtension(file)))) continue;
-            EnsureFile("mnist", file, Idx.ExpectedSha256(file));
+            EnsureFile(set.Folder, file, set.CheckFor(file), set.Urls, set.SystemFolder);
         }
         return folder;
     }
@@ -169,9 +173,13 @@ public sealed class DatasetLocator
         }
     }
 
-    /// <summary>Makes sure &lt;data&gt;/&lt;dataset&gt;/&lt;file&gt; exists: copy from the mirror, else download.</summary>
-    public string EnsureFile(string dataset, string file, string? decompressedSha256)
+    /// <summary>
+    /// Makes sure &lt;data&gt;/&lt;dataset&gt;/&lt;file&gt; exists: copy from the mirror, else from
+    /// <paramref name="systemFolder"/>, else download from <paramref name="urls"/> (default: MNIST's).
+    /// </summary>
+    public string EnsureFile(string dataset, string file, FileCheck? check, IReadOnlyList<string>? urls = null, string? systemFolder = null)
     {
+        check ??= FileCheck.None;
         string folder = Path.Combine(DataRoot, dataset);
         string target = Path.Combine(folder, file);
         if (File.Exists(target)) return target;
@@ -181,16 +189,22 @@ public sealed class DatasetLocator
         {
             string source = Path.Combine(Mirror, dataset, file);
             if (!File.Exists(source)) failures.Add($"mirror {Mirror} has no {dataset}/{file}");
-            else if (CopyFromMirror(source, target, decompressedSha256) is { } bad) failures.Add($"mirror {source}: {bad}: the mirror's copy is corrupt");
+            else if (CopyFromMirror(source, target, check) is { } bad) failures.Add($"mirror {source}: {bad}: the mirror's copy is corrupt");
             else return target;
         }
-        foreach (var baseUrl in DownloadUrls)
+        if (SystemFolders && systemFolder is not null && File.Exists(Path.Combine(systemFolder, file)))
+        {
+            string source = Path.Combine(systemFolder, file);
+            if (CopyFromMirror(source, target, check) is { } bad) failures.Add($"{source}: {bad}: the packaged copy is corrupt");
+            else return target;
+        }
+        foreach (var baseUrl in DownloadUrls ?? urls ?? IdxDatasets.Mnist.Urls)
         {
             string url = baseUrl.TrimEnd('/') + "/" + file;
             try
             {
                 CreateFolder(folder);
-                Download(url, target, decompressedSha256);
+                Download(url, target, check);
                 return target;
             }
             catch (DownloadFailedException e)
@@ -205,16 +219,16 @@ public sealed class DatasetLocator
 
     /// <summary>
     /// Copies a mirror file into the data folder atomically (temporary name, then rename), checking the
-    /// copy's content against <paramref name="decompressedSha256"/> first; returns why a copy was not kept, or null.
+    /// copy against <paramref name="check"/> first; returns why a copy was not kept, or null.
     /// </summary>
-    private string? CopyFromMirror(string source, string target, string? decompressedSha256 = null)
+    private string? CopyFromMirror(string source, string target, FileCheck? check = null)
     {
         CreateFolder(Path.GetDirectoryName(target)!);
         try
         {
             AtomicFile.Copy(source, target, flushToDisk: false, check: tmp =>
             {
-                if (ContentProblem(tmp, decompressedSha256) is { } bad) throw new CopyRejectedException(bad);
+                if (ContentProblem(tmp, check) is { } bad) throw new CopyRejectedException(bad);
             });
         }
         catch (CopyRejectedException e)
@@ -225,7 +239,7 @@ public sealed class DatasetLocator
         {
             throw new DatasetUnavailableException($"cannot copy {source} to {target}: {e.Message}");
         }
-        Log?.WriteLine($"copied {Path.GetFileName(target)} from {Mirror}");
+        Log?.WriteLine($"copied {Path.GetFileName(target)} from {Path.GetDirectoryName(source)}");
         return null;
     }
 
@@ -234,7 +248,7 @@ public sealed class DatasetLocator
     /// <summary>A copied file whose content did not match its hash; the copy is not kept.</summary>
     private sealed class CopyRejectedException(string message) : Exception(message);
 
-    private void Download(string url, string target, string? decompressedSha256)
+    private void Download(string url, string target, FileCheck? check)
     {
         try
         {
@@ -266,7 +280,10 @@ public sealed class DatasetLocator
                 }
                 if (LiveProgress) Log?.Write("\r");
                 Log?.WriteLine($"downloaded {name} ({done / 1e6:F1} MB) from {url}");
-            }, flushToDisk: true, check: decompressedSha256 is null ? null : tmp => CheckDecompressedHash(tmp, url, decompressedSha256));
+            }, flushToDisk: true, check: check is null || check.IsNone ? null : tmp =>
+            {
+                if (ContentProblem(tmp, check) is { } bad) throw new DownloadFailedException($"downloaded file: {bad}");
+            });
         }
         catch (HttpRequestException e) { throw new DownloadFailedException(OneLine(e)); }
         catch (TaskCanceledException) { throw new DownloadFailedException("timed out"); }
@@ -276,32 +293,34 @@ public sealed class DatasetLocator
         }
     }
 
-    /// <summary>Why the content of <paramref name="path"/> (gunzipped if gzip) does not match <paramref name="expected"/>, or null when it does or nothing is expected.</summary>
-    private static string? ContentProblem(string path, string? expected)
+    /// <summary>
+    /// Why <paramref name="path"/> fails <paramref name="check"/> — the SHA-256 of its content (gunzipped
+    /// if gzip), else the MD5 of the .gz file itself — or null when it passes or nothing is checked.
+    /// </summary>
+    private static string? ContentProblem(string path, FileCheck? check)
     {
-        if (expected is null) return null;
+        if (check is null || check.IsNone) return null;
         try
         {
             using var file = File.OpenRead(path);
             int b0 = file.ReadByte(), b1 = file.ReadByte();
             file.Position = 0;
-            using Stream content = b0 == 0x1f && b1 == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
-            string actual = Convert.ToHexStringLower(SHA256.HashData(content));
-            return string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase) ? null : $"its content has SHA-256 {actual}, expected {expected.ToLowerInvariant()}";
+            bool gzip = b0 == 0x1f && b1 == 0x8b;
+            if (check.ContentSha256 is { } expected)
+            {
+                using Stream content = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+                string actual = Convert.ToHexStringLower(SHA256.HashData(content));
+                return string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase) ? null : $"its content has SHA-256 {actual}, expected {expected.ToLowerInvariant()}";
+            }
+            // Only the .gz's MD5 is published: an uncompressed copy cannot be checked here (the IDX reader still checks its structure).
+            if (!gzip) return null;
+            string md5 = Convert.ToHexStringLower(MD5.HashData(file));
+            return string.Equals(md5, check.GzipMd5, StringComparison.OrdinalIgnoreCase) ? null : $"the .gz file has MD5 {md5}, expected {check.GzipMd5!.ToLowerInvariant()}";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             return $"its content cannot be read ({e.Message.ReplaceLineEndings(" ")})";
         }
-    }
-
-    private static void CheckDecompressedHash(string path, string url, string expected)
-    {
-        using var file = File.OpenRead(path);
-        using var gz = new GZipStream(file, CompressionMode.Decompress);
-        string actual = Convert.ToHexStringLower(SHA256.HashData(gz));
-        if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
-            throw new DownloadFailedException($"downloaded content has SHA-256 {actual}, expected {expected}");
     }
 
     private static string OneLine(Exception e)

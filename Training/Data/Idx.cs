@@ -7,8 +7,8 @@
 //
 // Everything is checked before it is trusted: magic, dimensions (a huge declared size is refused
 // before anything is allocated for it), the declared length against the actual length, labels in
-// 0..9, and — for the four official files — the SHA-256 of the decompressed content. Every failure
-// is a DataFormatException naming the file.
+// range, and — for a named data set's files — the SHA-256 of the decompressed content (or the .gz
+// file's MD5 where only that is published). Every failure is a DataFormatException naming the file.
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -32,35 +32,22 @@ public static class Idx
     /// <summary>The largest image side accepted.</summary>
     public const int MaxSide = 4096;
 
-    /// <summary>SHA-256 of the decompressed official MNIST files, by name without ".gz".</summary>
-    public static IReadOnlyDictionary<string, string> KnownSha256 { get; } = new Dictionary<string, string>
-    {
-        ["train-images-idx3-ubyte"] = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-        ["train-labels-idx1-ubyte"] = "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-        ["t10k-images-idx3-ubyte"] = "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-        ["t10k-labels-idx1-ubyte"] = "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    };
+    /// <summary>Reads an image file, checked by <paramref name="check"/> (a data set's descriptor gives it; null: no check).</summary>
+    public static IdxImages ReadImages(string path, FileCheck? check = null) =>
+        ParseImages(ReadContent(path, check), path);
 
-    /// <summary>The known hash for a file name such as "train-images-idx3-ubyte.gz", or null.</summary>
-    public static string? ExpectedSha256(string path)
-    {
-        string name = Path.GetFileName(path);
-        if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) name = name[..^3];
-        return KnownSha256.TryGetValue(name, out var h) ? h : null;
-    }
+    /// <summary>Reads a label file; every label must be below <paramref name="classes"/>.</summary>
+    public static byte[] ReadLabels(string path, FileCheck? check = null, int classes = 10) =>
+        ParseLabels(ReadContent(path, check), path, classes);
 
-    /// <summary>Reads an image file; checks its hash against <paramref name="sha256"/> (default: the known one, if any).</summary>
-    public static IdxImages ReadImages(string path, string? sha256 = null) =>
-        ParseImages(ReadContent(path, sha256 ?? ExpectedSha256(path)), path);
-
-    /// <summary>Reads a label file (every label in 0..9).</summary>
-    public static byte[] ReadLabels(string path, string? sha256 = null) =>
-        ParseLabels(ReadContent(path, sha256 ?? ExpectedSha256(path)), path);
-
-    /// <summary>The file's bytes, gunzipped when they start with the gzip magic; hash-checked when <paramref name="sha256"/> is given.</summary>
-    public static byte[] ReadContent(string path, string? sha256 = null)
+    /// <summary>
+    /// The file's bytes, gunzipped when they start with the gzip magic; checked against the content
+    /// SHA-256 when <paramref name="check"/> has one, else against the .gz MD5 when the file is gzip.
+    /// </summary>
+    public static byte[] ReadContent(string path, FileCheck? check = null)
     {
         byte[] content;
+        string? sha256 = check?.ContentSha256;
         try
         {
             if (InputFile.Problem(path, MaxContentBytes, "IDX file") is { } problem) throw new DataFormatException($"{path}: {problem}");
@@ -69,6 +56,13 @@ public static class Idx
             file.Position = 0;
             if (b0 == 0x1f && b1 == 0x8b)
             {
+                if (sha256 is null && check?.GzipMd5 is { } md5)
+                {
+                    string actualMd5 = Convert.ToHexStringLower(MD5.HashData(file));
+                    if (!string.Equals(actualMd5, md5, StringComparison.OrdinalIgnoreCase))
+                        throw new DataFormatException($"{path}: MD5 of the .gz file is {actualMd5}, expected {md5.ToLowerInvariant()} (truncated or corrupt; delete it and fetch it again)");
+                    file.Position = 0;
+                }
                 using var gz = new GZipStream(file, CompressionMode.Decompress);
                 content = ReadBounded(gz, path);
             }
@@ -123,14 +117,14 @@ public static class Idx
         return new IdxImages(count, rows, cols, pixels);
     }
 
-    /// <summary>Parses the content of a label file; every label must be in 0..9.</summary>
-    public static byte[] ParseLabels(byte[] content, string name)
+    /// <summary>Parses the content of a label file; every label must be in 0..<paramref name="classes"/>−1.</summary>
+    public static byte[] ParseLabels(byte[] content, string name, int classes = 10)
     {
         int count = Header(content, name, LabelsMagic, 1, "labels")[0];
         CheckLength(content, name, 8L + count, $"{count} labels");
         var labels = content.AsSpan(8, count).ToArray();
         for (int i = 0; i < labels.Length; i++)
-            if (labels[i] > 9) throw new DataFormatException($"{name}: label {i} is {labels[i]}, outside 0..9");
+            if (labels[i] >= classes) throw new DataFormatException($"{name}: label {i} is {labels[i]}, outside 0..{classes - 1}");
         return labels;
     }
 

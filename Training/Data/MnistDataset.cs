@@ -1,5 +1,7 @@
-// MNIST in memory: train and test images normalised once with the usual constants
-// (x/255 − 0.1307) / 0.3081 into float arrays (N, 1, 28, 28), with their labels.
+// MNIST-layout data sets in memory (MNIST, Fashion-MNIST, KMNIST, or any idx:DIR): train and test
+// images normalised once, (x/255 − mean) / std, into float arrays (N, 1, H, W), with their labels. A
+// named set brings its checks, constants and class names (IdxDatasets); an unnamed one is read without
+// checksums, normalised by its own training images' statistics, with one class per distinct label.
 namespace Activations.Training.Data;
 
 /// <summary>One split: <see cref="Count"/> images of Channels×Height×Width floats and their labels.</summary>
@@ -29,24 +31,46 @@ public sealed class ImageSplit
 
 public sealed class MnistDataset
 {
-    public const float Mean = 0.1307f, Std = 0.3081f;
-
     public ImageSplit Train { get; }
     public ImageSplit Test { get; }
+    public IReadOnlyList<string> ClassNames { get; }
 
-    public MnistDataset(ImageSplit train, ImageSplit test)
+    public MnistDataset(ImageSplit train, ImageSplit test, IReadOnlyList<string> classNames)
     {
         Train = train;
         Test = test;
+        ClassNames = classNames;
     }
 
+    /// <summary>MNIST from <paramref name="folder"/>, keeping the first <paramref name="limitTrain"/>/<paramref name="limitTest"/> records when those are positive.</summary>
+    public static MnistDataset Load(string folder, int limitTrain = 0, int limitTest = 0) => Load(folder, IdxDatasets.Mnist, limitTrain, limitTest);
+
     /// <summary>
-    /// Loads the four files from <paramref name="folder"/>, keeping the first
-    /// <paramref name="limitTrain"/>/<paramref name="limitTest"/> records when those are positive.
+    /// The four files of <paramref name="set"/> from <paramref name="folder"/>; with a null set, any
+    /// MNIST-layout files, unchecked, with classes and normalisation taken from the training files.
     /// </summary>
-    public static MnistDataset Load(string folder, int limitTrain = 0, int limitTest = 0) => new(
-        LoadSplit(FilePath(folder, "train-images-idx3-ubyte"), FilePath(folder, "train-labels-idx1-ubyte"), limitTrain),
-        LoadSplit(FilePath(folder, "t10k-images-idx3-ubyte"), FilePath(folder, "t10k-labels-idx1-ubyte"), limitTest));
+    public static MnistDataset Load(string folder, IdxDataset? set, int limitTrain = 0, int limitTest = 0)
+    {
+        if (set is null && !Directory.Exists(folder))
+            throw new DataFormatException($"{folder}: no such folder (idx: expects a folder holding {string.Join(", ", IdxDataset.FileNames)}, gz or raw)");
+        string trainImages = FilePath(folder, IdxDataset.TrainImages), trainLabels = FilePath(folder, IdxDataset.TrainLabels);
+        string testImages = FilePath(folder, IdxDataset.TestImages), testLabels = FilePath(folder, IdxDataset.TestLabels);
+        var train = Idx.ReadImages(trainImages, set?.CheckFor(trainImages));
+        var test = Idx.ReadImages(testImages, set?.CheckFor(testImages));
+        if (test.Rows != train.Rows || test.Cols != train.Cols)
+            throw new DataFormatException($"{testImages}: images are {test.Rows}×{test.Cols} but the training images in {trainImages} are {train.Rows}×{train.Cols}");
+        int classLimit = set?.ClassNames.Count ?? 256;
+        var trainLab = Idx.ReadLabels(trainLabels, set?.CheckFor(trainLabels), classLimit);
+        var testLab = Idx.ReadLabels(testLabels, set?.CheckFor(testLabels), classLimit);
+        IReadOnlyList<string> names = set?.ClassNames ?? ClassesOf(trainLab, trainLabels, testLab, testLabels);
+        float mean, std;
+        if (set?.Mean is { } m && set.Std is { } s) (mean, std) = (m, s);
+        else (mean, std) = Statistics(train.Pixels, trainImages);
+        return new MnistDataset(
+            Split(train, trainImages, trainLab, trainLabels, limitTrain, names.Count, mean, std),
+            Split(test, testImages, testLab, testLabels, limitTest, names.Count, mean, std),
+            names);
+    }
 
     /// <summary>&lt;name&gt;.gz in <paramref name="folder"/>, else the uncompressed &lt;name&gt; when only that is there.</summary>
     public static string FilePath(string folder, string name)
@@ -55,21 +79,54 @@ public sealed class MnistDataset
         return !File.Exists(gz) && File.Exists(raw) ? raw : gz;
     }
 
+    /// <summary>One split of MNIST itself (its checks and constants) from two files.</summary>
     public static ImageSplit LoadSplit(string imagesPath, string labelsPath, int limit = 0)
     {
-        var images = Idx.ReadImages(imagesPath);
-        var labels = Idx.ReadLabels(labelsPath);
+        var set = IdxDatasets.Mnist;
+        var images = Idx.ReadImages(imagesPath, set.CheckFor(imagesPath));
+        var labels = Idx.ReadLabels(labelsPath, set.CheckFor(labelsPath));
+        return Split(images, imagesPath, labels, labelsPath, limit, 10, set.Mean!.Value, set.Std!.Value);
+    }
+
+    private static ImageSplit Split(IdxImages images, string imagesPath, byte[] labels, string labelsPath, int limit, int classes, float mean, float std)
+    {
         if (images.Count != labels.Length)
             throw new DataFormatException($"{imagesPath} holds {images.Count} images but {labelsPath} holds {labels.Length} labels");
         int n = limit > 0 ? Math.Min(limit, images.Count) : images.Count;
-        return new ImageSplit(Normalise(images.Pixels.AsSpan(0, n * images.ImageSize)), labels[..n], 1, images.Rows, images.Cols, 10);
+        return new ImageSplit(Normalise(images.Pixels.AsSpan(0, n * images.ImageSize), mean, std), labels[..n], 1, images.Rows, images.Cols, classes);
+    }
+
+    /// <summary>"0".."K−1" for the K distinct training labels; every label of both files must be below K.</summary>
+    private static string[] ClassesOf(byte[] train, string trainPath, byte[] test, string testPath)
+    {
+        int k = train.Distinct().Count();
+        foreach (var (labels, path) in new[] { (train, trainPath), (test, testPath) })
+            for (int i = 0; i < labels.Length; i++)
+                if (labels[i] >= k)
+                    throw new DataFormatException($"{path}: label {i} is {labels[i]}, outside 0..{k - 1} (the training labels hold {k} distinct values, so the classes must be 0..{k - 1})");
+        if (k < 2) throw new DataFormatException($"{trainPath}: every label is {train[0]}; a classifier needs at least 2 classes");
+        return Enumerable.Range(0, k).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    /// <summary>Mean and standard deviation of pixels / 255 (from a histogram, exact in double).</summary>
+    public static (float Mean, float Std) Statistics(ReadOnlySpan<byte> pixels, string name)
+    {
+        var histogram = new long[256];
+        foreach (byte p in pixels) histogram[p]++;
+        double n = pixels.Length, mean = 0, variance = 0;
+        for (int v = 0; v < 256; v++) mean += v / 255.0 * histogram[v];
+        mean /= n;
+        for (int v = 0; v < 256; v++) variance += (v / 255.0 - mean) * (v / 255.0 - mean) * histogram[v];
+        double std = Math.Sqrt(variance / n);
+        if (!(std > 0)) throw new DataFormatException($"{name}: every pixel is {Math.Round(mean * 255)}; images without contrast cannot be normalised");
+        return ((float)mean, (float)std);
     }
 
     /// <summary>(p/255 − mean)/std for every byte, through a 256-entry table.</summary>
-    public static float[] Normalise(ReadOnlySpan<byte> pixels)
+    public static float[] Normalise(ReadOnlySpan<byte> pixels, float mean, float std)
     {
         Span<float> table = stackalloc float[256];
-        for (int v = 0; v < 256; v++) table[v] = (float)((v / 255.0 - Mean) / Std);
+        for (int v = 0; v < 256; v++) table[v] = (float)((v / 255.0 - mean) / std);
         var result = new float[pixels.Length];
         for (int i = 0; i < pixels.Length; i++) result[i] = table[pixels[i]];
         return result;

@@ -1,5 +1,9 @@
 // The models the app trains, built from Engine/Nn layers and initialised by the chosen scheme.
 //
+// Every model builds for the data set's image shape (C, H, W) and class count: the first layer takes C
+// channels (mlp: C·H·W inputs), the first linear layer after the convolutions takes what they leave of
+// H×W, and the last layer has one output per class; a shape too small for a model's convolutions and
+// pools is refused with a usage error naming the smallest side it takes. Shown here for MNIST/CIFAR-10:
 //   mlp (MNIST): flatten → fc1 784→128 → act1 → fc2 128→64 → act2 → fc3 64→10
 //   cnn (MNIST, the original study's): conv1 1→32 3×3 pad 1 → act1 → max-pool 2 → conv2 32→64 3×3
 //       pad 1 → act2 → max-pool 2 → flatten → fc1 3136→128 → act3 → fc2 128→10
@@ -13,6 +17,8 @@
 using Activations.Engine;
 using Activations.Engine.Nn;
 using Activations.Kernels.Activations;
+using Activations.Training.Cli;
+using Activations.Training.Data;
 
 namespace Activations.Training.Models;
 
@@ -20,15 +26,36 @@ public static class ModelFactory
 {
     public static IReadOnlyList<string> Names { get; } = ["mlp", "cnn", "lenet", "vgg"];
 
-    /// <summary>The input shape (C, H, W) of a data set's images.</summary>
-    public static (int C, int H, int W) InputShape(string dataset) => dataset switch
+    /// <summary>The input shape (C, H, W) of a named data set's images; idx: and folder: sets have theirs only once read.</summary>
+    public static (int C, int H, int W) InputShape(string dataset)
     {
-        "cifar10" => (3, 32, 32),
-        _ => (1, 28, 28),
+        if (dataset == "cifar10") return (3, 32, 32);
+        if (IdxDatasets.Find(dataset) is { } set) return set.Shape;
+        if (DatasetSource.IsIdx(dataset, out _) || DatasetSource.IsFolder(dataset, out _))
+            throw new UsageException($"--dataset {dataset}: its image shape is known only once its files are read (by `train`, `compare` or `predictions`); this command takes a named data set ({string.Join(", ", DatasetSource.Names)})");
+        return (1, 28, 28);
+    }
+
+    /// <summary>The smallest image side <paramref name="model"/> takes (its convolutions and pools leave at least 1×1).</summary>
+    public static int MinSide(string model) => model switch
+    {
+        "cnn" => 4,
+        "lenet" => 16,
+        "vgg" => 8,
+        _ => 1,
     };
 
-    public static Module Create(ModelSettings config, Device device, int inputSize, int classes)
+    /// <summary>For a flat input of <paramref name="inputSize"/> (mlp), else the named data set's shape.</summary>
+    public static Module Create(ModelSettings config, Device device, int inputSize, int classes) =>
+        Create(config, device, config.Model == "mlp" ? (1, 1, inputSize) : InputShape(config.Dataset), classes);
+
+    public static Module Create(ModelSettings config, Device device, (int C, int H, int W) shape, int classes)
     {
+        int min = MinSide(config.Model);
+        if (shape.H < min || shape.W < min)
+            throw new UsageException($"--model {config.Model} needs images of at least {min}×{min}; {config.Dataset} has {shape.H}×{shape.W} (mlp takes any size)");
+        var (inChannels, height, width) = shape;
+        int inputSize = inChannels * height * width;
         var kind = ActivationCatalog.Parse(config.Activation);
         if (!Init.TryParse(config.Init, out var scheme)) throw new ArgumentException($"unknown init '{config.Init}'");
         float alpha = config.Alpha ?? float.NaN;
@@ -44,31 +71,31 @@ public static class ModelFactory
                 ("act2", Act(64)),
                 ("fc3", new Linear(device, 64, classes))),
             "cnn" => new Sequential(
-                ("conv1", new Conv2d(device, InputShape(config.Dataset).C, 32, 3, padding: 1)),
+                ("conv1", new Conv2d(device, inChannels, 32, 3, padding: 1)),
                 ("act1", Act(32)),
                 ("pool1", new MaxPool2d(2)),
                 ("conv2", new Conv2d(device, 32, 64, 3, padding: 1)),
                 ("act2", Act(64)),
                 ("pool2", new MaxPool2d(2)),
                 ("flatten", new Flatten()),
-                ("fc1", new Linear(device, 64 * (InputShape(config.Dataset).H / 4) * (InputShape(config.Dataset).W / 4), 128)),
+                ("fc1", new Linear(device, 64 * (height / 4) * (width / 4), 128)),
                 ("act3", Act(128)),
                 ("fc2", new Linear(device, 128, classes))),
             "lenet" => new Sequential(
-                ("conv1", new Conv2d(device, InputShape(config.Dataset).C, 6, 5)),
+                ("conv1", new Conv2d(device, inChannels, 6, 5)),
                 ("act1", Act(6)),
                 ("pool1", new MaxPool2d(2)),
                 ("conv2", new Conv2d(device, 6, 16, 5)),
                 ("act2", Act(16)),
                 ("pool2", new MaxPool2d(2)),
                 ("flatten", new Flatten()),
-                ("fc1", new Linear(device, 16 * ((InputShape(config.Dataset).H - 4) / 2 - 4) / 2 * (((InputShape(config.Dataset).W - 4) / 2 - 4) / 2), 120)),
+                ("fc1", new Linear(device, 16 * ((height - 4) / 2 - 4) / 2 * (((width - 4) / 2 - 4) / 2), 120)),
                 ("act3", Act(120)),
                 ("fc2", new Linear(device, 120, 84)),
                 ("act4", Act(84)),
                 ("fc3", new Linear(device, 84, classes))),
             "vgg" => new Sequential(
-                ("conv1", new Conv2d(device, InputShape(config.Dataset).C, 64, 3, padding: 1, bias: false)),
+                ("conv1", new Conv2d(device, inChannels, 64, 3, padding: 1, bias: false)),
                 ("bn1", new BatchNorm(device, 64)),
                 ("act1", Act(64)),
                 ("conv2", new Conv2d(device, 64, 128, 3, padding: 1, bias: false)),

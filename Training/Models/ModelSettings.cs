@@ -6,8 +6,11 @@ public record ModelSettings
     /// <summary>One of ModelFactory.Names.</summary>
     public string Model { get; init; } = "mlp";
 
-    /// <summary>"mnist" or "cifar10": fixes the input shape of the convolutional models.</summary>
+    /// <summary>A --dataset value as DatasetSource spells it (mnist, fashion-mnist, kmnist, cifar10, idx:DIR, folder:DIR).</summary>
     public string Dataset { get; init; } = "mnist";
+
+    /// <summary>folder: data sets only: the side images are brought to; null: ImageFolderDataset's size rule.</summary>
+    public int? ImageSize { get; init; }
 
     /// <summary>Activation name as ActivationCatalog spells it ("relu", "talu", ...).</summary>
     public string Activation { get; init; } = "relu";

@@ -54,7 +54,7 @@ public sealed class Trainer : IDisposable
         _device = device;
         _out = output;
         _progress = progress;
-        Model = Models.ModelFactory.Create(config, device, train.ImageSize, train.Classes);
+        Model = Models.ModelFactory.Create(config, device, (train.Channels, train.Height, train.Width), train.Classes);
         Optimizer = TrainingOps.CreateOptimizer(config, Model.Parameters());
         _train = new EpochBatcher(device, train, config.Batch, config.Seed, shuffle: true, trainFill);
         _test = new EpochBatcher(device, test, Math.Max(EvalBatch, config.Batch), config.Seed, shuffle: false);

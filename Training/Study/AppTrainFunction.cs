@@ -17,18 +17,8 @@ public sealed class AppTrainFunction(Device device, DatasetLocator locator, int 
     {
         string key = dataset == "cifar10" ? $"{dataset}/{seed}" : dataset;
         if (_data.TryGetValue(key, out var d)) return d;
-        if (dataset == "cifar10")
-        {
-            var c = Cifar10Training.Load(locator.EnsureCifar10(), Path.Combine(locator.DataRoot, "cifar10"), limitTrain, limitTest,
-                augment: false, seed, log.WriteLine);
-            d = (c.Train, c.Test, c);
-        }
-        else
-        {
-            var m = MnistDataset.Load(locator.EnsureMnist(), limitTrain, limitTest);
-            d = (m.Train, m.Test, null);
-        }
-        return _data[key] = d;
+        var loaded = DatasetSource.Load(dataset, locator, limitTrain, limitTest, augment: false, seed, log: log.WriteLine);
+        return _data[key] = (loaded.Train, loaded.Test, loaded.Fill);
     }
 
     public RunResult Train(RunConfig rc, string runFolder, CancellationToken cancellation)
