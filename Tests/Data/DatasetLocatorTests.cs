@@ -56,7 +56,7 @@ public class DatasetLocatorTests
         using var mirror = new TempDir();
         using var data = new TempDir();
         Directory.CreateDirectory(Path.Combine(mirror.Path, "mnist"));
-        foreach (var f in DatasetLocator.MnistFiles)
+        foreach (var f in DatasetLocator.IdxFiles)
             File.Copy(Path.Combine(shared, "mnist", f), Path.Combine(mirror.Path, "mnist", f));
         var log = new StringWriter();
         var locator = new DatasetLocator(data.Path, null, Env(("DATASETS_MIRROR", mirror.Path)))
@@ -66,7 +66,7 @@ public class DatasetLocatorTests
         };
         string folder = locator.EnsureMnist();
         Assert.Equal(Path.Combine(data.Path, "mnist"), folder);
-        foreach (var f in DatasetLocator.MnistFiles)
+        foreach (var f in DatasetLocator.IdxFiles)
             Assert.Equal(File.ReadAllBytes(Path.Combine(mirror.Path, "mnist", f)), File.ReadAllBytes(Path.Combine(folder, f)));
         Assert.Contains("copied train-images-idx3-ubyte.gz", log.ToString());
         Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
@@ -121,7 +121,7 @@ public class DatasetLocatorTests
             DownloadUrls = ["http://mirror.invalid/a/"],
             Log = log,
         };
-        string path = ok.EnsureFile("mnist", "t10k-labels-idx1-ubyte.gz", Idx.ExpectedSha256("t10k-labels-idx1-ubyte.gz"));
+        string path = ok.EnsureFile("mnist", "t10k-labels-idx1-ubyte.gz", IdxDatasets.Mnist.CheckFor("t10k-labels-idx1-ubyte.gz"));
         Assert.Equal(good, File.ReadAllBytes(path));
         Assert.Contains("downloaded t10k-labels-idx1-ubyte.gz", log.ToString());
 
@@ -133,7 +133,7 @@ public class DatasetLocatorTests
             DownloadUrls = ["http://mirror.invalid/a/", "http://mirror.invalid/b/"],
         };
         var e = Assert.Throws<DatasetUnavailableException>(() =>
-            wrong.EnsureFile("mnist", "t10k-labels-idx1-ubyte.gz", Idx.ExpectedSha256("t10k-labels-idx1-ubyte.gz")));
+            wrong.EnsureFile("mnist", "t10k-labels-idx1-ubyte.gz", IdxDatasets.Mnist.CheckFor("t10k-labels-idx1-ubyte.gz")));
         Assert.Contains("SHA-256", e.Message);
         Assert.Contains("mirror.invalid/b/", e.Message);
         Assert.Empty(Directory.GetFiles(data2.Path, "*", SearchOption.AllDirectories));

@@ -101,9 +101,11 @@ public class IdxTests : IDisposable
     [Fact]
     public void FlippedPixelOfAKnownFileFailsItsHash()
     {
-        // A file named like an official one must match the official SHA-256.
+        // A file named like an official one must match the official SHA-256 of its data set.
         string path = Write("t10k-labels-idx1-ubyte.gz", Gzip(Labels(1, 2, 3)));
-        Fails(path, () => Idx.ReadLabels(path), "SHA-256");
+        Fails(path, () => Idx.ReadLabels(path, IdxDatasets.Mnist.CheckFor(path)), "SHA-256");
+        Fails(path, () => Idx.ReadLabels(path, IdxDatasets.FashionMnist.CheckFor(path)), "SHA-256");
+        Fails(path, () => Idx.ReadLabels(path, IdxDatasets.Kmnist.CheckFor(path)), "MD5 of the .gz file");
     }
 
     [Fact]

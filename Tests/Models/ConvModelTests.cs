@@ -50,6 +50,34 @@ public class ConvModelTests
     }
 
     [SkippableTheory]
+    [InlineData("mlp", 3, 8, 8, 3)]
+    [InlineData("cnn", 3, 8, 8, 3)]
+    [InlineData("vgg", 1, 8, 12, 5)]
+    [InlineData("lenet", 1, 16, 16, 2)]
+    [InlineData("cnn", 1, 28, 28, 10)]
+    public void ModelsBuildForTheDataSetsShapeAndClassCount(string model, int c, int h, int w, int classes)
+    {
+        var d = TestDevices.Get("cpu");
+        using var net = ModelFactory.Create(new ModelSettings { Dataset = "idx:/x", Model = model }, d, (c, h, w), classes);
+        using var scope = TensorScope.Begin();
+        var y = net.Forward(Tensor.Uniform(d, new Shape(2, c, h, w), -1f, 1f, 5));
+        Assert.Equal(new Shape(2, classes), y.Shape);
+    }
+
+    [SkippableTheory]
+    [InlineData("cnn", 3, "4×4")]
+    [InlineData("vgg", 7, "8×8")]
+    [InlineData("lenet", 15, "16×16")]
+    public void AModelRefusesImagesTooSmallForIt(string model, int side, string needed)
+    {
+        var d = TestDevices.Get("cpu");
+        var e = Assert.Throws<global::Activations.Training.Cli.UsageException>(() =>
+            ModelFactory.Create(new ModelSettings { Dataset = "folder:/x", Model = model }, d, (1, side, side), 3));
+        Assert.Contains($"--model {model} needs images of at least {needed}", e.Message);
+        Assert.Contains($"{side}×{side}", e.Message);
+    }
+
+    [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
     public void MnistCnnHasTheStudysShapesAndPyTorchDefaultInit(string device)
     {

@@ -222,7 +222,7 @@ public class ReliabilityTests(ITestOutputHelper output)
         content[7] = 10;
         File.WriteAllBytes(Path.Combine(mirror.Path, "mnist", file), Gzip(content));
         var locator = new DatasetLocator(data.Path, mirror.Path, _ => null) { DownloadUrls = [] };
-        var e = Assert.Throws<DatasetUnavailableException>(() => locator.EnsureFile("mnist", file, Idx.ExpectedSha256(file)));
+        var e = Assert.Throws<DatasetUnavailableException>(() => locator.EnsureFile("mnist", file, IdxDatasets.Mnist.CheckFor(file)));
         output.WriteLine(e.Message);
         Assert.Contains($"mirror {Path.Combine(mirror.Path, "mnist", file)}: its content has SHA-256", e.Message);
         Assert.False(File.Exists(Path.Combine(data.Path, "mnist", file)));
@@ -236,7 +236,7 @@ public class ReliabilityTests(ITestOutputHelper output)
         using var data = new TempDir();
         string folder = Path.Combine(data.Path, "mnist");
         Directory.CreateDirectory(folder);
-        foreach (var gz in DatasetLocator.MnistFiles)
+        foreach (var gz in DatasetLocator.IdxFiles)
         {
             using var src = new GZipStream(File.OpenRead(Path.Combine(mirror, "mnist", gz)), CompressionMode.Decompress);
             using var dst = File.Create(Path.Combine(folder, gz[..^3]));
@@ -245,7 +245,7 @@ public class ReliabilityTests(ITestOutputHelper output)
         var locator = new DatasetLocator(data.Path, null, _ => null) { DownloadUrls = [] };
         var mnist = MnistDataset.Load(locator.EnsureMnist(), 100, 100);
         Assert.Equal(100, mnist.Train.Count);
-        Assert.False(File.Exists(Path.Combine(folder, DatasetLocator.MnistFiles[0])), "nothing was fetched");
+        Assert.False(File.Exists(Path.Combine(folder, DatasetLocator.IdxFiles[0])), "nothing was fetched");
 
         using (var f = new FileStream(Path.Combine(folder, "t10k-labels-idx1-ubyte"), FileMode.Open)) { f.Position = 100; f.WriteByte(9); f.Position = 101; f.WriteByte(8); }
         var e = Assert.Throws<DataFormatException>(() => MnistDataset.Load(locator.EnsureMnist(), 100, 100));

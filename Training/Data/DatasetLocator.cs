@@ -6,7 +6,8 @@
 // on Linux, %LOCALAPPDATA%\activations on Windows), where an installed tool keeps its data. Files sit at <data>/<dataset>/<file>, e.g. datasets/mnist/….gz.
 //
 // A missing file is copied from a local mirror when one is configured (`--mirror DIR`, else
-// $DATASETS_MIRROR; same layout: <mirror>/mnist/<file>.gz), else from the set's system folder (a
+// $DATASETS_MIRROR; same layout: <mirror>/mnist/<file>.gz, or the files at its root when it has no
+// such folder), else from the set's system folder (a
 // distribution package's copy, e.g. /usr/share/datasets/fashion-mnist), otherwise downloaded from the
 // set's official URLs (IdxDatasets) with a progress display. Copies and downloads are checked against
 // the set's FileCheck (decompressed SHA-256, or the .gz MD5) before they are moved into place; copies and downloads
@@ -188,6 +189,8 @@ public sealed class DatasetLocator
         if (Mirror is not null)
         {
             string source = Path.Combine(Mirror, dataset, file);
+            // A mirror that is itself one set's folder (e.g. --mirror /usr/share/datasets/fashion-mnist) is read at its root; the checks tell sets apart.
+            if (!Directory.Exists(Path.Combine(Mirror, dataset)) && File.Exists(Path.Combine(Mirror, file))) source = Path.Combine(Mirror, file);
             if (!File.Exists(source)) failures.Add($"mirror {Mirror} has no {dataset}/{file}");
             else if (CopyFromMirror(source, target, check) is { } bad) failures.Add($"mirror {source}: {bad}: the mirror's copy is corrupt");
             else return target;

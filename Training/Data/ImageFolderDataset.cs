@@ -6,9 +6,9 @@
 // cropped, like torchvision's Resize(N) + CenterCrop(N)); without it, images that all share one size
 // keep it, and mixed sizes go to 32×32 the same way. Channels: 1 when every pixel of every image has
 // R = G = B (greyscale, whatever the file format), else 3 (RGB). Normalisation: per channel, the mean
-// and standard deviation of all training images' pixels / 255 (also under a limit, so that a limited
-// run and a full one normalise alike). Limits keep the first N/K images of each of the K classes (file
-// names in ordinal order).
+// (and, unless the channel is constant, the standard deviation) of all training images' pixels / 255,
+// also under a limit, so that a limited run and a full one normalise alike. Limits keep the first N/K
+// images of each of the K classes (file names in ordinal order).
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
@@ -162,6 +162,7 @@ public static class ImageFolderDataset
     {
         var mean = new float[channels];
         var std = new float[channels];
+        bool contrast = false;
         for (int c = 0; c < channels; c++)
         {
             var histogram = new long[256];
@@ -172,9 +173,12 @@ public static class ImageFolderDataset
             m /= n;
             for (int x = 0; x < 256; x++) v += (x / 255.0 - m) * (x / 255.0 - m) * histogram[x];
             double s = Math.Sqrt(v / n);
-            if (!(s > 0)) throw new DatasetException($"{name}: every training pixel of channel {c} is {Math.Round(m * 255)}; images without contrast cannot be normalised");
-            (mean[c], std[c]) = ((float)m, (float)s);
+            // A constant channel is only centred: dividing by its zero spread would make every value infinite.
+            (mean[c], std[c]) = ((float)m, s > 0 ? (float)s : 1f);
+            contrast |= s > 0;
         }
+        if (!contrast)
+            throw new DatasetException($"{name}: every training pixel has the same value; images without contrast cannot be normalised");
         return (mean, std);
     }
 
