@@ -14,6 +14,7 @@ public class ConvModelTests
         {
             data.Add(dev, "mnist", "cnn");
             data.Add(dev, "cifar10", "lenet");
+            data.Add(dev, "cifar10", "lenet-bn");
             data.Add(dev, "cifar10", "vgg");
         }
         return data;
@@ -42,7 +43,7 @@ public class ConvModelTests
             Assert.True(p.Grad is not null, $"{name} got no gradient");
             Assert.True(Numerics.AllFinite(p.Grad!), $"{name} has a non-finite gradient");
         }
-        if (model == "vgg")
+        if (model is "vgg" or "lenet-bn")
         {
             Assert.Contains("bn1.running_mean", net.NamedBuffers().Select(b => b.Name));
             Assert.DoesNotContain("conv1.bias", names);
@@ -54,6 +55,8 @@ public class ConvModelTests
     [InlineData("cnn", 3, 8, 8, 3)]
     [InlineData("vgg", 1, 8, 12, 5)]
     [InlineData("lenet", 1, 16, 16, 2)]
+    [InlineData("lenet", 1, 30, 26, 4)]
+    [InlineData("lenet-bn", 3, 17, 16, 2)]
     [InlineData("cnn", 1, 28, 28, 10)]
     public void ModelsBuildForTheDataSetsShapeAndClassCount(string model, int c, int h, int w, int classes)
     {
@@ -68,6 +71,7 @@ public class ConvModelTests
     [InlineData("cnn", 3, "4×4")]
     [InlineData("vgg", 7, "8×8")]
     [InlineData("lenet", 15, "16×16")]
+    [InlineData("lenet-bn", 12, "16×16")]
     public void AModelRefusesImagesTooSmallForIt(string model, int side, string needed)
     {
         var d = TestDevices.Get("cpu");
