@@ -238,6 +238,10 @@ public class IdxDatasetTests : IDisposable
         Assert.True(m.TestAccuracy > 0.9, $"test accuracy {m.TestAccuracy:P1} on a separable 3-class set");
         string config = File.ReadAllText(Path.Combine(run, RunFolder.ConfigFile));
         Assert.Contains("idx:" + dir, config);
+        // `predictions` reloads the set named in the checkpoint and gets the run's own accuracy.
+        var p = AppCli.Run("predictions", "--checkpoint", Path.Combine(run, RunFolder.CheckpointFile), "--device", "cpu", "--count", "6");
+        Assert.True(p.Code == 0, p.Err);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"on 60 idx:{dir} test images: {Math.Round(m.TestAccuracy * 60)} correct"), p.Out);
     }
 
     private sealed class FailingHandler : HttpMessageHandler
