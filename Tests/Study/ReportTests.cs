@@ -1,6 +1,7 @@
 // The report, computed from synthetic run folders: the numbers per configuration, the comparisons
-// with ReLU (a tiny difference is "within noise", a large consistent one "significant"), the three
-// output files, and the app's own run folders (config.json + metrics.csv in percent).
+// with ReLU (a tiny difference is "within noise", a large consistent one "significant"), Holm over
+// all its tests and the effect sizes, the three output files, and the app's own run folders
+// (config.json + metrics.csv in percent).
 using System.Globalization;
 using System.Text.Json;
 using Activations.Training.Run;
@@ -95,9 +96,38 @@ public sealed class ReportTests : IDisposable
         var exlu = report.Comparisons.Single(c => c.Configuration == "exlu-a1-fixed-default");
         Assert.Equal(Statistics.Welch(ExluBig, Relu).P, exlu.Welch.P, 15);
         Assert.True(exlu.Welch.P < 0.001);
-        Assert.Contains("significant at 5% (Welch t-test): exlu-a1-fixed-default is higher", exlu.Verdict);
-        Assert.Contains("significant at 5% (paired t-test)", exlu.PairedVerdict);
+        Assert.Contains("significant at 5% (Welch t-test, Holm-adjusted): exlu-a1-fixed-default is higher", exlu.Verdict);
+        Assert.Contains("significant at 5% (paired t-test, Holm-adjusted)", exlu.PairedVerdict);
         Assert.Equal(Statistics.Paired(ExluBig, Relu).T, exlu.Paired!.T, 12);
+    }
+
+    [Fact]
+    public void EveryTestOfTheReportIsHolmAdjustedTogetherWithEffectSizes()
+    {
+        var report = MakeGrid();
+        var talu = report.Comparisons.Single(c => c.Configuration.StartsWith("talu"));
+        var exlu = report.Comparisons.Single(c => c.Configuration.StartsWith("exlu"));
+        // The family: both Welch and both paired tests, four in all.
+        Assert.Equal(4, report.TestCount);
+        double[] raw = [exlu.Welch.P, exlu.Paired!.P, talu.Welch.P, talu.Paired!.P];
+        double[] holm = Statistics.HolmAdjust(raw);
+        Assert.Equal(holm, new[] { exlu.Welch.AdjustedP, exlu.Paired.AdjustedP, talu.Welch.AdjustedP, talu.Paired.AdjustedP });
+        Assert.All(report.Comparisons.SelectMany(c => c.Tests), t => Assert.Equal(4, t.FamilySize));
+        Assert.True(exlu.Welch.AdjustedP >= exlu.Welch.P);
+        Assert.Contains($"Holm p = {Statistics.FormatP(talu.Welch.AdjustedP)} (of 4 tests)", talu.Verdict);
+
+        // Effect sizes by the formulas, on the report's own samples.
+        double pooled = Math.Sqrt((Statistics.Variance(ExluBig) + Statistics.Variance(Relu)) / 2); // equal n: the mean of the variances
+        Assert.Equal((ExluBig.Average() - Relu.Average()) / pooled, exlu.Welch.EffectSize, 9);
+        var diffs = ExluBig.Zip(Relu, (a, b) => a - b).ToArray();
+        Assert.Equal(diffs.Average() / Statistics.StandardDeviation(diffs), exlu.Paired.EffectSize, 9);
+        Assert.Contains("d = +", exlu.Verdict);
+        Assert.Contains("d_z = +", exlu.PairedVerdict);
+
+        string md = report.ToMarkdown();
+        Assert.Contains("| Holm p |", md);
+        Assert.Contains("over all 4 tests of this report", md);
+        Assert.Contains($"| {Statistics.FormatEffect(exlu.Welch.EffectSize)} | {Statistics.FormatP(exlu.Welch.P)} | {Statistics.FormatP(exlu.Welch.AdjustedP)} |", md);
     }
 
     [Fact]
@@ -121,6 +151,12 @@ public sealed class ReportTests : IDisposable
         Assert.Equal(ExluBig.Average(), double.Parse(exlu[Array.IndexOf(header, "final_acc_mean")], CultureInfo.InvariantCulture), 12);
         Assert.Equal("relu-default", exlu[Array.IndexOf(header, "baseline")]);
         Assert.Equal("1 2 3 4 5", exlu[Array.IndexOf(header, "paired_seeds")]);
+        var cmp = report.Comparisons.Single(c => c.Configuration.StartsWith("exlu"));
+        foreach (var (column, value) in new[] { ("cohens_d", cmp.Welch.EffectSize), ("welch_p_holm", cmp.Welch.AdjustedP),
+            ("paired_ci_low", cmp.Paired!.CiLow), ("paired_ci_high", cmp.Paired.CiHigh), ("cohens_dz", cmp.Paired.EffectSize), ("paired_p_holm", cmp.Paired.AdjustedP) })
+            Assert.Equal(value, double.Parse(exlu[Array.IndexOf(header, column)], CultureInfo.InvariantCulture), 15);
+        Assert.Equal("4", exlu[Array.IndexOf(header, "holm_tests")]);
+        Assert.Equal("", csv.Single(l => l.StartsWith("relu-")).Split(',')[Array.IndexOf(header, "cohens_d")]);
 
         using var json = JsonDocument.Parse(File.ReadAllText(paths[2]));
         var configs = json.RootElement.GetProperty("configurations");
@@ -128,6 +164,10 @@ public sealed class ReportTests : IDisposable
         Assert.Equal(5, configs[0].GetProperty("n").GetInt32());
         Assert.Equal(2, json.RootElement.GetProperty("comparisons").GetArrayLength());
         Assert.Equal("relu", json.RootElement.GetProperty("baseline").GetString());
+        Assert.Equal(4, json.RootElement.GetProperty("holm_tests").GetInt32());
+        var welch = json.RootElement.GetProperty("comparisons")[0].GetProperty("welch");
+        Assert.Equal(cmp.Welch.AdjustedP, welch.GetProperty("adjusted_p").GetDouble(), 15);
+        Assert.Equal(cmp.Welch.EffectSize, welch.GetProperty("effect_size").GetDouble(), 15);
     }
 
     [Fact]

@@ -3,8 +3,9 @@
 //   per configuration (all settings but the seed): n, final test accuracy mean ± sd and its 95%
 //   Student-t CI, best accuracy, final train loss, seconds per epoch, learned α;
 //   per configuration against the baseline (ReLU) with the same other settings: Welch's t-test on
-//   the final test accuracies, and a paired t-test over the seeds both have (≥ 2), each with a
-//   plain-words verdict.
+//   the final test accuracies, and a paired t-test over the seeds both have (≥ 2), each with the
+//   difference and its CI, Cohen's d (d_z when paired), and a plain-words verdict on the
+//   Holm–Bonferroni adjusted p, the family being every test the report prints.
 //
 // Outputs report.md (tables, the grid that was run, the command that ran it), summary.csv and
 // summary.json (fractions, not percent, in the machine-readable files).
@@ -62,6 +63,9 @@ public sealed record Comparison
     public required IReadOnlyList<ulong> PairedSeeds { get; init; }
     public required string Verdict { get; init; }
     public string? PairedVerdict { get; init; }
+
+    /// <summary>The tests of this comparison, in the order the report adjusts and prints them.</summary>
+    public IEnumerable<TTestResult> Tests => Paired is null ? [Welch] : [Welch, Paired];
 }
 
 public sealed class StudyReport
@@ -217,13 +221,33 @@ public sealed class StudyReport
                     Welch = welch,
                     Paired = paired,
                     PairedSeeds = seeds,
-                    Verdict = Statistics.Verdict(g.Name, b.Name, welch),
-                    PairedVerdict = paired is null ? null : Statistics.Verdict(g.Name, b.Name, paired) + $" [{seeds.Length} seeds]",
+                    Verdict = "",
                 });
             }
         }
-        return list;
+        return AdjustAndJudge(list);
     }
+
+    /// <summary>Holm over every test of every comparison, then the verdicts on the adjusted p.</summary>
+    private static Comparison[] AdjustAndJudge(IReadOnlyList<Comparison> raw)
+    {
+        var adjusted = new Queue<TTestResult>(Statistics.Holm(raw.SelectMany(c => c.Tests).ToArray()));
+        return raw.Select(c =>
+        {
+            var welch = adjusted.Dequeue();
+            var paired = c.Paired is null ? null : adjusted.Dequeue();
+            return c with
+            {
+                Welch = welch,
+                Paired = paired,
+                Verdict = Statistics.Verdict(c.Configuration, c.Baseline, welch),
+                PairedVerdict = paired is null ? null : Statistics.Verdict(c.Configuration, c.Baseline, paired) + $" [{c.PairedSeeds.Count} seeds]",
+            };
+        }).ToArray();
+    }
+
+    /// <summary>How many tests the Holm adjustment counted (every defined Welch and paired test of the report).</summary>
+    public int TestCount => Comparisons.SelectMany(c => c.Tests).Count(t => t.IsDefined);
 
     // ---- output ----
 
@@ -237,6 +261,11 @@ public sealed class StudyReport
         AtomicFile.WriteText(paths[2], ToJson(), flushToDisk: false);
         return paths;
     }
+
+    /// <summary>Δ, CI, effect size, raw p and Holm p of one test, as five table cells.</summary>
+    private static string TestCells(TTestResult t) =>
+        $"{Statistics.Signed(t.Difference * 100)} | {Statistics.Signed(t.CiLow * 100)} … {Statistics.Signed(t.CiHigh * 100)} | "
+        + $"{Statistics.FormatEffect(t.EffectSize)} | {Statistics.FormatP(t.P)} | {Statistics.FormatP(t.AdjustedP)}";
 
     private static string P(double fraction) => double.IsNaN(fraction) ? "n/a" : (fraction * 100).ToString("0.00", CultureInfo.InvariantCulture);
     private static string F(double v, string format = "0.0000") => double.IsNaN(v) ? "n/a" : v.ToString(format, CultureInfo.InvariantCulture);
@@ -274,15 +303,15 @@ public sealed class StudyReport
                 continue;
             }
             md.AppendLine($"### Against {BaselineActivation} (same settings otherwise)").AppendLine();
-            md.AppendLine($"| Configuration | vs | Δ (points) | {level} CI | Welch p | Paired Δ (points) | Paired {level} CI | Paired p | Verdict (Welch) |");
-            md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---|");
+            md.AppendLine($"| Configuration | vs | Δ (points) | {level} CI | d | Welch p | Holm p | Paired Δ (points) | Paired {level} CI | d_z | Paired p | Holm p | Verdict (Welch, Holm) |");
+            md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
             foreach (var c in comps)
             {
                 var w = c.Welch;
                 var p = c.Paired;
                 string verdict = !w.IsDefined ? "too few runs" : w.IsSignificant ? $"significant at {(1 - Level) * 100:0.##}%" : "within noise";
-                md.AppendLine($"| {c.Configuration} | {c.Baseline} | {Statistics.Signed(w.Difference * 100)} | {Statistics.Signed(w.CiLow * 100)} … {Statistics.Signed(w.CiHigh * 100)} | {Statistics.FormatP(w.P)} | "
-                    + (p is null ? "n/a | n/a | n/a" : $"{Statistics.Signed(p.Difference * 100)} | {Statistics.Signed(p.CiLow * 100)} … {Statistics.Signed(p.CiHigh * 100)} | {Statistics.FormatP(p.P)}")
+                md.AppendLine($"| {c.Configuration} | {c.Baseline} | {TestCells(w)} | "
+                    + (p is null ? "n/a | n/a | n/a | n/a | n/a" : TestCells(p))
                     + $" | {verdict} |");
             }
             md.AppendLine();
@@ -306,8 +335,10 @@ public sealed class StudyReport
         }
         md.AppendLine("Welch's t-test does not assume equal variances; its degrees of freedom are Welch–Satterthwaite's. "
             + "The paired test uses the seeds both configurations ran (same seed = same data order and initial weights, when the trainer honours it). "
-            + $"\"Within noise\" means p ≥ {1 - Level:0.##}: the runs cannot tell the two apart, not that they are equal. "
-            + "With many comparisons, about one in twenty is \"significant\" by chance.");
+            + $"Holm p is the Holm–Bonferroni adjusted p over all {TestCount} tests of this report (every Welch and paired test above), "
+            + $"which keeps the chance of any false \"significant\" at {1 - Level:0.##}; the verdicts use it. "
+            + $"\"Within noise\" means Holm p ≥ {1 - Level:0.##}: the runs cannot tell the two apart, not that they are equal. "
+            + "d is Cohen's d, the difference in units of the pooled seed-to-seed sd; d_z is the mean paired difference over the sd of the differences.");
         md.AppendLine();
         if (UnfinishedRuns.Count > 0)
         {
@@ -339,7 +370,8 @@ public sealed class StudyReport
         var csv = new StringBuilder();
         csv.AppendLine("configuration,activation,alpha,learnable_alpha,init,n,seeds,final_acc_mean,final_acc_sd,final_acc_ci_low,final_acc_ci_high,"
             + "best_acc_mean,best_acc_max,final_train_loss_mean,final_train_loss_sd,seconds_per_epoch,images_per_sec,learned_alpha_mean,"
-            + "baseline,diff_vs_baseline,welch_ci_low,welch_ci_high,welch_p,paired_diff,paired_p,paired_seeds,verdict,context");
+            + "baseline,diff_vs_baseline,welch_ci_low,welch_ci_high,welch_p,paired_diff,paired_p,paired_seeds,"
+            + "cohens_d,welch_p_holm,paired_ci_low,paired_ci_high,cohens_dz,paired_p_holm,holm_tests,verdict,context");
         string N(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
         string Q(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
         foreach (var c in Configurations)
@@ -352,11 +384,14 @@ public sealed class StudyReport
                 N(c.FinalTrainLossMean), N(c.FinalTrainLossSd), N(c.SecondsPerEpoch), N(c.ImagesPerSec), N(c.LearnedAlphaMean),
             };
             var cmp = Comparisons.FirstOrDefault(x => x.Configuration == c.Name && x.Context == c.Context);
-            row.AddRange(cmp is null
-                ? ["", "", "", "", "", "", "", "", ""]
-                : [Q(cmp.Baseline), N(cmp.Welch.Difference), N(cmp.Welch.CiLow), N(cmp.Welch.CiHigh), N(cmp.Welch.P),
-                    cmp.Paired is null ? "" : N(cmp.Paired.Difference), cmp.Paired is null ? "" : N(cmp.Paired.P),
-                    string.Join(" ", cmp.PairedSeeds), Q(cmp.Verdict)]);
+            var w = cmp?.Welch;
+            var pd = cmp?.Paired;
+            string Of(TTestResult? t, Func<TTestResult, double> v) => t is null ? "" : N(v(t));
+            row.AddRange([cmp is null ? "" : Q(cmp.Baseline), Of(w, t => t.Difference), Of(w, t => t.CiLow), Of(w, t => t.CiHigh), Of(w, t => t.P),
+                Of(pd, t => t.Difference), Of(pd, t => t.P), cmp is null ? "" : string.Join(" ", cmp.PairedSeeds),
+                Of(w, t => t.EffectSize), Of(w, t => t.AdjustedP), Of(pd, t => t.CiLow), Of(pd, t => t.CiHigh),
+                Of(pd, t => t.EffectSize), Of(pd, t => t.AdjustedP), cmp is null ? "" : TestCount.ToString(CultureInfo.InvariantCulture),
+                cmp is null ? "" : Q(cmp.Verdict)]);
             row.Add(Q(c.Context));
             csv.AppendLine(string.Join(",", row));
         }
@@ -373,6 +408,7 @@ public sealed class StudyReport
         grid = Manifest,
         configurations = Configurations,
         comparisons = Comparisons,
+        holmTests = TestCount,
         unfinishedRuns = UnfinishedRuns,
         failedRuns = FailedRuns,
     }, RunJson.Options);
