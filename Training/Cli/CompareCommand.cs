@@ -1,6 +1,6 @@
 // `activations compare`: a seeded grid of activations (× α × learnable × init × seeds) on one
 // model, trained in process, resumable; then the report (report.md, summary.csv/json) and plots
-// (training curves, final accuracy) drawn from the logged runs only.
+// (training curves, final accuracy, confusion matrices when runs wrote them) drawn from the logged runs only.
 // `activations plot`: the activation functions and their slopes for chosen α, from the kernels.
 using System.CommandLine;
 using System.Globalization;
@@ -264,7 +264,8 @@ public static class CompareCommand
         report.Write(folder);
         Plots.TrainingCurves(report, Path.Combine(folder, "curves.png"));
         Plots.FinalAccuracy(report, Path.Combine(folder, "accuracy.png"));
-        console.Out.WriteLine($"report: {Path.Combine(folder, "report.md")} (plots: curves.png, accuracy.png)");
+        bool confusion = Plots.ConfusionMatrices(report, Path.Combine(folder, "confusion.png")).Count > 0;
+        console.Out.WriteLine($"report: {Path.Combine(folder, "report.md")} (plots: curves.png, accuracy.png{(confusion ? ", confusion.png" : "")})");
         return CommandLine.Ok;
     }
 

@@ -49,6 +49,9 @@ public sealed record ConfigurationSummary
 
     /// <summary>Mean over seeds of the mean learned α (NaN when α was fixed or not reported).</summary>
     public double LearnedAlphaMean { get; init; }
+
+    /// <summary>Per-class accuracy and confusion, mean over the runs with a confusion.json; null when none has one.</summary>
+    public PerClassSummary? PerClass { get; init; }
 }
 
 /// <summary>One configuration against the baseline with the same other settings.</summary>
@@ -194,6 +197,7 @@ public sealed class StudyReport
             SecondsPerEpoch = spe.Length == 0 ? double.NaN : spe.Average(),
             ImagesPerSec = ips.Length == 0 ? double.NaN : ips.Average(),
             LearnedAlphaMean = alphas.Length == 0 ? double.NaN : alphas.Average(),
+            PerClass = PerClassSummary.Of(g.Runs),
         };
     }
 
@@ -297,33 +301,81 @@ public sealed class StudyReport
                     + $"{F(c.FinalTrainLossMean)} | {F(c.SecondsPerEpoch, "0.0")} | {F(c.ImagesPerSec, "0")} | {F(c.LearnedAlphaMean, "0.000")} |");
             }
             md.AppendLine();
-            var comps = Comparisons.Where(c => c.Context == context).ToArray();
-            if (comps.Length == 0)
-            {
-                md.AppendLine($"No comparison: these settings have no `{BaselineActivation}` configuration to compare with.").AppendLine();
-                continue;
-            }
-            md.AppendLine($"### Against {BaselineActivation} (same settings otherwise)").AppendLine();
-            md.AppendLine($"| Configuration | vs | Δ (points) | {level} CI | d | Welch p | Holm p | Paired Δ (points) | Paired {level} CI | d_z | Paired p | Holm p | Verdict (Welch, Holm) |");
-            md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-            foreach (var c in comps)
-            {
-                var w = c.Welch;
-                var p = c.Paired;
-                string verdict = !w.IsDefined ? "too few runs" : w.IsSignificant ? $"significant at {(1 - Level) * 100:0.##}%" : "within noise";
-                md.AppendLine($"| {c.Configuration} | {c.Baseline} | {TestCells(w)} | "
-                    + (p is null ? "n/a | n/a | n/a | n/a | n/a" : TestCells(p))
-                    + $" | {verdict} |");
-            }
-            md.AppendLine();
-            foreach (var c in comps)
-            {
-                md.AppendLine($"- {c.Verdict}");
-                if (c.PairedVerdict is not null) md.AppendLine($"  - paired by seed: {c.PairedVerdict}");
-            }
-            md.AppendLine();
+            AppendComparisons(md, context, level);
+            AppendPerClass(md, Configurations.Where(c => c.Context == context).ToArray());
         }
         if (Groups.Count == 0) md.AppendLine("No finished runs yet.").AppendLine();
+        AppendFooter(md);
+        return md.ToString();
+    }
+
+    private void AppendComparisons(StringBuilder md, string context, string level)
+    {
+        var comps = Comparisons.Where(c => c.Context == context).ToArray();
+        if (comps.Length == 0)
+        {
+            md.AppendLine($"No comparison: these settings have no `{BaselineActivation}` configuration to compare with.").AppendLine();
+            return;
+        }
+        md.AppendLine($"### Against {BaselineActivation} (same settings otherwise)").AppendLine();
+        md.AppendLine($"| Configuration | vs | Δ (points) | {level} CI | d | Welch p | Holm p | Paired Δ (points) | Paired {level} CI | d_z | Paired p | Holm p | Verdict (Welch, Holm) |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var c in comps)
+        {
+            var w = c.Welch;
+            var p = c.Paired;
+            string verdict = !w.IsDefined ? "too few runs" : w.IsSignificant ? $"significant at {(1 - Level) * 100:0.##}%" : "within noise";
+            md.AppendLine($"| {c.Configuration} | {c.Baseline} | {TestCells(w)} | "
+                + (p is null ? "n/a | n/a | n/a | n/a | n/a" : TestCells(p))
+                + $" | {verdict} |");
+        }
+        md.AppendLine();
+        foreach (var c in comps)
+        {
+            md.AppendLine($"- {c.Verdict}");
+            if (c.PairedVerdict is not null) md.AppendLine($"  - paired by seed: {c.PairedVerdict}");
+        }
+        md.AppendLine();
+    }
+
+    /// <summary>Per-class test accuracy (class × configuration, mean over seeds) at the last and, where run with --val, the best-validation epoch.</summary>
+    private static void AppendPerClass(StringBuilder md, IReadOnlyList<ConfigurationSummary> configs)
+    {
+        var with = configs.Where(c => c.PerClass is not null).ToArray();
+        if (with.Length == 0)
+        {
+            md.AppendLine($"No per-class table: none of these runs wrote a {RunFolder.ConfusionFile} (runs from before it existed).").AppendLine();
+            return;
+        }
+        var classes = with[0].PerClass!.Classes;
+        var other = with.FirstOrDefault(c => !c.PerClass!.Classes.SequenceEqual(classes));
+        if (other is not null)
+            throw new DataFormatException($"{other.Name} and {with[0].Name} ran with the same settings but report different classes "
+                + $"({string.Join(", ", other.PerClass!.Classes)} vs {string.Join(", ", classes)})");
+        md.AppendLine("### Per-class test accuracy (%), mean over seeds").AppendLine();
+        md.AppendLine("Each run's confusion matrix is row-normalised, then averaged over the runs counted in the column head (n); "
+            + "the diagonal is the per-class accuracy, the last row the mean over classes. confusion.png draws the last epoch's matrices.").AppendLine();
+        var missing = configs.Where(c => c.PerClass is null || c.PerClass.Last.Runs < c.N)
+            .Select(c => $"{c.Name} ({c.N - (c.PerClass?.Last.Runs ?? 0)} of {c.N})").ToArray();
+        if (missing.Length > 0)
+            md.AppendLine($"Runs without {RunFolder.ConfusionFile}, not counted here: {string.Join(", ", missing)}.").AppendLine();
+        foreach (var (title, pick) in new (string, Func<PerClassSummary, MeanConfusion?>)[]
+            { ("At the last epoch", p => p.Last), ("At the best-validation epoch", p => p.BestVal) })
+        {
+            var cols = with.Where(c => pick(c.PerClass!) is not null).ToArray();
+            if (cols.Length == 0) continue;
+            md.AppendLine($"{title}:").AppendLine();
+            md.AppendLine("| Class | " + string.Join(" | ", cols.Select(c => $"{c.Name} (n={pick(c.PerClass!)!.Runs})")) + " |");
+            md.AppendLine("|---|" + string.Concat(cols.Select(_ => "---:|")));
+            for (int k = 0; k < classes.Count; k++)
+                md.AppendLine($"| {classes[k]} | " + string.Join(" | ", cols.Select(c => P(pick(c.PerClass!)!.Accuracy[k]))) + " |");
+            md.AppendLine("| mean over classes | " + string.Join(" | ", cols.Select(c => P(pick(c.PerClass!)!.MeanOverClasses))) + " |");
+            md.AppendLine();
+        }
+    }
+
+    private void AppendFooter(StringBuilder md)
+    {
         var learned = Groups.SelectMany(g => g.Runs).Where(r => r.Result.FinalAlphas is { Count: > 0 }).OrderBy(r => r.Config.Id, StringComparer.Ordinal).ToList();
         if (learned.Count > 0)
         {
@@ -362,7 +414,6 @@ public sealed class StudyReport
                 md.AppendLine();
             }
         }
-        return md.ToString();
     }
 
     /// <summary>One row per configuration; accuracies as fractions; comparison columns empty for the baseline.</summary>
