@@ -156,10 +156,20 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
 
     public const string InvocationsFile = "invocations.log";
 
-    /// <summary>The manifest of <paramref name="gridFolder"/>, with the later invocations of invocations.log.</summary>
+    /// <summary>
+    /// The manifest of <paramref name="gridFolder"/>, with the later invocations of invocations.log;
+    /// one that cannot be read is a DataFormatException naming the file.
+    /// </summary>
     public static GridManifest ReadManifest(string gridFolder)
     {
-        var manifest = RunJson.Read<GridManifest>(Path.Combine(gridFolder, ManifestFile));
+        string path = Path.Combine(gridFolder, ManifestFile);
+        GridManifest manifest;
+        try { manifest = RunJson.Read<GridManifest>(path); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
+        {
+            throw new Data.DataFormatException($"{path}: not a grid manifest this version reads ({e.Message.ReplaceLineEndings(" ")}); "
+                + "grids written before the snake_case file names (camelCase keys such as \"commandLine\") cannot be resumed or redrawn");
+        }
         string log = Path.Combine(gridFolder, InvocationsFile);
         if (!File.Exists(log)) return manifest;
         var later = new List<GridInvocation>();
@@ -334,7 +344,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
             // write the same spec, and neither's invocation may be lost with the file the other replaced.
             AtomicFile.CreateNew(path, System.Text.Json.JsonSerializer.Serialize(manifest, RunJson.Options));
         }
-        var old = RunJson.Read<GridManifest>(path);
+        var old = ReadManifest(GridFolder);
         if (old.Spec.FirstDifference(Spec) is { } difference)
             throw new GridMismatchException(
                 $"{GridFolder} already holds a different grid ({difference}; see {ManifestFile}); use a new folder for a new grid, or repeat the original command to resume it: {old.CommandLine}");
