@@ -130,6 +130,48 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void WithValidationTheTestAccuracyAtTheBestValEpochIsComparedTooInTheSameHolmFamily()
+    {
+        var spec = new GridSpec
+        {
+            Dataset = "mnist",
+            Model = "mlp",
+            Epochs = 2,
+            Activations = ["relu", "talu", "exlu"],
+            Alphas = [1],
+            Learnable = [false],
+            Seeds = [1, 2, 3, 4, 5],
+        };
+        // ReLU's best validation epoch is its last; the others' is the first, 1 point below their last.
+        static RunResult WithVal(RunConfig c, RunResult r) => r with
+        {
+            Epochs = r.Epochs.Select(e => e with { ValAccuracy = e.Epoch == (c.Activation == "relu" ? 2 : 1) ? 0.99 : 0.98 }).ToArray(),
+        };
+        new GridRunner(spec, _root, (c, f, t) => WithVal(c, Train(c, f, t))).Run("cmd");
+        var report = StudyReport.FromGrid(_root);
+        Assert.Equal(4, report.Comparisons.Count);
+        Assert.Equal(8, report.TestCount);
+        var raw = report.Comparisons.SelectMany(c => c.Tests).Select(t => t.P).ToArray();
+        Assert.Equal(Statistics.HolmAdjust(raw), report.Comparisons.SelectMany(c => c.Tests).Select(t => t.AdjustedP));
+        var exlu = report.Comparisons.Single(c => c.Measure == AccuracyMeasure.AtBestVal && c.Configuration.StartsWith("exlu"));
+        Assert.Equal(ExluBig.Average() - 0.01 - Relu.Average(), exlu.Welch.Difference, 12);
+        Assert.Equal(Statistics.Paired(ExluBig.Select(a => a - 0.01).ToArray(), Relu).T, exlu.Paired!.T, 9);
+        Assert.StartsWith("exlu-a1-fixed-default (at best-val epoch) vs relu-default: \u22120.50 points", exlu.Verdict);
+        Assert.Contains("(of 8 tests)", exlu.Verdict);
+
+        string md = report.ToMarkdown();
+        Assert.Contains("### Against relu, test accuracy at the best-validation epoch", md);
+        Assert.Contains("over all 8 tests of this report", md);
+        var paths = report.Write(Path.Combine(_root, "report"));
+        var csv = File.ReadAllLines(paths[1]);
+        var header = csv[0].Split(',');
+        var row = csv.Single(l => l.StartsWith("exlu-")).Split(',');
+        Assert.Equal(exlu.Welch.Difference, double.Parse(row[Array.IndexOf(header, "best_val_diff")], CultureInfo.InvariantCulture), 15);
+        Assert.Equal(exlu.Paired.AdjustedP, double.Parse(row[Array.IndexOf(header, "best_val_paired_p_holm")], CultureInfo.InvariantCulture), 15);
+        Assert.Contains("\"measure\": \"AtBestVal\"", File.ReadAllText(paths[2]));
+    }
+
+    [Fact]
     public void WritesMarkdownCsvAndJson()
     {
         var report = MakeGrid();

@@ -6,7 +6,9 @@
 //   per configuration against the baseline (ReLU) with the same other settings: Welch's t-test on
 //   the final test accuracies, and a paired t-test over the seeds both have (≥ 2), each with the
 //   difference and its CI, Cohen's d (d_z when paired), and a plain-words verdict on the
-//   Holm–Bonferroni adjusted p, the family being every test the report prints.
+//   Holm–Bonferroni adjusted p, the family being every test the report prints; the same tests on
+//   the test accuracy at the best-validation epoch where runs held out a validation set;
+//   per-class test accuracy from each run's confusion.json (PerClassSummary).
 //
 // Outputs report.md (tables, the grid that was run, the command that ran it), summary.csv and
 // summary.json (fractions, not percent, in the machine-readable files).
@@ -54,9 +56,14 @@ public sealed record ConfigurationSummary
     public PerClassSummary? PerClass { get; init; }
 }
 
-/// <summary>One configuration against the baseline with the same other settings.</summary>
+/// <summary>Which test accuracy a comparison tests: the last epoch's, or the one at each run's best validation epoch (runs with --val).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AccuracyMeasure>))]
+public enum AccuracyMeasure { Final, AtBestVal }
+
+/// <summary>One configuration against the baseline with the same other settings, on one accuracy measure.</summary>
 public sealed record Comparison
 {
+    public AccuracyMeasure Measure { get; init; } = AccuracyMeasure.Final;
     public required string Configuration { get; init; }
     public required string Baseline { get; init; }
     public required string Context { get; init; }
@@ -204,33 +211,45 @@ public sealed class StudyReport
     private IReadOnlyList<Comparison> Compare()
     {
         var list = new List<Comparison>();
-        foreach (var g in Groups)
-        {
-            if (g.First.Activation == BaselineActivation) continue;
-            foreach (var b in Groups.Where(b => b.Context == g.Context && b.First.Activation == BaselineActivation))
+        foreach (var measure in new[] { AccuracyMeasure.Final, AccuracyMeasure.AtBestVal })
+            foreach (var g in Groups)
             {
-                var welch = Statistics.Welch(g.FinalAccuracies, b.FinalAccuracies, Level);
-                // Pair by seed only where each seed occurs once on each side.
-                var mine = g.Runs.GroupBy(r => r.Config.Seed).Where(s => s.Count() == 1).ToDictionary(s => s.Key, s => s.Single());
-                var theirs = b.Runs.GroupBy(r => r.Config.Seed).Where(s => s.Count() == 1).ToDictionary(s => s.Key, s => s.Single());
-                var seeds = mine.Keys.Intersect(theirs.Keys).Order().ToArray();
-                TTestResult? paired = seeds.Length >= 2
-                    ? Statistics.Paired(seeds.Select(s => mine[s].Result.FinalTestAccuracy).ToArray(),
-                        seeds.Select(s => theirs[s].Result.FinalTestAccuracy).ToArray(), Level)
-                    : null;
-                list.Add(new Comparison
-                {
-                    Configuration = g.Name,
-                    Baseline = b.Name,
-                    Context = g.Context,
-                    Welch = welch,
-                    Paired = paired,
-                    PairedSeeds = seeds,
-                    Verdict = "",
-                });
+                if (g.First.Activation == BaselineActivation) continue;
+                foreach (var b in Groups.Where(b => b.Context == g.Context && b.First.Activation == BaselineActivation))
+                    if (CompareOn(measure, g, b) is { } c) list.Add(c);
             }
-        }
         return AdjustAndJudge(list);
+    }
+
+    /// <summary>The test accuracy a measure takes from a run; NaN when the run has none (no --val for AtBestVal).</summary>
+    public static double AccuracyOf(AccuracyMeasure measure, RunRecord r) =>
+        measure == AccuracyMeasure.Final ? r.Result.FinalTestAccuracy : r.Result.TestAccuracyAtBestVal;
+
+    /// <summary>Welch over the runs that have the measure and paired over their shared seeds; null for AtBestVal when neither side ran with --val.</summary>
+    private Comparison? CompareOn(AccuracyMeasure measure, RunGroup g, RunGroup b)
+    {
+        var mineRuns = g.Runs.Where(r => !double.IsNaN(AccuracyOf(measure, r))).ToArray();
+        var theirRuns = b.Runs.Where(r => !double.IsNaN(AccuracyOf(measure, r))).ToArray();
+        if (measure == AccuracyMeasure.AtBestVal && mineRuns.Length == 0 && theirRuns.Length == 0) return null;
+        var welch = Statistics.Welch(mineRuns.Select(r => AccuracyOf(measure, r)).ToArray(), theirRuns.Select(r => AccuracyOf(measure, r)).ToArray(), Level);
+        // Pair by seed only where each seed occurs once on each side.
+        var mine = mineRuns.GroupBy(r => r.Config.Seed).Where(s => s.Count() == 1).ToDictionary(s => s.Key, s => s.Single());
+        var theirs = theirRuns.GroupBy(r => r.Config.Seed).Where(s => s.Count() == 1).ToDictionary(s => s.Key, s => s.Single());
+        var seeds = mine.Keys.Intersect(theirs.Keys).Order().ToArray();
+        TTestResult? paired = seeds.Length >= 2
+            ? Statistics.Paired(seeds.Select(s => AccuracyOf(measure, mine[s])).ToArray(), seeds.Select(s => AccuracyOf(measure, theirs[s])).ToArray(), Level)
+            : null;
+        return new Comparison
+        {
+            Measure = measure,
+            Configuration = g.Name,
+            Baseline = b.Name,
+            Context = g.Context,
+            Welch = welch,
+            Paired = paired,
+            PairedSeeds = seeds,
+            Verdict = "",
+        };
     }
 
     /// <summary>Holm over every test of every comparison, then the verdicts on the adjusted p.</summary>
@@ -241,12 +260,13 @@ public sealed class StudyReport
         {
             var welch = adjusted.Dequeue();
             var paired = c.Paired is null ? null : adjusted.Dequeue();
+            string name = c.Measure == AccuracyMeasure.Final ? c.Configuration : $"{c.Configuration} (at best-val epoch)";
             return c with
             {
                 Welch = welch,
                 Paired = paired,
-                Verdict = Statistics.Verdict(c.Configuration, c.Baseline, welch),
-                PairedVerdict = paired is null ? null : Statistics.Verdict(c.Configuration, c.Baseline, paired) + $" [{c.PairedSeeds.Count} seeds]",
+                Verdict = Statistics.Verdict(name, c.Baseline, welch),
+                PairedVerdict = paired is null ? null : Statistics.Verdict(name, c.Baseline, paired) + $" [{c.PairedSeeds.Count} seeds]",
             };
         }).ToArray();
     }
@@ -301,7 +321,8 @@ public sealed class StudyReport
                     + $"{F(c.FinalTrainLossMean)} | {F(c.SecondsPerEpoch, "0.0")} | {F(c.ImagesPerSec, "0")} | {F(c.LearnedAlphaMean, "0.000")} |");
             }
             md.AppendLine();
-            AppendComparisons(md, context, level);
+            foreach (var measure in new[] { AccuracyMeasure.Final, AccuracyMeasure.AtBestVal })
+                AppendComparisons(md, context, level, measure);
             AppendPerClass(md, Configurations.Where(c => c.Context == context).ToArray());
         }
         if (Groups.Count == 0) md.AppendLine("No finished runs yet.").AppendLine();
@@ -309,15 +330,18 @@ public sealed class StudyReport
         return md.ToString();
     }
 
-    private void AppendComparisons(StringBuilder md, string context, string level)
+    private void AppendComparisons(StringBuilder md, string context, string level, AccuracyMeasure measure)
     {
-        var comps = Comparisons.Where(c => c.Context == context).ToArray();
+        var comps = Comparisons.Where(c => c.Context == context && c.Measure == measure).ToArray();
         if (comps.Length == 0)
         {
-            md.AppendLine($"No comparison: these settings have no `{BaselineActivation}` configuration to compare with.").AppendLine();
+            if (measure == AccuracyMeasure.Final)
+                md.AppendLine($"No comparison: these settings have no `{BaselineActivation}` configuration to compare with.").AppendLine();
             return;
         }
-        md.AppendLine($"### Against {BaselineActivation} (same settings otherwise)").AppendLine();
+        md.AppendLine(measure == AccuracyMeasure.Final
+            ? $"### Against {BaselineActivation} (same settings otherwise)"
+            : $"### Against {BaselineActivation}, test accuracy at the best-validation epoch").AppendLine();
         md.AppendLine($"| Configuration | vs | Δ (points) | {level} CI | d | Welch p | Holm p | Paired Δ (points) | Paired {level} CI | d_z | Paired p | Holm p | Verdict (Welch, Holm) |");
         md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var c in comps)
@@ -423,7 +447,8 @@ public sealed class StudyReport
         csv.AppendLine("configuration,activation,alpha,learnable_alpha,init,n,seeds,final_acc_mean,final_acc_sd,final_acc_ci_low,final_acc_ci_high,"
             + "best_val_test_acc_mean,best_val_test_acc_sd,final_train_loss_mean,final_train_loss_sd,seconds_per_epoch,images_per_sec,learned_alpha_mean,"
             + "baseline,diff_vs_baseline,welch_ci_low,welch_ci_high,welch_p,paired_diff,paired_p,paired_seeds,"
-            + "cohens_d,welch_p_holm,paired_ci_low,paired_ci_high,cohens_dz,paired_p_holm,holm_tests,verdict,context");
+            + "cohens_d,welch_p_holm,paired_ci_low,paired_ci_high,cohens_dz,paired_p_holm,holm_tests,"
+            + "best_val_diff,best_val_welch_p,best_val_welch_p_holm,best_val_cohens_d,best_val_paired_p,best_val_paired_p_holm,best_val_cohens_dz,verdict,context");
         string N(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
         string Q(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
         foreach (var c in Configurations)
@@ -435,15 +460,17 @@ public sealed class StudyReport
                 string.Join(" ", c.Seeds), N(a.Mean), N(a.Sd), N(a.CiLow), N(a.CiHigh), N(c.AtBestValAccuracy?.Mean ?? double.NaN), N(c.AtBestValAccuracy?.Sd ?? double.NaN),
                 N(c.FinalTrainLossMean), N(c.FinalTrainLossSd), N(c.SecondsPerEpoch), N(c.ImagesPerSec), N(c.LearnedAlphaMean),
             };
-            var cmp = Comparisons.FirstOrDefault(x => x.Configuration == c.Name && x.Context == c.Context);
+            var cmp = Comparisons.FirstOrDefault(x => x.Configuration == c.Name && x.Context == c.Context && x.Measure == AccuracyMeasure.Final);
             var w = cmp?.Welch;
             var pd = cmp?.Paired;
             string Of(TTestResult? t, Func<TTestResult, double> v) => t is null ? "" : N(v(t));
             row.AddRange([cmp is null ? "" : Q(cmp.Baseline), Of(w, t => t.Difference), Of(w, t => t.CiLow), Of(w, t => t.CiHigh), Of(w, t => t.P),
                 Of(pd, t => t.Difference), Of(pd, t => t.P), cmp is null ? "" : string.Join(" ", cmp.PairedSeeds),
                 Of(w, t => t.EffectSize), Of(w, t => t.AdjustedP), Of(pd, t => t.CiLow), Of(pd, t => t.CiHigh),
-                Of(pd, t => t.EffectSize), Of(pd, t => t.AdjustedP), cmp is null ? "" : TestCount.ToString(CultureInfo.InvariantCulture),
-                cmp is null ? "" : Q(cmp.Verdict)]);
+                Of(pd, t => t.EffectSize), Of(pd, t => t.AdjustedP), cmp is null ? "" : TestCount.ToString(CultureInfo.InvariantCulture)]);
+            var bv = Comparisons.FirstOrDefault(x => x.Configuration == c.Name && x.Context == c.Context && x.Measure == AccuracyMeasure.AtBestVal);
+            row.AddRange([Of(bv?.Welch, t => t.Difference), Of(bv?.Welch, t => t.P), Of(bv?.Welch, t => t.AdjustedP), Of(bv?.Welch, t => t.EffectSize),
+                Of(bv?.Paired, t => t.P), Of(bv?.Paired, t => t.AdjustedP), Of(bv?.Paired, t => t.EffectSize), cmp is null ? "" : Q(cmp.Verdict)]);
             row.Add(Q(c.Context));
             csv.AppendLine(string.Join(",", row));
         }
