@@ -68,12 +68,7 @@ public sealed record PerClassSummary(IReadOnlyList<string> Classes, MeanConfusio
         string path = PathOf(r);
         if (!File.Exists(path)) return null;
         string remedy = "delete it to report the run without per-class results";
-        ConfusionFile file;
-        try { file = RunJson.Read<ConfusionFile>(path); }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
-        {
-            throw new DataFormatException($"{path}: the confusion.json of run '{r.Config.Id}' is corrupt ({e.Message.ReplaceLineEndings(" ")}); {remedy}");
-        }
+        var file = StudyReport.ReadRunFile<ConfusionFile>(r.Folder, RunFolder.ConfusionFile, r.Config.Id, remedy);
         if (Problem(file) is { } problem)
             throw new DataFormatException($"{path}: the confusion.json of run '{r.Config.Id}' is malformed: {problem}; {remedy}");
         return file;

@@ -146,7 +146,7 @@ public sealed class StudyReport
     }
 
     /// <summary>A grid run's JSON file; one that cannot be read is a DataFormatException naming the file and the run.</summary>
-    private static T ReadRunFile<T>(string runFolder, string file, string id, string remedy)
+    internal static T ReadRunFile<T>(string runFolder, string file, string id, string remedy)
     {
         string path = Path.Combine(runFolder, file);
         try { return RunJson.Read<T>(path); }
