@@ -141,15 +141,15 @@ public static class CompareCommand
         int limitTrain = p.GetValue(LimitTrain), limitTest = p.GetValue(LimitTest);
         OptionValues.Range("--limit-train", limitTrain, 0, int.MaxValue);
         OptionValues.Range("--limit-test", limitTest, 0, int.MaxValue);
+        var seeds = ParseSeeds(p.GetValue(Seeds)!);
         // The recipe passes train's checks once, so a bad value is named as the option, not as the first run's failure.
         var r = CommandLine.Validate(CommandLine.WithRecipe(p, new Run.RunConfig
         {
             Dataset = dataset, Model = model, Device = p.GetValue(Device_) ?? "", LimitTrain = limitTrain, LimitTest = limitTest,
         }));
-        var seeds = ParseSeeds(p.GetValue(Seeds)!);
         var spec = new GridSpec
         {
-            Dataset = dataset, Model = model, Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = (double)(decimal)r.Lr, Momentum = (double)(decimal)r.Momentum,
+            Dataset = dataset, Model = model, Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = Decimal(r.Lr), Momentum = Decimal(r.Momentum),
             Optimizer = r.Optimizer, Schedule = r.Schedule, WeightDecay = r.WeightDecay, Nesterov = r.Nesterov, Augment = r.Augment,
             LabelSmoothing = r.LabelSmoothing, ClipGradNorm = r.ClipGradNorm, Val = r.Val,
             Device = r.Device, Activations = activations, Alphas = alphas, Learnable = learnable,
@@ -169,6 +169,9 @@ public static class CompareCommand
         OptionValues.OutputFolder("--out", folder);
         return (spec, folder);
     }
+
+    /// <summary>The float as the decimal number it was written as (0.01f → 0.01, not 0.009999999776), as grid.json has always held it.</summary>
+    private static double Decimal(float v) => double.Parse(Run.RunConfig.Num(v), CultureInfo.InvariantCulture);
 
     private static string FirstLine(string s) => s.Split('\n')[0].Split(" (Parameter")[0].Trim();
 
@@ -191,6 +194,8 @@ public static class CompareCommand
         using var device = Engine.Device.Create(spec.Device);
         var locator = new DatasetLocator(p.GetValue(Data), p.GetValue(Mirror)) { Log = console.Error };
         var app = new AppTrainFunction(device, locator, p.GetValue(LimitTrain), p.GetValue(LimitTest), console.Out);
+        try { GridRunner.CheckSpec(folder, spec); }
+        catch (GridMismatchException e) { throw new UsageException($"--out: {e.Message}"); }
         app.Prepare(spec.Expand()[0]);
         using (var signals = new StopSignals(console.Error))
         {

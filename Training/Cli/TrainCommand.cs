@@ -51,6 +51,9 @@ public static class TrainCommand
         try
         {
             trainer.Train(run, start, signals.Token);
+            if (new RunResult { Epochs = run.Metrics }.BestValEpoch is int best && run.Metrics.First(m => m.Epoch == best) is var at)
+                console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"best validation epoch {best} (val acc {100 * at.ValAccuracy:F2}%): test acc {100 * at.TestAccuracy:F2}%, weights in {run.BestValCheckpoint}"));
         }
         catch (TrainingInterruptedException e)
         {

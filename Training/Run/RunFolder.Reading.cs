@@ -2,7 +2,7 @@
 // or metrics.csv, also from runs made outside a grid. Column and property names are matched ignoring
 // case, '_' and '-': epoch, train_loss, test_loss, test_accuracy, seconds, images_per_sec, lr (and a
 // few synonyms, see MetricNames). Accuracy may be a fraction or a percentage: a run whose accuracies
-// include a value > 1 is taken as percent and divided by 100 (so a percent run whose best epoch is
+// include a value > 1 is taken as percent and divided by 100 (so a percent run whose highest accuracy is
 // ≤ 1% would be misread; no real MNIST run is).
 using System.Globalization;
 using System.Text.Json;

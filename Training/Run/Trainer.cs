@@ -134,8 +134,10 @@ public sealed class Trainer : IDisposable
                 bestConfusion = confusion;
             }
             RunJson.WriteAtomic(confusionPath, new ConfusionFile(_testSplit.ClassNames, confusion, bestConfusion));
-            AtomicFile.WriteText(Path.Combine(run.Path, RunFolder.PerClassFile),
-                confusion.PerClassMarkdown(_testSplit.ClassNames, $"Per-class test accuracy after epoch {epoch} (the last)"), flushToDisk: false);
+            string perClass = confusion.PerClassMarkdown(_testSplit.ClassNames, $"Per-class test accuracy after epoch {epoch} (the last)");
+            if (bestConfusion is not null)
+                perClass += "\n" + bestConfusion.PerClassMarkdown(_testSplit.ClassNames, $"Per-class test accuracy at epoch {bestConfusion.Epoch} (the best validation accuracy)");
+            AtomicFile.WriteText(Path.Combine(run.Path, RunFolder.PerClassFile), perClass, flushToDisk: false);
             SaveCheckpoint(run.Checkpoint, epoch, 0, 0, 0);
             string val = valAccuracy is double v ? string.Create(CultureInfo.InvariantCulture, $"  val loss {valLoss:F4}  val acc {100 * v:F2}%{(bestVal ? " (best)" : "")}") : "";
             _out.WriteLine(string.Create(CultureInfo.InvariantCulture,
