@@ -194,6 +194,11 @@ public class StatisticsTests
         string text = Statistics.Verdict("talu", "relu", adjusted[0]);
         Assert.Contains($"Welch p = {Statistics.FormatP(strong.P)}, Holm p = {Statistics.FormatP(adjusted[0].AdjustedP)} (of 2 tests)", text);
         Assert.EndsWith("within noise (Welch t-test, Holm-adjusted, not significant at 5%)", text);
+        // A family of one: Holm changes nothing.
+        var alone = Assert.Single(Statistics.Holm([strong]));
+        Assert.Equal(strong.P, alone.AdjustedP);
+        Assert.True(alone.IsSignificant);
+        Assert.Contains("(of 1 test) — significant at 5% (Welch t-test, Holm-adjusted): talu is higher", Statistics.Verdict("talu", "relu", alone));
     }
 
     [Fact]

@@ -186,7 +186,7 @@ public static class Statistics
         string pct = $"{r.Level * 100:0.##}%", alpha = $"{(1 - r.Level) * 100:0.##}%";
         string ci = $"({pct} CI {Signed(r.CiLow * scale)}…{Signed(r.CiHigh * scale)})";
         string effect = $"{EffectSymbol(r)} = {FormatEffect(r.EffectSize)}";
-        string p = $"{r.Test} p = {FormatP(r.P)}" + (r.IsAdjusted ? $", Holm p = {FormatP(r.AdjustedP)} (of {r.FamilySize} tests)" : "");
+        string p = $"{r.Test} p = {FormatP(r.P)}" + (r.IsAdjusted ? $", Holm p = {FormatP(r.AdjustedP)} (of {r.FamilySize} test{(r.FamilySize == 1 ? "" : "s")})" : "");
         string basis = r.IsAdjusted ? $"{r.Test} t-test, Holm-adjusted" : $"{r.Test} t-test";
         string verdict = r.IsSignificant
             ? $"significant at {alpha} ({basis}): {name} is {(r.Difference > 0 ? "higher" : "lower")}"
