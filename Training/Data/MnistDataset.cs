@@ -14,6 +14,9 @@ public sealed class ImageSplit
     public int ImageSize => Channels * Height * Width;
     public int Classes { get; }
 
+    /// <summary>The class names by label ("0".."9", "airplane"…), or null when the data set has none.</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
     public ImageSplit(float[] images, byte[] labels, int channels, int height, int width, int classes)
     {
         if (images.Length != (long)labels.Length * channels * height * width)
@@ -25,11 +28,26 @@ public sealed class ImageSplit
         Width = width;
         Classes = classes;
     }
+
+    /// <summary>A copy holding only the images at <paramref name="indices"/>, in that order.</summary>
+    public ImageSplit Subset(IReadOnlyList<int> indices)
+    {
+        var images = new float[(long)indices.Count * ImageSize];
+        var labels = new byte[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            Array.Copy(Images, (long)indices[i] * ImageSize, images, (long)i * ImageSize, ImageSize);
+            labels[i] = Labels[indices[i]];
+        }
+        return new ImageSplit(images, labels, Channels, Height, Width, Classes) { ClassNames = ClassNames };
+    }
 }
 
 public sealed class MnistDataset
 {
     public const float Mean = 0.1307f, Std = 0.3081f;
+
+    public static readonly IReadOnlyList<string> ClassNames = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
     public ImageSplit Train { get; }
     public ImageSplit Test { get; }
@@ -62,7 +80,7 @@ public sealed class MnistDataset
         if (images.Count != labels.Length)
             throw new DataFormatException($"{imagesPath} holds {images.Count} images but {labelsPath} holds {labels.Length} labels");
         int n = limit > 0 ? Math.Min(limit, images.Count) : images.Count;
-        return new ImageSplit(Normalise(images.Pixels.AsSpan(0, n * images.ImageSize)), labels[..n], 1, images.Rows, images.Cols, 10);
+        return new ImageSplit(Normalise(images.Pixels.AsSpan(0, n * images.ImageSize)), labels[..n], 1, images.Rows, images.Cols, 10) { ClassNames = ClassNames };
     }
 
     /// <summary>(p/255 − mean)/std for every byte, through a 256-entry table.</summary>

@@ -315,6 +315,17 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
     /// Creates grid.json once (a rename that fails when the file exists, so concurrent workers
     /// agree on one), or checks that the stored spec is this one; then logs this invocation.
     /// </summary>
+    /// <summary>Throws GridMismatchException when <paramref name="gridFolder"/> already holds a grid other than <paramref name="spec"/>.</summary>
+    public static void CheckSpec(string gridFolder, GridSpec spec)
+    {
+        string path = Path.Combine(gridFolder, ManifestFile);
+        if (!File.Exists(path)) return;
+        var old = RunJson.Read<GridManifest>(path);
+        if (old.Spec.FirstDifference(spec) is { } difference)
+            throw new GridMismatchException(
+                $"{gridFolder} already holds a different grid ({difference}; see {ManifestFile}); use a new folder for a new grid, or repeat the original command to resume it: {old.CommandLine}");
+    }
+
     private void WriteManifest(IReadOnlyList<RunConfig> runs, string commandLine)
     {
         Directory.CreateDirectory(GridFolder);
@@ -334,10 +345,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
             // write the same spec, and neither's invocation may be lost with the file the other replaced.
             AtomicFile.CreateNew(path, System.Text.Json.JsonSerializer.Serialize(manifest, RunJson.Options));
         }
-        var old = RunJson.Read<GridManifest>(path);
-        if (old.Spec.FirstDifference(Spec) is { } difference)
-            throw new GridMismatchException(
-                $"{GridFolder} already holds a different grid ({difference}; see {ManifestFile}); use a new folder for a new grid, or repeat the original command to resume it: {old.CommandLine}");
+        CheckSpec(GridFolder, Spec);
         string line = $"{now.StartedUtc:O} {Environment.MachineName} {Environment.ProcessId} {commandLine.ReplaceLineEndings(" ")}\n";
         // .NET writes at its own offset, not with O_APPEND, so concurrent workers take turns: an exclusive
         // open (flock on Unix), retried while another worker holds it, then a write at the end.

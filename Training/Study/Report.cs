@@ -1,7 +1,8 @@
 // The study report, computed only from run folders (nothing typed by hand):
 //
 //   per configuration (all settings but the seed): n, final test accuracy mean ± sd and its 95%
-//   Student-t CI, best accuracy, final train loss, seconds per epoch, learned α;
+//   Student-t CI, test accuracy at the best validation epoch (with --val; no epoch is ever chosen
+//   on the test set), final train loss, seconds per epoch, learned α;
 //   per configuration against the baseline (ReLU) with the same other settings: Welch's t-test on
 //   the final test accuracies, and a paired t-test over the seeds both have (≥ 2), each with a
 //   plain-words verdict.
@@ -38,8 +39,8 @@ public sealed record ConfigurationSummary
     public int N { get; init; }
     public required IReadOnlyList<ulong> Seeds { get; init; }
     public required SampleSummary FinalAccuracy { get; init; }
-    public double BestAccuracyMean { get; init; }
-    public double BestAccuracyMax { get; init; }
+    /// <summary>Test accuracy at each run's best validation epoch (RunResult.BestValEpoch); null when no run held out a validation set.</summary>
+    public SampleSummary? AtBestValAccuracy { get; init; }
     public double FinalTrainLossMean { get; init; }
     public double FinalTrainLossSd { get; init; }
     public double SecondsPerEpoch { get; init; }
@@ -162,7 +163,7 @@ public sealed class StudyReport
         {
             $"{c.Dataset}/{c.Model}", $"init={c.Init}", $"epochs={c.Epochs}", $"batch={c.Batch}",
             $"lr={RunConfig.Num(c.Lr)}", $"momentum={RunConfig.Num(c.Momentum)}",
-        }.Concat(c.Extra.Select(kv => $"{kv.Key}={kv.Value}")));
+        }.Concat(c.RecipeChanges).Concat(c.Extra.Select(kv => $"{kv.Key}={kv.Value}")));
 
     private ConfigurationSummary Summarize(RunGroup g)
     {
@@ -182,8 +183,8 @@ public sealed class StudyReport
             N = g.Runs.Count,
             Seeds = g.Seeds,
             FinalAccuracy = Statistics.Summarize(g.FinalAccuracies, Level),
-            BestAccuracyMean = g.Runs.Average(r => r.Result.BestTestAccuracy),
-            BestAccuracyMax = g.Runs.Max(r => r.Result.BestTestAccuracy),
+            AtBestValAccuracy = g.Runs.Where(r => r.Result.BestValEpoch is not null).Select(r => r.Result.TestAccuracyAtBestVal).ToArray() is { Length: > 0 } atBest
+                ? Statistics.Summarize(atBest, Level) : null,
             FinalTrainLossMean = Statistics.Mean(losses),
             FinalTrainLossSd = Statistics.StandardDeviation(losses),
             SecondsPerEpoch = spe.Length == 0 ? double.NaN : spe.Average(),
@@ -250,7 +251,7 @@ public sealed class StudyReport
         md.AppendLine();
         int runs = Groups.Sum(g => g.Runs.Count);
         md.AppendLine($"Computed from {runs} finished run{(runs == 1 ? "" : "s")} in `{Source}` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. ");
-        md.AppendLine($"Accuracies are final-epoch test accuracies in percent; differences are in percentage points (\"points\"). "
+        md.AppendLine($"Accuracies are final-epoch test accuracies in percent unless marked \"at best-val epoch\" (the epoch of the highest accuracy on the --val images held out of training; the test set never selects an epoch); differences are in percentage points (\"points\"). "
             + $"sd is the sample standard deviation over seeds (n − 1); CI is the {level} Student-t interval of the mean.");
         md.AppendLine();
         var contexts = Groups.Select(g => g.Context).Distinct().ToArray();
@@ -258,12 +259,12 @@ public sealed class StudyReport
         {
             if (contexts.Length > 1 || spec is null) md.AppendLine($"## Settings: `{context}`").AppendLine();
             else md.AppendLine($"Settings: `{context}`").AppendLine();
-            md.AppendLine("| Configuration | n | Final acc. mean ± sd (%) | " + level + " CI (%) | Best acc. mean / max (%) | Final train loss | s / epoch | images / s | Learned α |");
+            md.AppendLine("| Configuration | n | Final acc. mean ± sd (%) | " + level + " CI (%) | Acc. at best-val epoch mean ± sd (%) | Final train loss | s / epoch | images / s | Learned α |");
             md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var c in Configurations.Where(c => c.Context == context))
             {
                 var a = c.FinalAccuracy;
-                md.AppendLine($"| {c.Name} | {c.N} | {P(a.Mean)} ± {P(a.Sd)} | {P(a.CiLow)} … {P(a.CiHigh)} | {P(c.BestAccuracyMean)} / {P(c.BestAccuracyMax)} | "
+                md.AppendLine($"| {c.Name} | {c.N} | {P(a.Mean)} ± {P(a.Sd)} | {P(a.CiLow)} … {P(a.CiHigh)} | {(c.AtBestValAccuracy is { } v ? $"{P(v.Mean)} ± {P(v.Sd)}" : "n/a")} | "
                     + $"{F(c.FinalTrainLossMean)} | {F(c.SecondsPerEpoch, "0.0")} | {F(c.ImagesPerSec, "0")} | {F(c.LearnedAlphaMean, "0.000")} |");
             }
             md.AppendLine();
@@ -338,7 +339,7 @@ public sealed class StudyReport
     {
         var csv = new StringBuilder();
         csv.AppendLine("configuration,activation,alpha,learnable_alpha,init,n,seeds,final_acc_mean,final_acc_sd,final_acc_ci_low,final_acc_ci_high,"
-            + "best_acc_mean,best_acc_max,final_train_loss_mean,final_train_loss_sd,seconds_per_epoch,images_per_sec,learned_alpha_mean,"
+            + "best_val_test_acc_mean,best_val_test_acc_sd,final_train_loss_mean,final_train_loss_sd,seconds_per_epoch,images_per_sec,learned_alpha_mean,"
             + "baseline,diff_vs_baseline,welch_ci_low,welch_ci_high,welch_p,paired_diff,paired_p,paired_seeds,verdict,context");
         string N(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
         string Q(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
@@ -348,7 +349,7 @@ public sealed class StudyReport
             var row = new List<string>
             {
                 Q(c.Name), c.Activation, c.Alpha is null ? "" : N(c.Alpha.Value), c.LearnableAlpha ? "true" : "false", Q(c.Init), c.N.ToString(CultureInfo.InvariantCulture),
-                string.Join(" ", c.Seeds), N(a.Mean), N(a.Sd), N(a.CiLow), N(a.CiHigh), N(c.BestAccuracyMean), N(c.BestAccuracyMax),
+                string.Join(" ", c.Seeds), N(a.Mean), N(a.Sd), N(a.CiLow), N(a.CiHigh), N(c.AtBestValAccuracy?.Mean ?? double.NaN), N(c.AtBestValAccuracy?.Sd ?? double.NaN),
                 N(c.FinalTrainLossMean), N(c.FinalTrainLossSd), N(c.SecondsPerEpoch), N(c.ImagesPerSec), N(c.LearnedAlphaMean),
             };
             var cmp = Comparisons.FirstOrDefault(x => x.Configuration == c.Name && x.Context == c.Context);
