@@ -40,7 +40,7 @@ public class TrainingStepBenchmarks : IWorkCount
     {
         _device = BenchDevices.Get(Device);
         var (model, batch) = BenchSizes.Split(Model);
-        var config = new RunConfig { Model = model, Dataset = model is "lenet" or "vgg" ? "cifar10" : "mnist", Batch = batch };
+        var config = new RunConfig { Model = model, Dataset = ModelFactory.DefaultDataset(model), Batch = batch };
         var (c, h, w) = ModelFactory.InputShape(config.Dataset);
         int size = c * h * w;
         _model = ModelFactory.Create(config, _device, size, Classes);

@@ -14,6 +14,7 @@ public class ConvModelTests
         {
             data.Add(dev, "mnist", "cnn");
             data.Add(dev, "cifar10", "lenet");
+            data.Add(dev, "cifar10", "lenet-bn");
             data.Add(dev, "cifar10", "vgg");
         }
         return data;
@@ -42,7 +43,7 @@ public class ConvModelTests
             Assert.True(p.Grad is not null, $"{name} got no gradient");
             Assert.True(Numerics.AllFinite(p.Grad!), $"{name} has a non-finite gradient");
         }
-        if (model == "vgg")
+        if (model is "vgg" or "lenet-bn")
         {
             Assert.Contains("bn1.running_mean", net.NamedBuffers().Select(b => b.Name));
             Assert.DoesNotContain("conv1.bias", names);

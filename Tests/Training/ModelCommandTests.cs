@@ -1,5 +1,6 @@
 // `activations summary`, `graph` and `--version`, run in process as a user would, and the help text
 // of every option of every command.
+using Activations.Training.Models;
 using System.CommandLine;
 using System.Diagnostics;
 using Activations.Training.Cli;
@@ -29,6 +30,7 @@ public class ModelCommandTests
     [Theory]
     [InlineData("mlp", 109_386)]      // 784·128 + 128 + 128·64 + 64 + 64·10 + 10
     [InlineData("lenet", 62_006)]     // the classic LeNet-5 count for CIFAR-10
+    [InlineData("lenet-bn", 62_028)]  // lenet − 22 conv biases + 2·(6 + 16) BN scales and shifts
     public void SummaryCountsParametersAndFlops(string model, long parameters)
     {
         var (code, stdout, stderr) = Run("summary", "--model", model);
@@ -42,9 +44,15 @@ public class ModelCommandTests
             Assert.Matches(@"fc1\s+Linear 784→128\s+\(128\)\s+100,480\s+200,832", stdout);
             Assert.Contains("total: 109,386 parameters, 218,762 FLOPs per image", stdout);
         }
-        else
+        else if (model == "lenet")
         {
             Assert.Matches(@"conv1\s+Conv2d 3→6 5×5\s+\(6, 28, 28\)\s+456", stdout);
+        }
+        else
+        {
+            // No conv bias before BatchNorm: 3·6·25 weights, then bn1's 6 scales and 6 shifts.
+            Assert.Matches(@"conv1\s+Conv2d 3→6 5×5\s+\(6, 28, 28\)\s+450", stdout);
+            Assert.Matches(@"bn1\s+BatchNorm\S*\s+\(6, 28, 28\)\s+12", stdout);
         }
     }
 
@@ -119,7 +127,7 @@ public class ModelCommandTests
             .ToList();
         Assert.Empty(missing);
         foreach (var model in root.Subcommands.SelectMany(c => c.Options).Where(o => o.Name == "--model"))
-            foreach (var name in new[] { "mlp", "cnn", "lenet", "vgg" })
+            foreach (var name in ModelFactory.Names)
                 Assert.Contains(name, model.Description);
         // Help names what a user types (a file.cs of their own is fine), never one of this repository's source files.
         Assert.DoesNotContain(root.Subcommands.SelectMany(c => c.Options),

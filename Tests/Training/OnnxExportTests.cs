@@ -40,7 +40,7 @@ public class OnnxExportTests
         var config = new ModelSettings
         {
             Model = modelName,
-            Dataset = modelName is "lenet" or "vgg" ? "cifar10" : "mnist",
+            Dataset = ModelFactory.DefaultDataset(modelName),
             Activation = activation,
             // A non-default α, so that a mapping that ignored it would fail.
             Alpha = kind.HasParameter ? (kind.Name == "leakyrelu" ? 0.2f : 0.7f) : null,

@@ -24,7 +24,7 @@ public class PyTorchInteropTests
     {
         var settings = new ModelSettings
         {
-            Model = model, Dataset = model is "lenet" or "vgg" ? "cifar10" : "mnist", Activation = activation,
+            Model = model, Dataset = ModelFactory.DefaultDataset(model), Activation = activation,
             LearnableAlpha = perChannel, AlphaPerChannel = perChannel, Seed = seed,
         };
         var (c, h, w) = ModelFactory.InputShape(settings.Dataset);

@@ -63,7 +63,7 @@ public static partial class CommandLine
 
     private static readonly Option<string> DatasetOpt = new("--dataset") { Description = "data set: mnist, cifar10", DefaultValueFactory = _ => "mnist" };
     /// <summary>The help of every --model option: the models and what they are.</summary>
-    public const string ModelHelp = "model: mlp (MLP 784-128-64-10), cnn (2 conv + 2 linear, MNIST), lenet (LeNet-5, CIFAR-10), vgg (4 conv with BatchNorm + global average pool, CIFAR-10)";
+    public const string ModelHelp = "model: mlp (MLP 784-128-64-10), cnn (2 conv + 2 linear, MNIST), lenet (LeNet-5, CIFAR-10), lenet-bn (LeNet-5 with BatchNorm after each conv), vgg (4 conv with BatchNorm + global average pool, CIFAR-10)";
     public static readonly string ActivationHelp = ActivationCatalog.Help + Environment.NewLine + "or a file.cs of your own (docs/own-activation.md)";
     public const string DeviceHelp = "auto, cpu, opencl[:N], cuda[:N]";
     public const string DataHelp = "data folder (default: $DATASETS_DIR, else datasets/ in the repository, else the per-user data folder)";

@@ -41,7 +41,7 @@ public static class ModelCommands
     private static RunConfig ModelConfig(ParseResult p)
     {
         string model = (p.GetValue(ModelOpt) ?? "").Trim().ToLowerInvariant();
-        string dataset = p.GetValue(DatasetOpt)?.Trim().ToLowerInvariant() ?? (model is "lenet" or "vgg" ? "cifar10" : "mnist");
+        string dataset = p.GetValue(DatasetOpt)?.Trim().ToLowerInvariant() ?? ModelFactory.DefaultDataset(model);
         return CommandLine.Validate(new RunConfig
         {
             Model = model,
