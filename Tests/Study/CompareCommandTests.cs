@@ -29,7 +29,9 @@ public class CompareCommandTests
         Assert.Contains("exlu-a0.2-fixed-default", report);
         Assert.Matches("within noise|significant", report);
         Assert.Equal(3, File.ReadAllLines(grid.File("g/summary.csv")).Length); // header + 2 configurations
-        foreach (var png in new[] { "g/curves.png", "g/accuracy.png" })
+        Assert.Contains("| Class | relu-default (n=2) | exlu-a0.2-fixed-default (n=2) |", report); // every run wrote confusion.json
+        Assert.Contains("Holm p", report);
+        foreach (var png in new[] { "g/curves.png", "g/accuracy.png", "g/confusion.png" })
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(grid.File(png))[..4]);
 
         r = Cli(args);

@@ -1,6 +1,8 @@
 // Grid expansion (ids, which activations take α, seed-major order, the same seeds for all) and the
 // runner's resume rules, with a fake train function that writes metrics instantly.
 using System.Text.Json;
+using Activations.Tests.Infrastructure;
+using Activations.Training.Data;
 using Activations.Training.Run;
 using Activations.Training.Study;
 
@@ -209,5 +211,23 @@ public sealed class GridTests : IDisposable
         Assert.Equal(spec.CanonicalJson(), back.CanonicalJson());
         Assert.Equal(spec.Expand().Select(r => r.Id), back.Expand().Select(r => r.Id));
         Assert.Equal("0.0005", RunFolder.ReadDone(Path.Combine(_root, "relu-default-s1")).Config.Extra["weightDecay"]);
+    }
+
+    [Fact]
+    public void AManifestOfAnOlderFormatIsOneErrorLine()
+    {
+        // The committed docs/study grids were written with camelCase keys, before RunJson's snake_case.
+        Directory.CreateDirectory(_root);
+        string path = Path.Combine(_root, GridRunner.ManifestFile);
+        File.WriteAllText(path, """{"formatVersion": 1, "spec": {"dataset": "mnist", "model": "mlp"}, "commandLine": "x", "runIds": []}""");
+        var e = Assert.Throws<DataFormatException>(() => GridRunner.ReadManifest(_root));
+        Assert.StartsWith($"{path}: not a grid manifest this version reads (", e.Message);
+        var (code, _, err) = AppCli.Run(["plot", "--grid", _root]);
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {path}: not a grid manifest", err);
+        Assert.DoesNotContain("Exception", err);
+        File.WriteAllText(path, "{ not json");
+        Assert.Throws<DataFormatException>(() => GridRunner.ReadManifest(_root));
+        Assert.Throws<DataFormatException>(() => new GridRunner(Spec(1), _root, FakeTrain).Run("again"));
     }
 }

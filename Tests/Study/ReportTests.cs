@@ -1,6 +1,7 @@
 // The report, computed from synthetic run folders: the numbers per configuration, the comparisons
-// with ReLU (a tiny difference is "within noise", a large consistent one "significant"), the three
-// output files, and the app's own run folders (config.json + metrics.csv in percent).
+// with ReLU (a tiny difference is "within noise", a large consistent one "significant"), Holm over
+// all its tests and the effect sizes, the three output files, and the app's own run folders
+// (config.json + metrics.csv in percent).
 using System.Globalization;
 using System.Text.Json;
 using Activations.Training.Run;
@@ -69,8 +70,7 @@ public sealed class ReportTests : IDisposable
         double half = 2.7764451052 * relu.FinalAccuracy.Sd / Math.Sqrt(5);
         Assert.Equal(Relu.Average() - half, relu.FinalAccuracy.CiLow, 9);
         Assert.Equal(Relu.Average() + half, relu.FinalAccuracy.CiHigh, 9);
-        Assert.Equal(Relu.Average(), relu.BestAccuracyMean, 12);
-        Assert.Equal(Relu.Max(), relu.BestAccuracyMax, 12);
+        Assert.Null(relu.AtBestValAccuracy); // no --val: no epoch is selected, and never on the test set
         Assert.Equal(0.103, relu.FinalTrainLossMean, 12);
         Assert.Equal(3, relu.SecondsPerEpoch, 12);
         Assert.Equal(20000, relu.ImagesPerSec, 9);
@@ -95,9 +95,80 @@ public sealed class ReportTests : IDisposable
         var exlu = report.Comparisons.Single(c => c.Configuration == "exlu-a1-fixed-default");
         Assert.Equal(Statistics.Welch(ExluBig, Relu).P, exlu.Welch.P, 15);
         Assert.True(exlu.Welch.P < 0.001);
-        Assert.Contains("significant at 5% (Welch t-test): exlu-a1-fixed-default is higher", exlu.Verdict);
-        Assert.Contains("significant at 5% (paired t-test)", exlu.PairedVerdict);
+        Assert.Contains("significant at 5% (Welch t-test, Holm-adjusted): exlu-a1-fixed-default is higher", exlu.Verdict);
+        Assert.Contains("significant at 5% (paired t-test, Holm-adjusted)", exlu.PairedVerdict);
         Assert.Equal(Statistics.Paired(ExluBig, Relu).T, exlu.Paired!.T, 12);
+    }
+
+    [Fact]
+    public void EveryTestOfTheReportIsHolmAdjustedTogetherWithEffectSizes()
+    {
+        var report = MakeGrid();
+        var talu = report.Comparisons.Single(c => c.Configuration.StartsWith("talu"));
+        var exlu = report.Comparisons.Single(c => c.Configuration.StartsWith("exlu"));
+        // The family: both Welch and both paired tests, four in all.
+        Assert.Equal(4, report.TestCount);
+        double[] raw = [exlu.Welch.P, exlu.Paired!.P, talu.Welch.P, talu.Paired!.P];
+        double[] holm = Statistics.HolmAdjust(raw);
+        Assert.Equal(holm, new[] { exlu.Welch.AdjustedP, exlu.Paired.AdjustedP, talu.Welch.AdjustedP, talu.Paired.AdjustedP });
+        Assert.All(report.Comparisons.SelectMany(c => c.Tests), t => Assert.Equal(4, t.FamilySize));
+        Assert.True(exlu.Welch.AdjustedP >= exlu.Welch.P);
+        Assert.Contains($"Holm p = {Statistics.FormatP(talu.Welch.AdjustedP)} (of 4 tests)", talu.Verdict);
+
+        // Effect sizes by the formulas, on the report's own samples.
+        double pooled = Math.Sqrt((Statistics.Variance(ExluBig) + Statistics.Variance(Relu)) / 2); // equal n: the mean of the variances
+        Assert.Equal((ExluBig.Average() - Relu.Average()) / pooled, exlu.Welch.EffectSize, 9);
+        var diffs = ExluBig.Zip(Relu, (a, b) => a - b).ToArray();
+        Assert.Equal(diffs.Average() / Statistics.StandardDeviation(diffs), exlu.Paired.EffectSize, 9);
+        Assert.Contains("d = +", exlu.Verdict);
+        Assert.Contains("d_z = +", exlu.PairedVerdict);
+
+        string md = report.ToMarkdown();
+        Assert.Contains("| Holm p |", md);
+        Assert.Contains("over all 4 tests of this report", md);
+        Assert.Contains($"| {Statistics.FormatEffect(exlu.Welch.EffectSize)} | {Statistics.FormatP(exlu.Welch.P)} | {Statistics.FormatP(exlu.Welch.AdjustedP)} |", md);
+    }
+
+    [Fact]
+    public void WithValidationTheTestAccuracyAtTheBestValEpochIsComparedTooInTheSameHolmFamily()
+    {
+        var spec = new GridSpec
+        {
+            Dataset = "mnist",
+            Model = "mlp",
+            Epochs = 2,
+            Activations = ["relu", "talu", "exlu"],
+            Alphas = [1],
+            Learnable = [false],
+            Seeds = [1, 2, 3, 4, 5],
+        };
+        // ReLU's best validation epoch is its last; the others' is the first, 1 point below their last.
+        static RunResult WithVal(RunConfig c, RunResult r) => r with
+        {
+            Epochs = r.Epochs.Select(e => e with { ValAccuracy = e.Epoch == (c.Activation == "relu" ? 2 : 1) ? 0.99 : 0.98 }).ToArray(),
+        };
+        new GridRunner(spec, _root, (c, f, t) => WithVal(c, Train(c, f, t))).Run("cmd");
+        var report = StudyReport.FromGrid(_root);
+        Assert.Equal(4, report.Comparisons.Count);
+        Assert.Equal(8, report.TestCount);
+        var raw = report.Comparisons.SelectMany(c => c.Tests).Select(t => t.P).ToArray();
+        Assert.Equal(Statistics.HolmAdjust(raw), report.Comparisons.SelectMany(c => c.Tests).Select(t => t.AdjustedP));
+        var exlu = report.Comparisons.Single(c => c.Measure == AccuracyMeasure.AtBestVal && c.Configuration.StartsWith("exlu"));
+        Assert.Equal(ExluBig.Average() - 0.01 - Relu.Average(), exlu.Welch.Difference, 12);
+        Assert.Equal(Statistics.Paired(ExluBig.Select(a => a - 0.01).ToArray(), Relu).T, exlu.Paired!.T, 9);
+        Assert.StartsWith("exlu-a1-fixed-default (at best-val epoch) vs relu-default: \u22120.50 points", exlu.Verdict);
+        Assert.Contains("(of 8 tests)", exlu.Verdict);
+
+        string md = report.ToMarkdown();
+        Assert.Contains("### Against relu, test accuracy at the best-validation epoch", md);
+        Assert.Contains("over all 8 tests of this report", md);
+        var paths = report.Write(Path.Combine(_root, "report"));
+        var csv = File.ReadAllLines(paths[1]);
+        var header = csv[0].Split(',');
+        var row = csv.Single(l => l.StartsWith("exlu-")).Split(',');
+        Assert.Equal(exlu.Welch.Difference, double.Parse(row[Array.IndexOf(header, "best_val_diff")], CultureInfo.InvariantCulture), 15);
+        Assert.Equal(exlu.Paired.AdjustedP, double.Parse(row[Array.IndexOf(header, "best_val_paired_p_holm")], CultureInfo.InvariantCulture), 15);
+        Assert.Contains("\"measure\": \"AtBestVal\"", File.ReadAllText(paths[2]));
     }
 
     [Fact]
@@ -121,6 +192,12 @@ public sealed class ReportTests : IDisposable
         Assert.Equal(ExluBig.Average(), double.Parse(exlu[Array.IndexOf(header, "final_acc_mean")], CultureInfo.InvariantCulture), 12);
         Assert.Equal("relu-default", exlu[Array.IndexOf(header, "baseline")]);
         Assert.Equal("1 2 3 4 5", exlu[Array.IndexOf(header, "paired_seeds")]);
+        var cmp = report.Comparisons.Single(c => c.Configuration.StartsWith("exlu"));
+        foreach (var (column, value) in new[] { ("cohens_d", cmp.Welch.EffectSize), ("welch_p_holm", cmp.Welch.AdjustedP),
+            ("paired_ci_low", cmp.Paired!.CiLow), ("paired_ci_high", cmp.Paired.CiHigh), ("cohens_dz", cmp.Paired.EffectSize), ("paired_p_holm", cmp.Paired.AdjustedP) })
+            Assert.Equal(value, double.Parse(exlu[Array.IndexOf(header, column)], CultureInfo.InvariantCulture), 15);
+        Assert.Equal("4", exlu[Array.IndexOf(header, "holm_tests")]);
+        Assert.Equal("", csv.Single(l => l.StartsWith("relu-")).Split(',')[Array.IndexOf(header, "cohens_d")]);
 
         using var json = JsonDocument.Parse(File.ReadAllText(paths[2]));
         var configs = json.RootElement.GetProperty("configurations");
@@ -128,6 +205,10 @@ public sealed class ReportTests : IDisposable
         Assert.Equal(5, configs[0].GetProperty("n").GetInt32());
         Assert.Equal(2, json.RootElement.GetProperty("comparisons").GetArrayLength());
         Assert.Equal("relu", json.RootElement.GetProperty("baseline").GetString());
+        Assert.Equal(4, json.RootElement.GetProperty("holm_tests").GetInt32());
+        var welch = json.RootElement.GetProperty("comparisons")[0].GetProperty("welch");
+        Assert.Equal(cmp.Welch.AdjustedP, welch.GetProperty("adjusted_p").GetDouble(), 15);
+        Assert.Equal(cmp.Welch.EffectSize, welch.GetProperty("effect_size").GetDouble(), 15);
     }
 
     [Fact]

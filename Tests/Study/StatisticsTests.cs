@@ -1,7 +1,7 @@
 // The study statistics against known values: t quantiles from printed tables (and to 1e-9 from an
 // independent 30-digit evaluation with mpmath), t CDF values, ln Γ and the incomplete beta, the
 // Welch example of Wikipedia's "Welch's t-test" article (t = −2.46, df = 24.99, p = 0.021), a paired
-// example, and the verdict wording.
+// example, Holm–Bonferroni and Cohen's d / d_z on worked examples done by hand, and the verdict wording.
 using Activations.Training.Study;
 
 namespace Activations.Tests.Study;
@@ -151,6 +151,84 @@ public class StatisticsTests
     }
 
     [Fact]
+    public void HolmMatchesTheWorkedExample()
+    {
+        // m = 4. Sorted: 0.005, 0.01, 0.03, 0.04 → ×4, ×3, ×2, ×1 = 0.02, 0.03, 0.06, 0.04; the running
+        // maximum lifts the last to 0.06 (an adjusted p never falls below a smaller raw p's). In the order given:
+        double[] holm = Statistics.HolmAdjust([0.01, 0.04, 0.03, 0.005]);
+        Assert.Equal([0.03, 0.06, 0.06, 0.02], holm.Select(p => Math.Round(p, 12)));
+    }
+
+    [Fact]
+    public void HolmCapsAtOneAndSkipsUndefinedTests()
+    {
+        // m = 3: 0.5·3 = 1.5 → 1, 0.6·2 = 1.2 → 1, 0.9·1 = 0.9 → 1 by the running maximum.
+        Assert.Equal([1.0, 1.0, 1.0], Statistics.HolmAdjust([0.6, 0.9, 0.5]));
+        // NaN is no test: m = 2, so 0.01·2 = 0.02 and 0.04·1 = 0.04.
+        double[] withNaN = Statistics.HolmAdjust([double.NaN, 0.04, 0.01]);
+        Assert.True(double.IsNaN(withNaN[0]));
+        Assert.Equal([0.04, 0.02], withNaN[1..].Select(p => Math.Round(p, 12)));
+        // Ties keep equal adjusted values: 0.02·2 = 0.04 for both.
+        Assert.Equal([0.04, 0.04], Statistics.HolmAdjust([0.02, 0.02]).Select(p => Math.Round(p, 12)));
+        Assert.Empty(Statistics.HolmAdjust([]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Statistics.HolmAdjust([0.5, 1.5]));
+    }
+
+    [Fact]
+    public void HolmAdjustedTestsDecideOnTheAdjustedP()
+    {
+        // Two Welch tests with raw p ≈ 0.047 and 0.88: adjusted ≈ 0.094 and 0.88 (m = 2); the first
+        // is significant on its own and not once adjusted. A third with too few runs is not counted.
+        var strong = Statistics.Welch([0.981, 0.983, 0.982, 0.984], [0.979, 0.982, 0.980, 0.980]);
+        var weak = Statistics.Welch([0.9801, 0.9790, 0.9812, 0.9795], [0.9800, 0.9788, 0.9809, 0.9797]);
+        var none = Statistics.Welch([0.98], [0.97, 0.975]);
+        Assert.True(strong.P is > 0.025 and < 0.05, $"p = {strong.P}");
+        Assert.True(strong.IsSignificant);
+        var adjusted = Statistics.Holm([strong, weak, none]);
+        Assert.Equal(Math.Min(1, 2 * strong.P), adjusted[0].AdjustedP, 15);
+        Assert.Equal(Math.Max(2 * strong.P, weak.P), adjusted[1].AdjustedP, 15);
+        Assert.Equal([2, 2, 0], adjusted.Select(t => t.FamilySize));
+        Assert.False(adjusted[0].IsSignificant);
+        Assert.Equal(strong.P, adjusted[0].P);
+        Assert.False(adjusted[2].IsAdjusted);
+        string text = Statistics.Verdict("talu", "relu", adjusted[0]);
+        Assert.Contains($"Welch p = {Statistics.FormatP(strong.P)}, Holm p = {Statistics.FormatP(adjusted[0].AdjustedP)} (of 2 tests)", text);
+        Assert.EndsWith("within noise (Welch t-test, Holm-adjusted, not significant at 5%)", text);
+        // A family of one: Holm changes nothing.
+        var alone = Assert.Single(Statistics.Holm([strong]));
+        Assert.Equal(strong.P, alone.AdjustedP);
+        Assert.True(alone.IsSignificant);
+        Assert.Contains("(of 1 test) — significant at 5% (Welch t-test, Holm-adjusted): talu is higher", Statistics.Verdict("talu", "relu", alone));
+    }
+
+    [Fact]
+    public void CohensDWithThePooledSd()
+    {
+        // a: mean 2, s² = 1; b: mean 5, s² = 4; pooled s² = (2·1 + 2·4)/4 = 2.5; d = −3/√2.5.
+        Assert.Equal(-3 / Math.Sqrt(2.5), Statistics.CohensD([1.0, 2, 3], [3.0, 5, 7]), 14);
+        Assert.Equal(-1.8973665961010275, Statistics.Welch([1.0, 2, 3], [3.0, 5, 7]).EffectSize, 14);
+        // Unequal n: a = 1..4 (mean 2.5, s² = 5/3), b = 2, 4 (mean 3, s² = 2); pooled s² = (3·5/3 + 1·2)/4 = 1.75.
+        Assert.Equal(-0.5 / Math.Sqrt(1.75), Statistics.CohensD([1.0, 2, 3, 4], [2.0, 4]), 14);
+        Assert.True(double.IsNaN(Statistics.CohensD([1.0], [2.0, 3])));
+        Assert.Equal(double.PositiveInfinity, Statistics.CohensD([0.6, 0.6], [0.5, 0.5]));
+        Assert.Equal(0, Statistics.CohensD([0.5, 0.5], [0.5, 0.5]));
+    }
+
+    [Fact]
+    public void PairedEffectSizeAndInterval()
+    {
+        // Differences 2, 3, 1: mean 2, sd 1, so d_z = 2; CI = 2 ± t(0.975, 2)·1/√3 = 2 ± 4.30265272975·0.577350269190.
+        var r = Statistics.Paired([3.0, 5, 4], [1.0, 2, 3]);
+        Assert.Equal(2, r.Difference, 14);
+        Assert.Equal(2, r.EffectSize, 14);
+        Assert.Equal(2 - 4.30265272975 * 0.577350269190, r.CiLow, 9);
+        Assert.Equal(2 + 4.30265272975 * 0.577350269190, r.CiHigh, 9);
+        Assert.Equal(r.T / Math.Sqrt(3), r.EffectSize, 12); // d_z = t/√n
+        string text = Statistics.Verdict("a", "b", r, scale: 1, unit: "units");
+        Assert.Contains("+2.00 units (95% CI \u22120.48…+4.48), d_z = +2.00, paired p = ", text);
+    }
+
+    [Fact]
     public void PFormatting()
     {
         Assert.Equal("0.52", Statistics.FormatP(0.5213));
@@ -161,5 +239,7 @@ public class StatisticsTests
         Assert.Equal("2.1e-5", Statistics.FormatP(2.1e-5));
         Assert.Equal("\u22120.21", Statistics.Signed(-0.2149));
         Assert.Equal("+0.37", Statistics.Signed(0.37));
+        Assert.Equal("\u2212\u221e", Statistics.FormatEffect(double.NegativeInfinity));
+        Assert.Equal("n/a", Statistics.FormatEffect(double.NaN));
     }
 }

@@ -74,25 +74,27 @@ public static partial class CommandLine
     private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn the activation's parameters" };
     private static readonly Option<bool> PerChannelOpt = new("--alpha-per-channel") { Description = "one learnable α per feature instead of one per layer" };
     private static readonly Option<string> InitOpt = new("--init") { Description = "default (PyTorch), he, xavier, between, he-leaky", DefaultValueFactory = _ => "default" };
-    private static readonly Option<int> EpochsOpt = new("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => 5 };
-    private static readonly Option<int> BatchOpt = new("--batch") { Description = "batch size", DefaultValueFactory = _ => 64 };
-    private static readonly Option<float> LrOpt = new("--lr") { Description = "learning rate", DefaultValueFactory = _ => 0.01f, CustomParser = OptionValues.ParseFloat };
-    private static readonly Option<float> MomentumOpt = new("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9f, CustomParser = OptionValues.ParseFloat };
-    private static readonly Option<bool> NesterovOpt = new("--nesterov") { Description = "Nesterov momentum" };
-    private static readonly Option<float?> WeightDecayOpt = new("--weight-decay") { Description = "L2 weight decay (decoupled for adamw; default 0, adamw 0.01)", CustomParser = OptionValues.ParseOptionalFloat };
-    private static readonly Option<string> OptimizerOpt = new("--optimizer") { Description = "sgd, adam, adamw", DefaultValueFactory = _ => "sgd" };
-    private static readonly Option<string> ScheduleOpt = new("--schedule") { Description = "constant, step, cosine, onecycle", DefaultValueFactory = _ => "constant" };
+    internal static readonly Option<int> EpochsOpt = new("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => 5 };
+    internal static readonly Option<int> BatchOpt = new("--batch") { Description = "batch size", DefaultValueFactory = _ => 64 };
+    internal static readonly Option<float> LrOpt = new("--lr") { Description = "learning rate", DefaultValueFactory = _ => 0.01f, CustomParser = OptionValues.ParseFloat };
+    internal static readonly Option<float> MomentumOpt = new("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9f, CustomParser = OptionValues.ParseFloat };
+    internal static readonly Option<bool> NesterovOpt = new("--nesterov") { Description = "Nesterov momentum" };
+    internal static readonly Option<float?> WeightDecayOpt = new("--weight-decay") { Description = "L2 weight decay (decoupled for adamw; default 0, adamw 0.01)", CustomParser = OptionValues.ParseOptionalFloat };
+    internal static readonly Option<string> OptimizerOpt = new("--optimizer") { Description = "sgd, adam, adamw", DefaultValueFactory = _ => "sgd" };
+    internal static readonly Option<string> ScheduleOpt = new("--schedule") { Description = "constant, step, cosine, onecycle", DefaultValueFactory = _ => "constant" };
     private static readonly Option<ulong> SeedOpt = new("--seed") { Description = "seed of initialisation and shuffling", DefaultValueFactory = _ => 0UL };
-    private static readonly Option<string> DeviceOpt = new("--device") { Description = DeviceHelp, DefaultValueFactory = _ => "auto" };
-    private static readonly Option<string?> DataOpt = new("--data") { Description = DataHelp };
-    private static readonly Option<string?> MirrorOpt = new("--mirror") { Description = MirrorHelp };
+    internal static readonly Option<string> DeviceOpt = new("--device") { Description = DeviceHelp, DefaultValueFactory = _ => "auto" };
+    internal static readonly Option<string?> DataOpt = new("--data") { Description = DataHelp };
+    internal static readonly Option<string?> MirrorOpt = new("--mirror") { Description = MirrorHelp };
     private static readonly Option<string> OutOpt = new("--out") { Description = "folder for run folders", DefaultValueFactory = _ => "runs" };
-    private static readonly Option<int> LimitTrainOpt = new("--limit-train") { Description = "use only the first N training images (0: all)", DefaultValueFactory = _ => 0 };
-    private static readonly Option<bool> AugmentOpt = new("--augment") { Description = "CIFAR-10: seeded random crop (4-pixel padding) and horizontal flip each epoch" };
-    private static readonly Option<int> LimitTestOpt = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
+    internal static readonly Option<int> LimitTrainOpt = new("--limit-train") { Description = "use only the first N training images (0: all)", DefaultValueFactory = _ => 0 };
+    internal static readonly Option<bool> AugmentOpt = new("--augment") { Description = "CIFAR-10: seeded random crop (4-pixel padding) and horizontal flip each epoch" };
+    internal static readonly Option<int> LimitTestOpt = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
+    internal static readonly Option<int> ValOpt = new("--val") { Description = "hold out N training images (chosen by --seed, the same for every activation) for validation; the best validation epoch is kept as best-val.safetensors (0: none)", DefaultValueFactory = _ => 0 };
+    internal static readonly Option<float> LabelSmoothingOpt = new("--label-smoothing") { Description = "label smoothing ε of the training loss, in [0, 1] (PyTorch's label_smoothing)", DefaultValueFactory = _ => 0f, CustomParser = OptionValues.ParseFloat };
     private static readonly Option<int> CheckEveryOpt = new("--check-every") { Description = "steps between checks of loss, gradients and parameters for NaN/Inf", DefaultValueFactory = _ => 100 };
     private static readonly Option<string?> InitFromOpt = new("--init-from") { Description = "start from these weights: a .safetensors state dict of the same model (saved by PyTorch, or by `activations export --format safetensors`)" };
-    private static readonly Option<float?> ClipOpt = new("--clip-grad-norm") { Description = "clip the global gradient norm to this before each step", CustomParser = OptionValues.ParseOptionalFloat };
+    internal static readonly Option<float?> ClipOpt = new("--clip-grad-norm") { Description = "clip the global gradient norm to this before each step", CustomParser = OptionValues.ParseOptionalFloat };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "continue from a checkpoint.safetensors (to --epochs in total)" };
     private static readonly Option<string> BenchDeviceOpt = new("--device") { Description = "accelerators, comma-separated (cpu, opencl, cuda); absent ones are skipped", DefaultValueFactory = _ => "cpu,opencl,cuda" };
     private static readonly Option<int> BenchElementsOpt = new("--elements") { Description = "elements per activation case", DefaultValueFactory = _ => 16 << 20 };
@@ -109,8 +111,31 @@ public static partial class CommandLine
     [
         DatasetOpt, ImageSizeOpt, ModelOpt, ActivationOpt, AlphaOpt, LearnableOpt, PerChannelOpt, InitOpt, EpochsOpt, BatchOpt, LrOpt, MomentumOpt,
         NesterovOpt, WeightDecayOpt, OptimizerOpt, ScheduleOpt, SeedOpt, DeviceOpt, DataOpt, MirrorOpt, OutOpt, LimitTrainOpt, LimitTestOpt, AugmentOpt, ResumeOpt,
-        CheckEveryOpt, ClipOpt, InitFromOpt,
+        CheckEveryOpt, ClipOpt, InitFromOpt, ValOpt, LabelSmoothingOpt,
     ];
+
+    /// <summary>The training recipe: the options `compare` takes from `train` as they are, read by <see cref="WithRecipe"/>.</summary>
+    internal static readonly Option[] RecipeOptions =
+    [
+        EpochsOpt, BatchOpt, LrOpt, MomentumOpt, NesterovOpt, WeightDecayOpt, OptimizerOpt, ScheduleOpt, AugmentOpt, LabelSmoothingOpt, ClipOpt, ValOpt,
+    ];
+
+    /// <summary><paramref name="c"/> with the recipe options of <paramref name="p"/> (unchecked: Validate checks them).</summary>
+    internal static RunConfig WithRecipe(ParseResult p, RunConfig c) => c with
+    {
+        Epochs = p.GetValue(EpochsOpt),
+        Batch = p.GetValue(BatchOpt),
+        Lr = p.GetValue(LrOpt),
+        Momentum = p.GetValue(MomentumOpt),
+        Nesterov = p.GetValue(NesterovOpt),
+        WeightDecay = p.GetValue(WeightDecayOpt),
+        Optimizer = (p.GetValue(OptimizerOpt) ?? "").Trim().ToLowerInvariant(),
+        Schedule = (p.GetValue(ScheduleOpt) ?? "").Trim().ToLowerInvariant(),
+        Augment = p.GetValue(AugmentOpt),
+        LabelSmoothing = p.GetValue(LabelSmoothingOpt),
+        ClipGradNorm = p.GetValue(ClipOpt),
+        Val = p.GetValue(ValOpt),
+    };
 
     /// <summary>Every command and option of the app (also walked by the tests that check help texts).</summary>
     public static RootCommand Build()
@@ -226,7 +251,7 @@ public static partial class CommandLine
     public static RunConfig ToConfig(ParseResult p)
     {
         string Lower(Option<string> o) => (p.GetValue(o) ?? "").Trim().ToLowerInvariant();
-        var c = new RunConfig
+        var c = WithRecipe(p, new RunConfig
         {
             Dataset = DatasetSource.Normalise(p.GetValue(DatasetOpt) ?? ""),
             ImageSize = p.GetValue(ImageSizeOpt),
@@ -236,14 +261,6 @@ public static partial class CommandLine
             LearnableAlpha = p.GetValue(LearnableOpt),
             AlphaPerChannel = p.GetValue(PerChannelOpt),
             Init = Lower(InitOpt),
-            Epochs = p.GetValue(EpochsOpt),
-            Batch = p.GetValue(BatchOpt),
-            Lr = p.GetValue(LrOpt),
-            Momentum = p.GetValue(MomentumOpt),
-            Nesterov = p.GetValue(NesterovOpt),
-            WeightDecay = p.GetValue(WeightDecayOpt),
-            Optimizer = Lower(OptimizerOpt),
-            Schedule = Lower(ScheduleOpt),
             Seed = p.GetValue(SeedOpt),
             Device = Lower(DeviceOpt),
             Data = p.GetValue(DataOpt),
@@ -251,12 +268,10 @@ public static partial class CommandLine
             Out = p.GetValue(OutOpt) ?? "runs",
             LimitTrain = p.GetValue(LimitTrainOpt),
             LimitTest = p.GetValue(LimitTestOpt),
-            Augment = p.GetValue(AugmentOpt),
             Resume = p.GetValue(ResumeOpt),
             InitFrom = p.GetValue(InitFromOpt),
             CheckEvery = p.GetValue(CheckEveryOpt),
-            ClipGradNorm = p.GetValue(ClipOpt),
-        };
+        });
         // Checked before the checkpoint is read: the two options contradict each other whatever it holds.
         if (c.InitFrom is not null && c.Resume is not null) throw new UsageException("--init-from and --resume exclude each other: --resume continues a run, --init-from starts a new one");
         return Validate(c.Resume is null ? c : WithStoredSettings(p, c));
@@ -284,6 +299,7 @@ public static partial class CommandLine
             (LrOpt, c => c.Lr), (MomentumOpt, c => c.Momentum), (NesterovOpt, c => c.Nesterov), (WeightDecayOpt, c => c.WeightDecay),
             (OptimizerOpt, c => c.Optimizer), (ScheduleOpt, c => c.Schedule), (SeedOpt, c => c.Seed), (LimitTrainOpt, c => c.LimitTrain),
             (LimitTestOpt, c => c.LimitTest), (AugmentOpt, c => c.Augment), (ClipOpt, c => c.ClipGradNorm),
+            (ValOpt, c => c.Val), (LabelSmoothingOpt, c => c.LabelSmoothing),
         ];
         string changeable = "--epochs, --device, --check-every, --out, --data and --mirror";
         foreach (var (option, value) in fixedSettings)
@@ -345,6 +361,11 @@ public static partial class CommandLine
         OptionValues.Range("--check-every", c.CheckEvery, 1, int.MaxValue);
         if (c.ClipGradNorm is { } clip && (!(clip > 0) || !float.IsFinite(clip)))
             throw new UsageException($"--clip-grad-norm must be a positive number; got {clip.ToString(CultureInfo.InvariantCulture)}");
+        if (!(c.LabelSmoothing >= 0 && c.LabelSmoothing <= 1))
+            throw new UsageException($"--label-smoothing must be in [0, 1]; got {c.LabelSmoothing.ToString(CultureInfo.InvariantCulture)}");
+        // The data set's own size is checked when it is loaded (ValidationSplit); a --limit-train already bounds it here.
+        OptionValues.Range("--val", c.Val, 0, int.MaxValue);
+        if (c.LimitTrain > 0) ValidationSplit.Check(c.Val, c.LimitTrain);
         return c;
     }
 

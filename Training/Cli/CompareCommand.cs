@@ -1,6 +1,6 @@
 // `activations compare`: a seeded grid of activations (× α × learnable × init × seeds) on one
 // model, trained in process, resumable; then the report (report.md, summary.csv/json) and plots
-// (training curves, final accuracy) drawn from the logged runs only.
+// (training curves, final accuracy, confusion matrices when runs wrote them) drawn from the logged runs only.
 // `activations plot`: the activation functions and their slopes for chosen α, from the kernels.
 using System.CommandLine;
 using System.Globalization;
@@ -21,16 +21,11 @@ public static class CompareCommand
     public static readonly Option<string> Learnable = new("--learnable") { Description = "fixed, learnable or both", DefaultValueFactory = _ => "fixed" };
     public static readonly Option<string> Inits = new("--inits") { Description = "comma-separated init schemes", DefaultValueFactory = _ => "default" };
     public static readonly Option<string> Seeds = new("--seeds") { Description = "seeds: 0-4 or 0,1,2", DefaultValueFactory = _ => "0-2" };
-    public static readonly Option<int> Epochs = new("--epochs") { Description = "epochs per run", DefaultValueFactory = _ => 5 };
-    public static readonly Option<int> Batch = new("--batch") { Description = "batch size", DefaultValueFactory = _ => 64 };
-    public static readonly Option<double> Lr = new("--lr") { Description = "learning rate (SGD)", DefaultValueFactory = _ => 0.01, CustomParser = OptionValues.ParseDouble };
-    public static readonly Option<double> Momentum = new("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9, CustomParser = OptionValues.ParseDouble };
-    public static readonly Option<string> Device_ = new("--device") { Description = CommandLine.DeviceHelp, DefaultValueFactory = _ => "auto" };
+    // The training recipe (--epochs, --batch, --lr, --optimizer, --val, ...), the device and the data options are train's own (CommandLine.RecipeOptions).
+    private static readonly Option<string> Device_ = CommandLine.DeviceOpt;
     public static readonly Option<string?> Out = new("--out") { Description = "grid folder (default runs/compare/<dataset>-<model>)" };
-    public static readonly Option<int> LimitTrain = new("--limit-train") { Description = "use only the first N training images (0: all)", DefaultValueFactory = _ => 0 };
-    public static readonly Option<int> LimitTest = new("--limit-test") { Description = "use only the first N test images (0: all)", DefaultValueFactory = _ => 0 };
-    public static readonly Option<string?> Data = new("--data") { Description = CommandLine.DataHelp };
-    public static readonly Option<string?> Mirror = new("--mirror") { Description = CommandLine.MirrorHelp };
+    private static readonly Option<int> LimitTrain = CommandLine.LimitTrainOpt, LimitTest = CommandLine.LimitTestOpt;
+    private static readonly Option<string?> Data = CommandLine.DataOpt, Mirror = CommandLine.MirrorOpt;
     public static readonly Option<string?> Shard = new("--shard") { Description = "train only shard I/N: the runs whose grid index is I mod N (default from SLURM_ARRAY_TASK_ID/COUNT)" };
     public static readonly Option<int?> Shards = new("--shards") { Description = "number of shards N, the index coming from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)" };
     public static readonly Option<bool> Claim = new("--claim") { Description = "work beside other workers on one grid folder: claim each run, wait for and take over runs others hold (default when sharding)" };
@@ -47,7 +42,8 @@ public static class CompareCommand
     public static Command BuildCompare()
     {
         var c = new Command("compare", "train a seeded grid of activations and report mean ± sd, 95% CI and tests against ReLU");
-        foreach (var o in new Option[] { Dataset, Model, Activations, Alphas, Learnable, Inits, Seeds, Epochs, Batch, Lr, Momentum, Device_, Out, LimitTrain, LimitTest, Data, Mirror, Shard, Shards, Claim, Lease, ReportOnly, Status })
+        foreach (var o in new Option[] { Dataset, Model, Activations, Alphas, Learnable, Inits, Seeds }.Concat(CommandLine.RecipeOptions)
+                     .Concat([Device_, Out, LimitTrain, LimitTest, Data, Mirror, Shard, Shards, Claim, Lease, ReportOnly, Status]))
             c.Options.Add(o);
         return c;
     }
@@ -142,20 +138,21 @@ public static class CompareCommand
         string dataset = DatasetSource.Normalise(p.GetValue(Dataset)!), model = p.GetValue(Model)!.ToLowerInvariant();
         if (DatasetSource.Problem(dataset) is { } dataProblem) throw new UsageException($"--dataset: {dataProblem}");
         if (!Models.ModelFactory.Names.Contains(model)) throw new UsageException($"--model: unknown model '{model}'; expected one of {string.Join(", ", Models.ModelFactory.Names)}");
-        int epochs = p.GetValue(Epochs), batch = p.GetValue(Batch);
-        OptionValues.Range("--epochs", epochs, 1, CommandLine.MaxEpochs);
-        OptionValues.Range("--batch", batch, 1, CommandLine.MaxBatch);
-        double lr = p.GetValue(Lr), momentum = p.GetValue(Momentum);
-        if (!(lr > 0) || !float.IsFinite((float)lr)) throw new UsageException($"--lr must be a positive number; got {lr.ToString(CultureInfo.InvariantCulture)}");
-        if (!(momentum >= 0 && momentum < 1)) throw new UsageException($"--momentum must be in [0, 1); got {momentum.ToString(CultureInfo.InvariantCulture)}");
         int limitTrain = p.GetValue(LimitTrain), limitTest = p.GetValue(LimitTest);
         OptionValues.Range("--limit-train", limitTrain, 0, int.MaxValue);
         OptionValues.Range("--limit-test", limitTest, 0, int.MaxValue);
         var seeds = ParseSeeds(p.GetValue(Seeds)!);
+        // The recipe passes train's checks once, so a bad value is named as the option, not as the first run's failure.
+        var r = CommandLine.Validate(CommandLine.WithRecipe(p, new Run.RunConfig
+        {
+            Dataset = dataset, Model = model, Device = p.GetValue(Device_) ?? "", LimitTrain = limitTrain, LimitTest = limitTest,
+        }));
         var spec = new GridSpec
         {
-            Dataset = dataset, Model = model, Epochs = epochs, BatchSize = batch, LearningRate = lr, Momentum = momentum,
-            Device = OptionValues.Device("--device", p.GetValue(Device_)), Activations = activations, Alphas = alphas, Learnable = learnable,
+            Dataset = dataset, Model = model, Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = Decimal(r.Lr), Momentum = Decimal(r.Momentum),
+            Optimizer = r.Optimizer, Schedule = r.Schedule, WeightDecay = r.WeightDecay, Nesterov = r.Nesterov, Augment = r.Augment,
+            LabelSmoothing = r.LabelSmoothing, ClipGradNorm = r.ClipGradNorm, Val = r.Val,
+            Device = r.Device, Activations = activations, Alphas = alphas, Learnable = learnable,
             Inits = inits, Seeds = seeds,
             Extra = new(StringComparer.Ordinal) { ["limit_train"] = limitTrain.ToString(CultureInfo.InvariantCulture), ["limit_test"] = limitTest.ToString(CultureInfo.InvariantCulture) },
         };
@@ -172,6 +169,9 @@ public static class CompareCommand
         OptionValues.OutputFolder("--out", folder);
         return (spec, folder);
     }
+
+    /// <summary>The float as the decimal number it was written as (0.01f → 0.01, not 0.009999999776), as grid.json has always held it.</summary>
+    private static double Decimal(float v) => double.Parse(Run.RunConfig.Num(v), CultureInfo.InvariantCulture);
 
     private static string FirstLine(string s) => s.Split('\n')[0].Split(" (Parameter")[0].Trim();
 
@@ -194,6 +194,9 @@ public static class CompareCommand
         using var device = Engine.Device.Create(spec.Device);
         var locator = new DatasetLocator(p.GetValue(Data), p.GetValue(Mirror)) { Log = console.Error };
         var app = new AppTrainFunction(device, locator, p.GetValue(LimitTrain), p.GetValue(LimitTest), console.Out);
+        try { GridRunner.CheckSpec(folder, spec); }
+        catch (GridMismatchException e) { throw new UsageException($"--out: {e.Message}"); }
+        app.Prepare(spec.Expand()[0]);
         using (var signals = new StopSignals(console.Error))
         {
             if (shard is not null) console.Out.WriteLine($"shard {shard} (from {shardSource}): runs whose grid index is {shard.Index} mod {shard.Count}");
@@ -266,7 +269,8 @@ public static class CompareCommand
         report.Write(folder);
         Plots.TrainingCurves(report, Path.Combine(folder, "curves.png"));
         Plots.FinalAccuracy(report, Path.Combine(folder, "accuracy.png"));
-        console.Out.WriteLine($"report: {Path.Combine(folder, "report.md")} (plots: curves.png, accuracy.png)");
+        bool confusion = Plots.ConfusionMatrices(report, Path.Combine(folder, "confusion.png")).Count > 0;
+        console.Out.WriteLine($"report: {Path.Combine(folder, "report.md")} (plots: curves.png, accuracy.png{(confusion ? ", confusion.png" : "")})");
         return CommandLine.Ok;
     }
 

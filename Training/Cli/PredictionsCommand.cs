@@ -49,8 +49,8 @@ public static class PredictionsCommand
 
         using var device = Device.Create(deviceSpec);
         var locator = new DatasetLocator(p.GetValue(DataOpt), p.GetValue(MirrorOpt)) { Log = console.Error };
-        var data = DatasetSource.Load(config.Dataset, locator, 1, limitTest, augment: false, config.Seed, config.ImageSize, console.Error.WriteLine);
-        var (test, classNames) = (data.Test, data.ClassNames);
+        var test = TrainingData.Load(locator, config.Dataset, 1, limitTest, 0, augment: false, config.Seed, console.Error.WriteLine, config.ImageSize).Test;
+        var classNames = test.ClassNames ?? Enumerable.Range(0, test.Classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
 
         using var model = Models.ModelFactory.Create(config, device, (test.Channels, test.Height, test.Width), test.Classes);
         Checkpoint.Load(checkpoint, model.NamedParameters().Concat(model.NamedBuffers()), optimizerState: null);

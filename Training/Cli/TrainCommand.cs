@@ -14,14 +14,13 @@ public static class TrainCommand
         OptionValues.OutputFolder("--out", config.Out);
         using var device = Device.Create(config.Device);
         var locator = new DatasetLocator(config.Data, config.Mirror) { Log = console.Error, LiveProgress = console.Interactive };
-        var data = DatasetSource.Load(config.Dataset, locator, config.LimitTrain, config.LimitTest, config.Augment, config.Seed,
-            config.ImageSize, console.Error.WriteLine);
-        var fill = data.Fill;
+        var data = TrainingData.Load(locator, config.Dataset, config.LimitTrain, config.LimitTest, config.Val, config.Augment, config.Seed,
+            console.Error.WriteLine, config.ImageSize);
         console.Out.WriteLine($"training {config.Model} ({config.Activation}{AlphaText(config)}, init {config.Init}) on {config.Dataset}: " +
-            $"{data.Train.Count} train / {data.Test.Count} test images, {config.Epochs} epochs, batch {config.Batch}, " +
+            $"{data.Train.Count} train / {(data.Validation is { } v ? $"{v.Count} validation / " : "")}{data.Test.Count} test images, {config.Epochs} epochs, batch {config.Batch}, " +
             $"{config.Optimizer} lr {config.Lr} ({config.Schedule}), seed {config.Seed}, device {device}");
         ITrainingProgress progress = console.Interactive ? new LiveProgress() : new NoProgress();
-        using var trainer = new Trainer(config, device, data.Train, data.Test, console.Out, progress, fill);
+        using var trainer = new Trainer(config, device, data.Train, data.Test, console.Out, progress, data.Fill, data.Validation);
         if (config.InitFrom is { } weights) PyTorchWeights.InitFrom(trainer.Model, weights, console.Out);
         console.Out.WriteLine(Models.ModelSummary.Of(trainer.Model, device, (data.Train.Channels, data.Train.Height, data.Train.Width)).Format());
         var start = ResumePoint.Start;
@@ -52,6 +51,9 @@ public static class TrainCommand
         try
         {
             trainer.Train(run, start, signals.Token);
+            if (new RunResult { Epochs = run.Metrics }.BestValEpoch is int best && run.Metrics.First(m => m.Epoch == best) is var at)
+                console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"best validation epoch {best} (val acc {100 * at.ValAccuracy:F2}%): test acc {100 * at.TestAccuracy:F2}%, weights in {run.BestValCheckpoint}"));
         }
         catch (TrainingInterruptedException e)
         {

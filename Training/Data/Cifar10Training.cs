@@ -14,19 +14,27 @@ public sealed class Cifar10Training : IEpochFill
     private readonly Cifar10Split _train;
     private readonly Cifar10Augmentation _augmentation;
     private readonly ulong _seed;
+    /// <summary>Index in the decoded training split of each image of <see cref="Train"/>.</summary>
+    private readonly int[] _trainIndices;
 
     public ImageSplit Train { get; }
+    /// <summary>The held-out images (--val), normalised and never augmented; null without --val.</summary>
+    public ImageSplit? Validation { get; }
     public ImageSplit Test { get; }
     public bool Augment { get; }
 
-    private Cifar10Training(Cifar10Dataset data, bool augment, ulong seed)
+    private Cifar10Training(Cifar10Dataset data, bool augment, ulong seed, int val)
     {
         var (mean, std) = data.TrainStatistics;
         _train = data.Train;
         _augmentation = new Cifar10Augmentation(mean, std);
         _seed = seed;
         Augment = augment;
-        Train = ToSplit(data.Train, _augmentation);
+        var all = ToSplit(data.Train, _augmentation);
+        var (kept, held) = ValidationSplit.Indices(all.Count, val, seed);
+        _trainIndices = kept;
+        Train = val == 0 ? all : all.Subset(kept);
+        Validation = val == 0 ? null : all.Subset(held);
         Test = ToSplit(data.Test, _augmentation);
     }
 
@@ -35,7 +43,8 @@ public sealed class Cifar10Training : IEpochFill
     /// caching decoded images under <paramref name="cacheDirectory"/>. Limits keep the first
     /// N/10 images of each class (0: all).
     /// </summary>
-    public static Cifar10Training Load(string source, string cacheDirectory, int limitTrain, int limitTest, bool augment, ulong seed, Action<string>? log = null)
+    public static Cifar10Training Load(string source, string cacheDirectory, int limitTrain, int limitTest, bool augment, ulong seed,
+        Action<string>? log = null, int val = 0)
     {
         var options = new Cifar10LoadOptions
         {
@@ -44,7 +53,7 @@ public sealed class Cifar10Training : IEpochFill
             MaxTestPerClass = limitTest > 0 ? Math.Max(1, limitTest / 10) : null,
             Log = log,
         };
-        return new Cifar10Training(Cifar10Dataset.Load(source, options), augment, seed);
+        return new Cifar10Training(Cifar10Dataset.Load(source, options), augment, seed, val);
     }
 
     private static ImageSplit ToSplit(Cifar10Split split, Cifar10Augmentation normalise)
@@ -52,10 +61,17 @@ public sealed class Cifar10Training : IEpochFill
         var images = new float[split.Count * Cifar10Split.ImageBytes];
         var all = Enumerable.Range(0, split.Count).ToArray();
         normalise.Fill(split, all, images, 0, 0, augment: false);
-        return new ImageSplit(images, split.Labels, Cifar10Split.Channels, Cifar10Split.Height, Cifar10Split.Width, Cifar10Split.ClassCount);
+        return new ImageSplit(images, split.Labels, Cifar10Split.Channels, Cifar10Split.Height, Cifar10Split.Width, Cifar10Split.ClassCount)
+        {
+            ClassNames = Cifar10Dataset.ClassNames,
+        };
     }
 
-    /// <summary>The training epoch in batcher order, augmented when enabled (seeded by run seed and epoch).</summary>
-    public void Fill(int epoch, ReadOnlySpan<int> order, Span<float> destination) =>
-        _augmentation.Fill(_train, order, destination, _seed, epoch, Augment);
+    /// <summary>The training epoch in batcher order (indices into <see cref="Train"/>), augmented when enabled (seeded by run seed and epoch).</summary>
+    public void Fill(int epoch, ReadOnlySpan<int> order, Span<float> destination)
+    {
+        var decoded = new int[order.Length];
+        for (int i = 0; i < order.Length; i++) decoded[i] = _trainIndices[order[i]];
+        _augmentation.Fill(_train, decoded, destination, _seed, epoch, Augment);
+    }
 }

@@ -1,10 +1,7 @@
-// What `--dataset` names and the one place every command loads it from: a named IDX set (IdxDatasets),
-// cifar10, `idx:DIR` (any MNIST-layout files) or `folder:DIR` (an image-folder tree). A path after the
+// What `--dataset` names and how each is read: a named IDX set (IdxDatasets), cifar10 (Cifar10Training,
+// through TrainingData), `idx:DIR` (any MNIST-layout files) or `folder:DIR` (an image-folder tree). A path after the
 // prefix is kept as given except made absolute, so a stored run config still finds it from elsewhere.
 namespace Activations.Training.Data;
-
-/// <summary>A data set loaded for training or evaluation.</summary>
-public sealed record LoadedData(ImageSplit Train, ImageSplit Test, IReadOnlyList<string> ClassNames, IEpochFill? Fill = null);
 
 public static class DatasetSource
 {
@@ -52,24 +49,13 @@ public static class DatasetSource
         : IsFolder(dataset, out var f) ? "folder-" + Path.GetFileName(f.TrimEnd('/', '\\'))
         : dataset;
 
-    /// <summary>Finds (copying or downloading a named set if needed) and loads <paramref name="dataset"/>.</summary>
+    /// <summary>Finds (copying or downloading a named set if needed) and reads any data set but cifar10 (TrainingData.Load reads that).</summary>
     /// <param name="imageSize">folder: only: the side images are brought to (null: the size rule of ImageFolderDataset).</param>
-    public static LoadedData Load(string dataset, DatasetLocator locator, int limitTrain, int limitTest, bool augment, ulong seed,
-        int? imageSize = null, Action<string>? log = null)
+    public static MnistDataset Read(string dataset, DatasetLocator locator, int limitTrain, int limitTest, int? imageSize = null, Action<string>? log = null)
     {
-        if (dataset == "cifar10")
-        {
-            var c = Cifar10Training.Load(locator.EnsureCifar10(), Path.Combine(locator.DataRoot, "cifar10"), limitTrain, limitTest, augment, seed, log);
-            return new LoadedData(c.Train, c.Test, Cifar10Dataset.ClassNames, c);
-        }
-        MnistDataset data;
-        if (IsIdx(dataset, out var idxFolder)) data = MnistDataset.Load(idxFolder, null, limitTrain, limitTest);
-        else if (IsFolder(dataset, out var root)) data = ImageFolderDataset.Load(root, imageSize, limitTrain, limitTest, log);
-        else
-        {
-            var set = IdxDatasets.Find(dataset) ?? throw new DatasetException(Problem(dataset)!);
-            data = MnistDataset.Load(locator.EnsureIdx(set), set, limitTrain, limitTest);
-        }
-        return new LoadedData(data.Train, data.Test, data.ClassNames);
+        if (IsIdx(dataset, out var idxFolder)) return MnistDataset.Load(idxFolder, null, limitTrain, limitTest);
+        if (IsFolder(dataset, out var root)) return ImageFolderDataset.Load(root, imageSize, limitTrain, limitTest, log);
+        var set = IdxDatasets.Find(dataset) ?? throw new DatasetException(Problem(dataset)!);
+        return MnistDataset.Load(locator.EnsureIdx(set), set, limitTrain, limitTest);
     }
 }

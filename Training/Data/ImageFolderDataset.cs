@@ -67,9 +67,8 @@ public static class ImageFolderDataset
         }
         log?.Invoke($"{root}: {train.Count} train / {test.Count} test images, {classes.Length} classes, {channels}×{h}×{w}");
         return new MnistDataset(
-            new ImageSplit(Normalise(trainPixels, channels, w * h, mean, std), train.Select(f => (byte)f.Label).ToArray(), channels, h, w, classes.Length),
-            new ImageSplit(Normalise(testPixels, channels, w * h, mean, std), test.Select(f => (byte)f.Label).ToArray(), channels, h, w, classes.Length),
-            classes);
+            new ImageSplit(Normalise(trainPixels, channels, w * h, mean, std), train.Select(f => (byte)f.Label).ToArray(), channels, h, w, classes.Length) { ClassNames = classes },
+            new ImageSplit(Normalise(testPixels, channels, w * h, mean, std), test.Select(f => (byte)f.Label).ToArray(), channels, h, w, classes.Length) { ClassNames = classes });
     }
 
     static string[] ClassFolders(string dir) =>

@@ -16,6 +16,9 @@ public sealed class ImageSplit
     public int ImageSize => Channels * Height * Width;
     public int Classes { get; }
 
+    /// <summary>The class names by label ("0".."9", "airplane"…), or null when the data set has none.</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
     public ImageSplit(float[] images, byte[] labels, int channels, int height, int width, int classes)
     {
         if (images.Length != (long)labels.Length * channels * height * width)
@@ -27,19 +30,33 @@ public sealed class ImageSplit
         Width = width;
         Classes = classes;
     }
+
+    /// <summary>A copy holding only the images at <paramref name="indices"/>, in that order.</summary>
+    public ImageSplit Subset(IReadOnlyList<int> indices)
+    {
+        var images = new float[(long)indices.Count * ImageSize];
+        var labels = new byte[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            Array.Copy(Images, (long)indices[i] * ImageSize, images, (long)i * ImageSize, ImageSize);
+            labels[i] = Labels[indices[i]];
+        }
+        return new ImageSplit(images, labels, Channels, Height, Width, Classes) { ClassNames = ClassNames };
+    }
 }
 
 public sealed class MnistDataset
 {
     public ImageSplit Train { get; }
     public ImageSplit Test { get; }
-    public IReadOnlyList<string> ClassNames { get; }
 
-    public MnistDataset(ImageSplit train, ImageSplit test, IReadOnlyList<string> classNames)
+    /// <summary>The class names by label, as both splits carry them.</summary>
+    public IReadOnlyList<string> ClassNames => Train.ClassNames!;
+
+    public MnistDataset(ImageSplit train, ImageSplit test)
     {
         Train = train;
         Test = test;
-        ClassNames = classNames;
     }
 
     /// <summary>MNIST from <paramref name="folder"/>, keeping the first <paramref name="limitTrain"/>/<paramref name="limitTest"/> records when those are positive.</summary>
@@ -67,9 +84,8 @@ public sealed class MnistDataset
         if (set?.Mean is { } m && set.Std is { } s) (mean, std) = (m, s);
         else (mean, std) = Statistics(train.Pixels, trainImages);
         return new MnistDataset(
-            Split(train, trainImages, trainLab, trainLabels, limitTrain, names.Count, mean, std),
-            Split(test, testImages, testLab, testLabels, limitTest, names.Count, mean, std),
-            names);
+            Split(train, trainImages, trainLab, trainLabels, limitTrain, names, mean, std),
+            Split(test, testImages, testLab, testLabels, limitTest, names, mean, std));
     }
 
     /// <summary>&lt;name&gt;.gz in <paramref name="folder"/>, else the uncompressed &lt;name&gt; when only that is there.</summary>
@@ -85,15 +101,15 @@ public sealed class MnistDataset
         var set = IdxDatasets.Mnist;
         var images = Idx.ReadImages(imagesPath, set.CheckFor(imagesPath));
         var labels = Idx.ReadLabels(labelsPath, set.CheckFor(labelsPath));
-        return Split(images, imagesPath, labels, labelsPath, limit, 10, set.Mean!.Value, set.Std!.Value);
+        return Split(images, imagesPath, labels, labelsPath, limit, set.ClassNames, set.Mean!.Value, set.Std!.Value);
     }
 
-    private static ImageSplit Split(IdxImages images, string imagesPath, byte[] labels, string labelsPath, int limit, int classes, float mean, float std)
+    private static ImageSplit Split(IdxImages images, string imagesPath, byte[] labels, string labelsPath, int limit, IReadOnlyList<string> classes, float mean, float std)
     {
         if (images.Count != labels.Length)
             throw new DataFormatException($"{imagesPath} holds {images.Count} images but {labelsPath} holds {labels.Length} labels");
         int n = limit > 0 ? Math.Min(limit, images.Count) : images.Count;
-        return new ImageSplit(Normalise(images.Pixels.AsSpan(0, n * images.ImageSize), mean, std), labels[..n], 1, images.Rows, images.Cols, classes);
+        return new ImageSplit(Normalise(images.Pixels.AsSpan(0, n * images.ImageSize), mean, std), labels[..n], 1, images.Rows, images.Cols, classes.Count) { ClassNames = classes };
     }
 
     /// <summary>"0".."K−1" for the K distinct training labels; every label of both files must be below K.</summary>

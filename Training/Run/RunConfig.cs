@@ -32,6 +32,10 @@ public sealed record RunConfig : ModelSettings
     public int CheckEvery { get; init; } = 100;
     /// <summary>Clip the global gradient norm to this before each step; null: no clipping.</summary>
     public float? ClipGradNorm { get; init; }
+    /// <summary>Training images held out (ValidationSplit, seeded by Seed) for validation and model selection; 0: none.</summary>
+    public int Val { get; init; }
+    /// <summary>Label smoothing ε of the training loss (PyTorch's label_smoothing); 0: none.</summary>
+    public float LabelSmoothing { get; init; }
 
     /// <summary>Settings this app has no field for (a grid's pass-through options, other tools' config.json keys).</summary>
     public SortedDictionary<string, string> Extra { get; init; } = new(StringComparer.Ordinal);
@@ -49,8 +53,25 @@ public sealed record RunConfig : ModelSettings
     /// when their settings keys are equal (the key alone ignores dataset, model, epochs, ...).
     /// </summary>
     [JsonIgnore]
-    public string SettingsKey => string.Join("|", Dataset, Model, Key, Epochs, Batch, Num(Lr), Num(Momentum),
+    public string SettingsKey => string.Join("|", Dataset, Model, Key, Epochs, Batch, Num(Lr), Num(Momentum), string.Join(" ", RecipeChanges),
         string.Join(",", Extra.Select(kv => $"{kv.Key}={kv.Value}")));
+
+    /// <summary>The recipe settings beyond batch, lr and momentum that differ from the defaults, as "name=value" ("optimizer=adam", "val=5000").</summary>
+    [JsonIgnore]
+    public IEnumerable<string> RecipeChanges
+    {
+        get
+        {
+            if (Optimizer != "sgd") yield return $"optimizer={Optimizer}";
+            if (Schedule != "constant") yield return $"schedule={Schedule}";
+            if (WeightDecay is { } wd) yield return $"weight_decay={Num(wd)}";
+            if (Nesterov) yield return "nesterov";
+            if (Augment) yield return "augment";
+            if (LabelSmoothing != 0) yield return $"label_smoothing={Num(LabelSmoothing)}";
+            if (ClipGradNorm is { } clip) yield return $"clip_grad_norm={Num(clip)}";
+            if (Val != 0) yield return $"val={Val.ToString(CultureInfo.InvariantCulture)}";
+        }
+    }
 
     /// <summary>"talu-a1-fixed-default", "relu-default": the id of a configuration without its seed.</summary>
     public static string ConfigKey(string activation, float? alpha, bool learnable, string init) =>

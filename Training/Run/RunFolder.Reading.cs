@@ -2,7 +2,7 @@
 // or metrics.csv, also from runs made outside a grid. Column and property names are matched ignoring
 // case, '_' and '-': epoch, train_loss, test_loss, test_accuracy, seconds, images_per_sec, lr (and a
 // few synonyms, see MetricNames). Accuracy may be a fraction or a percentage: a run whose accuracies
-// include a value > 1 is taken as percent and divided by 100 (so a percent run whose best epoch is
+// include a value > 1 is taken as percent and divided by 100 (so a percent run whose highest accuracy is
 // ≤ 1% would be misread; no real MNIST run is).
 using System.Globalization;
 using System.Text.Json;
@@ -37,7 +37,7 @@ public sealed partial class RunFolder
         if (result.Epochs is null || result.Epochs.Count == 0)
             throw new InvalidDataException("a run result needs at least one epoch of metrics");
         if (!result.Epochs.Any(e => e.TestAccuracy > 1)) return result;
-        return result with { Epochs = result.Epochs.Select(e => e with { TestAccuracy = e.TestAccuracy / 100 }).ToArray() };
+        return result with { Epochs = result.Epochs.Select(e => e with { TestAccuracy = e.TestAccuracy / 100, ValAccuracy = e.ValAccuracy / 100 }).ToArray() };
     }
 
     /// <summary>The epochs of metrics.json, else metrics.csv, in <paramref name="folder"/>; null when neither exists.</summary>
@@ -51,7 +51,8 @@ public sealed partial class RunFolder
         var epochs = rows.Select((r, i) => new EpochMetrics(
             (int)Get(r, MetricNames.Epoch, i + 1),
             Get(r, MetricNames.TrainLoss), Get(r, MetricNames.TestLoss), Get(r, MetricNames.TestAccuracy),
-            Get(r, MetricNames.Seconds), Get(r, MetricNames.ImagesPerSec), Get(r, MetricNames.LearningRate))).ToArray();
+            Get(r, MetricNames.Seconds), Get(r, MetricNames.ImagesPerSec), Get(r, MetricNames.LearningRate),
+            Optional(r, MetricNames.ValLoss), Optional(r, MetricNames.ValAccuracy))).ToArray();
         return epochs.Length == 0 ? epochs : Normalize(new RunResult { Epochs = epochs }).Epochs;
     }
 
@@ -60,8 +61,10 @@ public sealed partial class RunFolder
     {
         public static readonly string[] Epoch = ["epoch"];
         public static readonly string[] TrainLoss = ["trainloss", "loss"];
-        public static readonly string[] TestLoss = ["testloss", "valloss", "validationloss"];
-        public static readonly string[] TestAccuracy = ["testaccuracy", "testacc", "accuracy", "valaccuracy", "acc"];
+        public static readonly string[] TestLoss = ["testloss"];
+        public static readonly string[] TestAccuracy = ["testaccuracy", "testacc", "accuracy", "acc"];
+        public static readonly string[] ValLoss = ["valloss", "validationloss"];
+        public static readonly string[] ValAccuracy = ["valaccuracy", "valacc", "validationaccuracy"];
         public static readonly string[] Seconds = ["seconds", "epochseconds", "secondsperepoch", "time", "elapsed"];
         public static readonly string[] ImagesPerSec = ["imagespersec", "imagespersecond", "throughput"];
         public static readonly string[] LearningRate = ["lr", "learningrate"];
@@ -75,6 +78,9 @@ public sealed partial class RunFolder
             if (row.TryGetValue(n, out double v)) return v;
         return missing;
     }
+
+    private static double? Optional(Dictionary<string, double> row, string[] names) =>
+        Get(row, names) is var v && !double.IsNaN(v) ? v : null;
 
     private static List<Dictionary<string, double>> JsonRows(string path)
     {

@@ -1,6 +1,7 @@
 // A run's folder: runs/<yyyyMMdd-HHmmss>-<model>-<activation>-s<seed>/ (or GRID/<run id>/ in a
 // study) holding config.json, metrics.csv and metrics.json (one row per epoch) and
-// checkpoint.safetensors (the latest epoch). A study grid adds:
+// checkpoint.safetensors (the latest epoch); with --val, best-val.safetensors (the epoch of the best
+// validation accuracy); confusion.json and per-class.md (ConfusionMatrix). A study grid adds:
 //   run.json     the RunConfig, written before training starts
 //   done.json    the completion marker, written atomically after training: config, metrics, finals
 //   failed.json  the exception of a failed attempt (removed when a later attempt finishes)
@@ -25,7 +26,8 @@ public sealed record DoneRecord
 
     // Copies of the headline numbers, for a reader of the file; the report recomputes them.
     public double FinalTestAccuracy { get; init; }
-    public double BestTestAccuracy { get; init; }
+    public int? BestValEpoch { get; init; }
+    public double TestAccuracyAtBestVal { get; init; }
     public double FinalTrainLoss { get; init; }
 }
 
@@ -36,6 +38,7 @@ public sealed partial class RunFolder
 {
     public const string ConfigFile = "config.json", MetricsCsv = "metrics.csv", MetricsJson = "metrics.json", CheckpointFile = "checkpoint.safetensors";
     public const string RunFile = "run.json", DoneFile = "done.json", FailedFile = "failed.json";
+    public const string BestValCheckpointFile = "best-val.safetensors", ConfusionFile = "confusion.json", PerClassFile = "per-class.md";
 
     public string Path { get; }
     public List<EpochMetrics> Metrics { get; } = new();
@@ -43,6 +46,7 @@ public sealed partial class RunFolder
     private RunFolder(string path) => Path = path;
 
     public string Checkpoint => System.IO.Path.Combine(Path, CheckpointFile);
+    public string BestValCheckpoint => System.IO.Path.Combine(Path, BestValCheckpointFile);
 
     /// <summary>A new folder under <paramref name="outRoot"/> named after the time, model, activation and seed.</summary>
     public static RunFolder Create(string outRoot, RunConfig config, DateTime now)
@@ -81,15 +85,17 @@ public sealed partial class RunFolder
     {
         Metrics.RemoveAll(r => r.Epoch >= m.Epoch);
         Metrics.Add(m);
-        var csv = new StringBuilder("epoch,train_loss,test_loss,test_accuracy,seconds,images_per_sec,lr\n");
+        bool val = Metrics.Any(r => r.ValAccuracy is not null);
+        var csv = new StringBuilder("epoch,train_loss,test_loss,test_accuracy,seconds,images_per_sec,lr" + (val ? ",val_loss,val_accuracy\n" : "\n"));
         foreach (var r in Metrics)
             csv.AppendLine(string.Join(",", r.Epoch.ToString(CultureInfo.InvariantCulture), F(r.TrainLoss), F(r.TestLoss),
-                F(r.TestAccuracy), F(r.Seconds), F(r.ImagesPerSec), F(r.Lr)));
+                F(r.TestAccuracy), F(r.Seconds), F(r.ImagesPerSec), F(r.Lr)) + (val ? $",{F(r.ValLoss)},{F(r.ValAccuracy)}" : ""));
         AtomicFile.WriteText(System.IO.Path.Combine(Path, MetricsCsv), csv.ToString(), flushToDisk: true);
         AtomicFile.WriteText(System.IO.Path.Combine(Path, MetricsJson), JsonSerializer.Serialize(Metrics, RunJson.Options), flushToDisk: true);
     }
 
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    private static string F(double? v) => v is double d ? F(d) : "";
 
     public static bool IsDone(string folder) => File.Exists(System.IO.Path.Combine(folder, DoneFile));
 
@@ -102,7 +108,8 @@ public sealed partial class RunFolder
             FinishedUtc = DateTime.UtcNow,
             WallSeconds = wallSeconds,
             FinalTestAccuracy = result.FinalTestAccuracy,
-            BestTestAccuracy = result.BestTestAccuracy,
+            BestValEpoch = result.BestValEpoch,
+            TestAccuracyAtBestVal = result.TestAccuracyAtBestVal,
             FinalTrainLoss = result.FinalTrainLoss,
         });
 

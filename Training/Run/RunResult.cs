@@ -15,7 +15,24 @@ public sealed record RunResult
 
     [JsonIgnore] public EpochMetrics Final => Epochs[^1];
     [JsonIgnore] public double FinalTestAccuracy => Final.TestAccuracy;
-    [JsonIgnore] public double BestTestAccuracy => Epochs.Max(e => e.TestAccuracy);
+    /// <summary>
+    /// The epoch of the highest validation accuracy (the earlier on ties), the only epoch a run may be
+    /// selected at; null without --val. No epoch is ever selected on the test set.
+    /// </summary>
+    [JsonIgnore]
+    public int? BestValEpoch
+    {
+        get
+        {
+            EpochMetrics? best = null;
+            foreach (var e in Epochs)
+                if (e.ValAccuracy is double v && !double.IsNaN(v) && (best is null || v > best.ValAccuracy)) best = e;
+            return best?.Epoch;
+        }
+    }
+
+    /// <summary>Test accuracy at <see cref="BestValEpoch"/>; NaN without --val.</summary>
+    [JsonIgnore] public double TestAccuracyAtBestVal => BestValEpoch is int b ? Epochs.First(e => e.Epoch == b).TestAccuracy : double.NaN;
     [JsonIgnore] public double FinalTrainLoss => Final.TrainLoss;
 
     /// <summary>Mean wall-clock seconds per epoch (NaN where no epoch recorded its time).</summary>

@@ -1,7 +1,9 @@
 // The training loop. Reads like its table of contents:
 //   per epoch: upload the shuffled epoch (EpochBatcher) → for each batch, in its own TensorScope:
-//   forward, loss, zero grads, backward, optimizer step → evaluate under NoGrad → metrics and an
-//   atomic checkpoint.
+//   forward, loss, zero grads, backward, optimizer step → evaluate the test set (and the --val
+//   images) under NoGrad → metrics, the test confusion matrix and an atomic checkpoint; with --val
+//   also best-val.safetensors whenever validation accuracy beats every earlier epoch (ties keep the
+//   earlier). Model selection never looks at the test set.
 // The epoch's training loss is summed on the device (no sync per step); the host reads it once
 // per epoch, and every few steps only when a live progress bar wants it.
 //
@@ -37,6 +39,8 @@ public sealed class Trainer : IDisposable
     private readonly RunConfig _config;
     private readonly Device _device;
     private readonly EpochBatcher _train, _test;
+    private readonly EpochBatcher? _validation;
+    private readonly ImageSplit _testSplit;
     private readonly TextWriter _out;
     private readonly ITrainingProgress _progress;
     private readonly LrSchedule _schedule;
@@ -48,7 +52,7 @@ public sealed class Trainer : IDisposable
     public int StepsPerEpoch => _train.BatchesPerEpoch;
 
     public Trainer(RunConfig config, Device device, ImageSplit train, ImageSplit test, TextWriter output, ITrainingProgress progress,
-        IEpochFill? trainFill = null)
+        IEpochFill? trainFill = null, ImageSplit? validation = null)
     {
         _config = config;
         _device = device;
@@ -58,6 +62,8 @@ public sealed class Trainer : IDisposable
         Optimizer = TrainingOps.CreateOptimizer(config, Model.Parameters());
         _train = new EpochBatcher(device, train, config.Batch, config.Seed, shuffle: true, trainFill);
         _test = new EpochBatcher(device, test, Math.Max(EvalBatch, config.Batch), config.Seed, shuffle: false);
+        _testSplit = test;
+        if (validation is not null) _validation = new EpochBatcher(device, validation, Math.Max(EvalBatch, config.Batch), config.Seed, shuffle: false);
         _schedule = TrainingOps.CreateSchedule(config, _train.BatchesPerEpoch);
         _watch = new NonFiniteWatch(device);
     }
@@ -100,20 +106,42 @@ public sealed class Trainer : IDisposable
             configWritten = true;
         }
         if (File.Exists(run.Checkpoint)) _lastGoodCheckpoint ??= run.Checkpoint;
+        var confusionPath = Path.Combine(run.Path, RunFolder.ConfusionFile);
+        var bestConfusion = ConfusionFile.TryRead(confusionPath)?.BestVal is { } kept && kept.Epoch <= start.Epoch ? kept : null;
         for (int epoch = start.Epoch + 1; epoch <= _config.Epochs; epoch++)
         {
             var from = epoch == start.Epoch + 1 ? start : new ResumePoint(epoch - 1);
             if (cancel.IsCancellationRequested && from.StepInEpoch == 0)
                 throw new TrainingInterruptedException($"interrupted before epoch {epoch}", _lastGoodCheckpoint);
             var (trainLoss, lr, seconds) = TrainEpoch(epoch, from, run, WriteConfigOnce, cancel);
-            var (testLoss, accuracy) = Evaluate();
-            var m = new EpochMetrics(epoch, trainLoss, testLoss, accuracy, seconds, _train.Count / Math.Max(seconds, 1e-9), (double)(decimal)lr);
+            var (testLoss, accuracy, predictions) = Evaluate(_test);
+            var confusion = ConfusionMatrix.Count(epoch, _testSplit.Classes, _testSplit.Labels, predictions);
+            (double? valLoss, double? valAccuracy) = (null, null);
+            if (_validation is not null)
+            {
+                var (l, a, _) = Evaluate(_validation);
+                (valLoss, valAccuracy) = (l, a);
+            }
+            var m = new EpochMetrics(epoch, trainLoss, testLoss, accuracy, seconds, _train.Count / Math.Max(seconds, 1e-9), (double)(decimal)lr,
+                valLoss, valAccuracy);
             results.Add(m);
             WriteConfigOnce();
+            bool bestVal = valAccuracy is double va && run.Metrics.Where(r => r.Epoch < epoch).All(r => !(r.ValAccuracy >= va));
             run.Add(m);
+            if (bestVal)
+            {
+                SaveCheckpoint(run.BestValCheckpoint, epoch, 0, 0, 0);
+                bestConfusion = confusion;
+            }
+            RunJson.WriteAtomic(confusionPath, new ConfusionFile(_testSplit.ClassNames, confusion, bestConfusion));
+            string perClass = confusion.PerClassMarkdown(_testSplit.ClassNames, $"Per-class test accuracy after epoch {epoch} (the last)");
+            if (bestConfusion is not null)
+                perClass += "\n" + bestConfusion.PerClassMarkdown(_testSplit.ClassNames, $"Per-class test accuracy at epoch {bestConfusion.Epoch} (the best validation accuracy)");
+            AtomicFile.WriteText(Path.Combine(run.Path, RunFolder.PerClassFile), perClass, flushToDisk: false);
             SaveCheckpoint(run.Checkpoint, epoch, 0, 0, 0);
+            string val = valAccuracy is double v ? string.Create(CultureInfo.InvariantCulture, $"  val loss {valLoss:F4}  val acc {100 * v:F2}%{(bestVal ? " (best)" : "")}") : "";
             _out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch}/{_config.Epochs}  train loss {trainLoss:F4}  test loss {testLoss:F4}  test acc {100 * accuracy:F2}%  {seconds:F1} s  {m.ImagesPerSec:F0} img/s"));
+                $"epoch {epoch}/{_config.Epochs}  train loss {trainLoss:F4}{val}  test loss {testLoss:F4}  test acc {100 * accuracy:F2}%  {seconds:F1} s  {m.ImagesPerSec:F0} img/s"));
         }
         return results;
     }
@@ -143,7 +171,7 @@ public sealed class Trainer : IDisposable
                 using (TensorScope.Begin())
                 {
                     var logits = Model.Forward(batch.Images);
-                    var loss = Tensor.SoftmaxCrossEntropy(logits, batch.Labels);
+                    var loss = Tensor.SoftmaxCrossEntropy(logits, batch.Labels, _config.LabelSmoothing);
                     _watch.Observe(loss, (int)Math.Min(step, int.MaxValue));
                     Optimizer.ZeroGrad();
                     loss.Backward();
@@ -206,13 +234,24 @@ public sealed class Trainer : IDisposable
     /// <summary>Mean test loss and accuracy, under NoGrad.</summary>
     public (double Loss, double Accuracy) Evaluate()
     {
+        var (loss, accuracy, _) = Evaluate(_test);
+        return (loss, accuracy);
+    }
+
+    /// <summary>
+    /// Mean loss (unsmoothed cross-entropy, whatever the training's label smoothing) and accuracy of
+    /// <paramref name="data"/> under NoGrad, and each image's predicted class (first maximal logit).
+    /// </summary>
+    private (double Loss, double Accuracy, int[] Predictions) Evaluate(EpochBatcher data)
+    {
         using var _ = GradMode.NoGrad();
         Model.Eval();
         using var lossSum = Tensor.Zeros(_device, 1);
         lossSum.KeepAlive = true;
         using var correct = Tensor.Zeros(_device, 1);
         correct.KeepAlive = true;
-        foreach (var batch in _test.Epoch(0))
+        var predictions = new int[data.Count];
+        foreach (var batch in data.Epoch(0))
         {
             using (TensorScope.Begin())
             {
@@ -220,11 +259,12 @@ public sealed class Trainer : IDisposable
                 var loss = Tensor.SoftmaxCrossEntropy(logits, batch.Labels);
                 lossSum.AddScaledInPlace(loss, batch.Count);
                 correct.AddScaledInPlace(Tensor.CorrectCount(logits, batch.Labels));
+                logits.MaxWithIndices(1).Indices.CopyTo(predictions, batch.Start);
             }
             batch.Dispose();
         }
-        int n = Math.Max(1, _test.Count);
-        return ((double)lossSum.Item() / n, Math.Round(correct.Item()) / n);
+        int n = Math.Max(1, data.Count);
+        return ((double)lossSum.Item() / n, Math.Round(correct.Item()) / n, predictions);
     }
 
     /// <summary>
@@ -252,6 +292,7 @@ public sealed class Trainer : IDisposable
         _watch.Dispose();
         _train.Dispose();
         _test.Dispose();
+        _validation?.Dispose();
         Optimizer.Dispose();
         Model.Dispose();
     }

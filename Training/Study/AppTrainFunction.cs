@@ -11,25 +11,32 @@ namespace Activations.Training.Study;
 
 public sealed class AppTrainFunction(Device device, DatasetLocator locator, int limitTrain, int limitTest, TextWriter log)
 {
-    private readonly Dictionary<string, (ImageSplit Train, ImageSplit Test, IEpochFill? Fill)> _data = new();
+    // A grid runs seed-major, so the data of one seed serves every configuration before the next seed
+    // needs its own split: only the latest is kept (a CIFAR-10 training set is 600 MB of floats).
+    private (string Key, TrainingData Data)? _data;
 
-    private (ImageSplit, ImageSplit, IEpochFill?) Data(string dataset, ulong seed)
+    private TrainingData Data(RunConfig c)
     {
-        string key = dataset == "cifar10" ? $"{dataset}/{seed}" : dataset;
-        if (_data.TryGetValue(key, out var d)) return d;
-        var loaded = DatasetSource.Load(dataset, locator, limitTrain, limitTest, augment: false, seed, log: log.WriteLine);
-        return _data[key] = (loaded.Train, loaded.Test, loaded.Fill);
+        string key = $"{c.Dataset}/{c.Seed}/{c.Val}/{c.Augment}";
+        if (_data is { } d && d.Key == key) return d.Data;
+        _data = null;
+        var data = TrainingData.Load(locator, c.Dataset, limitTrain, limitTest, c.Val, c.Augment, c.Seed, log.WriteLine, c.ImageSize);
+        _data = (key, data);
+        return data;
     }
+
+    /// <summary>Loads the data of <paramref name="first"/> before any run starts: a --val too large for the data is a usage error now, not a failed run.</summary>
+    public void Prepare(RunConfig first) => Data(first with { LimitTrain = limitTrain, LimitTest = limitTest });
 
     public RunResult Train(RunConfig rc, string runFolder, CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
         var config = rc with { Device = device.Key, LimitTrain = limitTrain, LimitTest = limitTest };
-        var (train, test, fill) = Data(config.Dataset, config.Seed);
+        var data = Data(config);
         log.WriteLine($"run {rc.Id}");
         Directory.CreateDirectory(runFolder);
         // An interrupted run continues from its checkpoint (mid-epoch if it was stopped there); one that cannot be loaded is retrained.
-        var trainer = new Trainer(config, device, train, test, log, new NoProgress(), fill);
+        var trainer = new Trainer(config, device, data.Train, data.Test, log, new NoProgress(), data.Fill, data.Validation);
         try
         {
             var start = ResumePoint.Start;
@@ -46,7 +53,7 @@ public sealed class AppTrainFunction(Device device, DatasetLocator locator, int 
                 {
                     log.WriteLine($"retraining {rc.Id}: {e.Message}");
                     trainer.Dispose();
-                    trainer = new Trainer(config, device, train, test, log, new NoProgress(), fill);
+                    trainer = new Trainer(config, device, data.Train, data.Test, log, new NoProgress(), data.Fill, data.Validation);
                     start = ResumePoint.Start;
                 }
             }

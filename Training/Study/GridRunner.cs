@@ -156,10 +156,20 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
 
     public const string InvocationsFile = "invocations.log";
 
-    /// <summary>The manifest of <paramref name="gridFolder"/>, with the later invocations of invocations.log.</summary>
+    /// <summary>
+    /// The manifest of <paramref name="gridFolder"/>, with the later invocations of invocations.log;
+    /// one that cannot be read is a DataFormatException naming the file.
+    /// </summary>
     public static GridManifest ReadManifest(string gridFolder)
     {
-        var manifest = RunJson.Read<GridManifest>(Path.Combine(gridFolder, ManifestFile));
+        string path = Path.Combine(gridFolder, ManifestFile);
+        GridManifest manifest;
+        try { manifest = RunJson.Read<GridManifest>(path); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
+        {
+            throw new Data.DataFormatException($"{path}: not a grid manifest this version reads ({e.Message.ReplaceLineEndings(" ")}); "
+                + "grids written before the snake_case file names (camelCase keys such as \"commandLine\") cannot be resumed or redrawn");
+        }
         string log = Path.Combine(gridFolder, InvocationsFile);
         if (!File.Exists(log)) return manifest;
         var later = new List<GridInvocation>();
@@ -315,6 +325,17 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
     /// Creates grid.json once (a rename that fails when the file exists, so concurrent workers
     /// agree on one), or checks that the stored spec is this one; then logs this invocation.
     /// </summary>
+    /// <summary>Throws GridMismatchException when <paramref name="gridFolder"/> already holds a grid other than <paramref name="spec"/>.</summary>
+    public static void CheckSpec(string gridFolder, GridSpec spec)
+    {
+        string path = Path.Combine(gridFolder, ManifestFile);
+        if (!File.Exists(path)) return;
+        var old = ReadManifest(gridFolder);
+        if (old.Spec.FirstDifference(spec) is { } difference)
+            throw new GridMismatchException(
+                $"{gridFolder} already holds a different grid ({difference}; see {ManifestFile}); use a new folder for a new grid, or repeat the original command to resume it: {old.CommandLine}");
+    }
+
     private void WriteManifest(IReadOnlyList<RunConfig> runs, string commandLine)
     {
         Directory.CreateDirectory(GridFolder);
@@ -334,10 +355,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
             // write the same spec, and neither's invocation may be lost with the file the other replaced.
             AtomicFile.CreateNew(path, System.Text.Json.JsonSerializer.Serialize(manifest, RunJson.Options));
         }
-        var old = RunJson.Read<GridManifest>(path);
-        if (old.Spec.FirstDifference(Spec) is { } difference)
-            throw new GridMismatchException(
-                $"{GridFolder} already holds a different grid ({difference}; see {ManifestFile}); use a new folder for a new grid, or repeat the original command to resume it: {old.CommandLine}");
+        CheckSpec(GridFolder, Spec);
         string line = $"{now.StartedUtc:O} {Environment.MachineName} {Environment.ProcessId} {commandLine.ReplaceLineEndings(" ")}\n";
         // .NET writes at its own offset, not with O_APPEND, so concurrent workers take turns: an exclusive
         // open (flock on Unix), retried while another worker holds it, then a write at the end.

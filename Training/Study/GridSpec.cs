@@ -25,6 +25,16 @@ public sealed record GridSpec
     public double Momentum { get; init; } = 0.9;
     public string Device { get; init; } = "auto";
 
+    // The rest of `train`'s recipe (RunConfig has the meaning of each); the defaults are the recipe grids had before these existed.
+    public string Optimizer { get; init; } = "sgd";
+    public string Schedule { get; init; } = "constant";
+    public float? WeightDecay { get; init; }
+    public bool Nesterov { get; init; }
+    public bool Augment { get; init; }
+    public float LabelSmoothing { get; init; }
+    public float? ClipGradNorm { get; init; }
+    public int Val { get; init; }
+
     /// <summary>Activation names ("relu", "talu", "exlu:0.2", ...); parsed by ActivationCatalog.</summary>
     public required IReadOnlyList<string> Activations { get; init; }
 
@@ -101,6 +111,14 @@ public sealed record GridSpec
         Batch = BatchSize,
         Lr = (float)LearningRate,
         Momentum = (float)Momentum,
+        Optimizer = Optimizer,
+        Schedule = Schedule,
+        WeightDecay = WeightDecay,
+        Nesterov = Nesterov,
+        Augment = Augment,
+        LabelSmoothing = LabelSmoothing,
+        ClipGradNorm = ClipGradNorm,
+        Val = Val,
         Seed = (ulong)seed,
         Device = Device,
         Extra = new SortedDictionary<string, string>(Extra, StringComparer.Ordinal),

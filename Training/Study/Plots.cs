@@ -5,6 +5,8 @@
 //   TrainingCurves       training loss and test accuracy per epoch, mean over seeds ± 1 sd band.
 //   FinalAccuracy        final test accuracy per configuration: mean with its 95% t-interval,
 //                        every run as a small grey dot.
+//   ConfusionMatrices    per configuration, the last epoch's confusion matrix, row-normalised and
+//                        averaged over seeds, as a heat map with the class names on its axes.
 //   PredictionGrid       test images with a green (correct) or red (wrong) border and a caption
 //                        "predicted/true" in a built-in 3×5 pixel digit font, drawn with ImageSharp
 //                        2.1.13. Its text packages (SixLabors.Fonts / ImageSharp.Drawing) are not
@@ -226,6 +228,63 @@ public static class Plots
         plot.YLabel("test accuracy (%)");
         plot.ShowLegend(Alignment.LowerLeft);
         Save(plot, pngPath, width, height, "final accuracy");
+    }
+
+    /// <summary>
+    /// One heat map per configuration with per-class results: its last-epoch confusion matrix,
+    /// row-normalised and averaged over seeds (rows: true class, columns: predicted), each cell
+    /// labelled in percent, the class names on the axes. Returns the configurations and matrices
+    /// drawn, in panel order; draws nothing and returns none when no run wrote a confusion.json.
+    /// </summary>
+    public static IReadOnlyList<(string Name, double[][] Matrix)> ConfusionMatrices(StudyReport report, string pngPath, int panelWidth = 560, int panelHeight = 520)
+    {
+        var drawn = report.Configurations.Where(c => c.PerClass is not null)
+            .Select(c => (Name: c.Name, Context: c.Context, c.PerClass!.Classes, c.PerClass.Last)).ToArray();
+        if (drawn.Length == 0) return [];
+        bool manyContexts = drawn.Select(d => d.Context).Distinct().Count() > 1;
+        int columns = (int)Math.Ceiling(Math.Sqrt(drawn.Length)), rows = (drawn.Length + columns - 1) / columns;
+        var multi = new Multiplot();
+        multi.AddPlots(drawn.Length);
+        multi.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, columns);
+        for (int k = 0; k < drawn.Length; k++)
+        {
+            var (name, context, classes, mean) = drawn[k];
+            int n = classes.Count;
+            var plot = multi.GetPlot(k);
+            var cells = new double[n, n];
+            for (int t = 0; t < n; t++)
+                for (int p = 0; p < n; p++)
+                    cells[t, p] = mean.Matrix[t][p];
+            var map = plot.Add.Heatmap(cells); // row 0 (true class 0) at the top
+            map.Colormap = new ScottPlot.Colormaps.Viridis();
+            map.ManualRange = new ScottPlot.Range(0, 1);
+            map.Rectangle = new CoordinateRect(0, n, 0, n);
+            for (int t = 0; t < n; t++)
+                for (int p = 0; p < n; p++)
+                {
+                    if (double.IsNaN(cells[t, p])) continue;
+                    var label = plot.Add.Text((cells[t, p] * 100).ToString("0", System.Globalization.CultureInfo.InvariantCulture), p + 0.5, n - t - 0.5);
+                    label.LabelFontSize = n > 12 ? 7 : 11;
+                    label.LabelAlignment = Alignment.MiddleCenter;
+                    label.LabelFontColor = cells[t, p] > 0.6 ? Colors.Black : Colors.White; // Viridis is dark below, light above
+                }
+            var centres = Enumerable.Range(0, n).Select(i => i + 0.5).ToArray();
+            plot.Axes.Bottom.SetTicks(centres, classes.ToArray());
+            plot.Axes.Left.SetTicks(centres.Reverse().ToArray(), classes.ToArray());
+            if (classes.Any(c => c.Length > 2))
+            {
+                plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+                plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+                plot.Axes.Bottom.MinimumSize = 7 * classes.Max(c => c.Length) + 20;
+            }
+            plot.Axes.SetLimits(0, n, 0, n);
+            plot.XLabel("predicted");
+            plot.YLabel("true (each row sums to 100%)");
+            plot.Title($"{name} (n={mean.Runs})" + (manyContexts ? "\n" + context : ""));
+            plot.Axes.Title.Label.FontSize = 14;
+        }
+        Save(multi, pngPath, panelWidth * columns, panelHeight * rows, "confusion matrices");
+        return drawn.Select(d => (d.Name, d.Last.Matrix)).ToArray();
     }
 
     private static void Save(Plot plot, string path, int width, int height, string what)

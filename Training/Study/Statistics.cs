@@ -6,6 +6,9 @@
 //   Welch   t = (x̄ₐ − x̄ᵦ)/√(sₐ²/nₐ + sᵦ²/nᵦ),
 //           df = (sₐ²/nₐ + sᵦ²/nᵦ)² / ((sₐ²/nₐ)²/(nₐ−1) + (sᵦ²/nᵦ)²/(nᵦ−1))   (Welch–Satterthwaite)
 //   paired  t = d̄/(s_d/√n) on dᵢ = aᵢ − bᵢ, df = n − 1
+//   Cohen's d   = (x̄ₐ − x̄ᵦ)/s_p,  s_p = √(((nₐ−1)sₐ² + (nᵦ−1)sᵦ²)/(nₐ + nᵦ − 2))   (with Welch)
+//   Cohen's d_z = d̄/s_d                                                         (with paired)
+//   Holm    sort the m defined p ascending, p̃₍ₖ₎ = min(1, max_{j≤k} (m − j + 1)·p₍ⱼ₎)   (step-down)
 //
 // The t distribution: CDF(t; ν) = 1 − ½·I_{ν/(ν+t²)}(ν/2, ½) for t ≥ 0, with I the regularised
 // incomplete beta function (continued fraction, modified Lentz). Quantiles by bisection on the
@@ -16,15 +19,27 @@ namespace Activations.Training.Study;
 /// <param name="Test">"Welch" or "paired".</param>
 /// <param name="Difference">mean(a) − mean(b) (for paired: mean of aᵢ − bᵢ).</param>
 /// <param name="P">Two-sided p-value; NaN when there are too few values to test.</param>
+/// <param name="EffectSize">Cohen's d with the pooled sd (Welch) or d_z = d̄/s_d (paired); NaN when undefined.</param>
 public sealed record TTestResult(
     string Test, int CountA, int CountB, double Difference, double StandardError,
-    double T, double DegreesOfFreedom, double P, double CiLow, double CiHigh, double Level)
+    double T, double DegreesOfFreedom, double P, double CiLow, double CiHigh, double Level, double EffectSize)
 {
+    /// <summary>The Holm–Bonferroni adjusted p over the family this test was judged in; NaN until adjusted.</summary>
+    public double AdjustedP { get; init; } = double.NaN;
+
+    /// <summary>How many defined tests the Holm adjustment counted (0 when not adjusted).</summary>
+    public int FamilySize { get; init; }
+
     /// <summary>Whether the test could be computed (enough values on both sides).</summary>
     public bool IsDefined => !double.IsNaN(P);
 
-    /// <summary>p &lt; 1 − level: the difference is significant at that level.</summary>
-    public bool IsSignificant => IsDefined && P < 1 - Level;
+    public bool IsAdjusted => FamilySize > 0 && !double.IsNaN(AdjustedP);
+
+    /// <summary>The p the verdict rests on: the adjusted one once the test is part of a family, else the raw one.</summary>
+    public double DecisionP => IsAdjusted ? AdjustedP : P;
+
+    /// <summary>The deciding p &lt; 1 − level: the difference is significant at that level.</summary>
+    public bool IsSignificant => IsDefined && DecisionP < 1 - Level;
 }
 
 /// <summary>Descriptive statistics of one sample.</summary>
@@ -83,7 +98,7 @@ public static class Statistics
         double se = Math.Sqrt(va + vb);
         double df = (va + vb) * (va + vb) / (va * va / (na - 1) + vb * vb / (nb - 1));
         if (se == 0) df = na + nb - 2; // both samples constant: df is 0/0; the pooled df is the natural limit
-        return Finish("Welch", na, nb, diff, se, df, level);
+        return Finish("Welch", na, nb, diff, se, df, level, CohensD(a, b));
     }
 
     /// <summary>Paired t-test on aᵢ − bᵢ (the same seed on both sides), two-sided.</summary>
@@ -95,43 +110,96 @@ public static class Statistics
         int n = d.Length;
         double diff = Mean(d);
         if (n < 2) return Undefined("paired", n, n, diff, level);
-        double se = StandardDeviation(d) / Math.Sqrt(n);
-        return Finish("paired", n, n, diff, se, n - 1, level);
+        double sd = StandardDeviation(d);
+        return Finish("paired", n, n, diff, sd / Math.Sqrt(n), n - 1, level, Standardized(diff, sd));
+    }
+
+    /// <summary>Cohen's d of mean(a) − mean(b) in units of the pooled sample sd; NaN with fewer than 2 values a side.</summary>
+    public static double CohensD(IReadOnlyList<double> a, IReadOnlyList<double> b)
+    {
+        int na = a.Count, nb = b.Count;
+        if (na < 2 || nb < 2) return double.NaN;
+        double pooled = Math.Sqrt(((na - 1) * Variance(a) + (nb - 1) * Variance(b)) / (na + nb - 2));
+        return Standardized(Mean(a) - Mean(b), pooled);
+    }
+
+    /// <summary>difference/sd; with no spread, 0 for no difference and ±∞ for any.</summary>
+    private static double Standardized(double difference, double sd) =>
+        sd > 0 ? difference / sd : difference == 0 ? 0 : Math.CopySign(double.PositiveInfinity, difference);
+
+    /// <summary>
+    /// Holm–Bonferroni step-down adjusted p-values, in the order given. NaN entries (tests that
+    /// could not be computed) stay NaN and are not counted in the family size m. Controls the
+    /// family-wise error rate with no assumption about how the tests depend on each other.
+    /// </summary>
+    public static double[] HolmAdjust(IReadOnlyList<double> p)
+    {
+        var adjusted = Enumerable.Repeat(double.NaN, p.Count).ToArray();
+        var order = Enumerable.Range(0, p.Count).Where(i => !double.IsNaN(p[i])).OrderBy(i => p[i]).ToArray();
+        int m = order.Length;
+        double running = 0; // the running maximum keeps the adjusted p in the same order as the raw ones
+        for (int k = 0; k < m; k++)
+        {
+            double pk = p[order[k]];
+            if (pk < 0 || pk > 1) throw new ArgumentOutOfRangeException(nameof(p), $"a p-value must be in [0, 1]; got {pk}");
+            running = Math.Max(running, Math.Min(1, (m - k) * pk));
+            adjusted[order[k]] = running;
+        }
+        return adjusted;
+    }
+
+    /// <summary>The tests with <see cref="TTestResult.AdjustedP"/> and family size set by Holm over all of them (the undefined ones are not counted).</summary>
+    public static TTestResult[] Holm(IReadOnlyList<TTestResult> tests)
+    {
+        var adjusted = HolmAdjust(tests.Select(t => t.P).ToArray());
+        int m = adjusted.Count(a => !double.IsNaN(a));
+        return tests.Select((t, i) => t with { AdjustedP = adjusted[i], FamilySize = t.IsDefined ? m : 0 }).ToArray();
     }
 
     private static TTestResult Undefined(string test, int na, int nb, double diff, double level) =>
-        new(test, na, nb, diff, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, level);
+        new(test, na, nb, diff, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, level, double.NaN);
 
-    private static TTestResult Finish(string test, int na, int nb, double diff, double se, double df, double level)
+    private static TTestResult Finish(string test, int na, int nb, double diff, double se, double df, double level, double effect)
     {
         if (se == 0)
         {
             // No spread at all: equal means are not different (p = 1); unequal ones are as different as can be.
             return new TTestResult(test, na, nb, diff, 0, diff == 0 ? 0 : Math.CopySign(double.PositiveInfinity, diff),
-                df, diff == 0 ? 1 : 0, diff, diff, level);
+                df, diff == 0 ? 1 : 0, diff, diff, level, effect);
         }
         double t = diff / se;
         double p = 2 * StudentT.Cdf(-Math.Abs(t), df);
         double half = StudentT.Quantile(1 - (1 - level) / 2, df) * se;
-        return new TTestResult(test, na, nb, diff, se, t, df, Math.Min(1, p), diff - half, diff + half, level);
+        return new TTestResult(test, na, nb, diff, se, t, df, Math.Min(1, p), diff - half, diff + half, level, effect);
     }
 
     /// <summary>
-    /// One line in plain words, the difference in percentage points (accuracies are fractions):
-    /// "talu-a1 vs relu: +0.08 points (95% CI −0.21…+0.37), Welch p = 0.52 — within noise".
+    /// One line in plain words, the difference in percentage points (accuracies are fractions) and
+    /// the effect size; once the test is Holm-adjusted, the verdict rests on the adjusted p and says so:
+    /// "talu vs relu: +0.08 points (95% CI −0.21…+0.37), d = +0.35, Welch p = 0.52, Holm p = 1.00 (of 8 tests) — within noise (…)".
     /// </summary>
     public static string Verdict(string name, string baseline, TTestResult r, double scale = 100, string unit = "points")
     {
         string head = $"{name} vs {baseline}: ";
         if (!r.IsDefined)
             return head + $"{Signed(r.Difference * scale)} {unit}, not enough runs to test (n = {r.CountA} vs {r.CountB}; need 2 each)";
-        string pct = $"{r.Level * 100:0.##}%";
+        string pct = $"{r.Level * 100:0.##}%", alpha = $"{(1 - r.Level) * 100:0.##}%";
         string ci = $"({pct} CI {Signed(r.CiLow * scale)}…{Signed(r.CiHigh * scale)})";
+        string effect = $"{EffectSymbol(r)} = {FormatEffect(r.EffectSize)}";
+        string p = $"{r.Test} p = {FormatP(r.P)}" + (r.IsAdjusted ? $", Holm p = {FormatP(r.AdjustedP)} (of {r.FamilySize} test{(r.FamilySize == 1 ? "" : "s")})" : "");
+        string basis = r.IsAdjusted ? $"{r.Test} t-test, Holm-adjusted" : $"{r.Test} t-test";
         string verdict = r.IsSignificant
-            ? $"significant at {(1 - r.Level) * 100:0.##}% ({r.Test} t-test): {name} is {(r.Difference > 0 ? "higher" : "lower")}"
-            : $"within noise ({r.Test} t-test, not significant at {(1 - r.Level) * 100:0.##}%)";
-        return head + $"{Signed(r.Difference * scale)} {unit} {ci}, {r.Test} p = {FormatP(r.P)} — {verdict}";
+            ? $"significant at {alpha} ({basis}): {name} is {(r.Difference > 0 ? "higher" : "lower")}"
+            : $"within noise ({basis}, not significant at {alpha})";
+        return head + $"{Signed(r.Difference * scale)} {unit} {ci}, {effect}, {p} — {verdict}";
     }
+
+    /// <summary>"d" (Cohen's d, pooled sd) for Welch, "d_z" for the paired test.</summary>
+    public static string EffectSymbol(TTestResult r) => r.Test == "paired" ? "d_z" : "d";
+
+    /// <summary>+0.35 / −1.20; "∞" with its sign when the samples have no spread; "n/a" when undefined.</summary>
+    public static string FormatEffect(double d) =>
+        double.IsInfinity(d) ? (d > 0 ? "+\u221e" : "\u2212\u221e") : Signed(d);
 
     /// <summary>+0.08 / −0.21 with a true minus sign; two decimals; "0.00" when it rounds to zero.</summary>
     public static string Signed(double v)
