@@ -50,7 +50,7 @@ public sealed class LaunchPlan
     public int BlockedGroupSize { get; }
 
     /// <summary>
-    /// Whether 2×2 max pooling runs one output per work-item (PoolKernels.Halves): everywhere but
+    /// Whether 2×2 max pooling's backward runs one window per work-item (PoolKernels.Halves): everywhere but
     /// the CPU accelerator, where a simulated thread wants long loops and a select is a jump.
     /// </summary>
     public bool PerElementPooling => Kind != BackendKind.Cpu;

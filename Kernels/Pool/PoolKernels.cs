@@ -6,6 +6,7 @@
 //         dx[n,c,h,w] = Σ_{windows containing (h,w)} dy/(kh·kw).
 // Backward passes are gathers (one work-item per row of input elements): deterministic, no
 // atomics, and correct for overlapping windows (stride < kernel).
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -19,7 +20,6 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry> _maxForward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>> _backward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _avgForward;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry, SpecializedValue<int>> _maxForwardHalving;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>> _maxBackwardHalving;
 
     private PoolKernels(Accelerator accelerator, LaunchPlan plan)
@@ -28,7 +28,6 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         _maxForward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry>(MaxForwardKernel);
         _backward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(BackwardKernel);
         _avgForward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(AvgForwardKernel);
-        _maxForwardHalving = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry, SpecializedValue<int>>(MaxForwardHalvingKernel);
         _maxBackwardHalving = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(MaxBackwardHalvingKernel);
     }
 
@@ -148,55 +147,29 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         }
     }
 
-    // 2×2 windows with stride 2 that tile the input exactly (the CNN's and LeNet's pooling): one
-    // output per work-item and no loop, so PoCL vectorises across work-items. The row and plane of
-    // output u come from a multiplication by a double reciprocal, which vectorises where an integer
-    // division does not (exact: see Quotient).
+    // Max pooling backward over 2×2 windows with stride 2 that tile the input exactly (the CNN's and
+    // LeNet's): one window per work-item writes its 4 elements of dx, with no loop over taps and no
+    // zeroing pass. The row and plane of window u come from a multiplication by a double reciprocal,
+    // not an integer division (exact: see Quotient). The same per-window form of the forward pass
+    // measured no faster than the per-row kernel on PoCL (docs/performance.md), so it was dropped.
 
     /// <summary>Whether <paramref name="g"/> is a 2×2 window with stride 2 and no padding whose windows cover the input exactly.</summary>
     public static bool Halves(ConvGeometry g) =>
         g.KH == 2 && g.KW == 2 && g.Stride == 2 && g.Pad == 0 && g.H == 2 * g.OutH && g.W == 2 * g.OutW;
 
     /// <summary>⌊u / d⌋ for 0 ≤ u &lt; 2³¹, given inv = 1/d: (u + ½)/d is at least ½/d from an integer, far more than the rounding error.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Quotient(int u, double inv) => (int)((u + 0.5) * inv);
-
-    /// <summary>Work-item u of N·C·Ho·Wo writes y[u] and idx[u] from its 2×2 window (geometry as <see cref="Halves"/>).</summary>
-    private static void MaxForwardHalvingKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g,
-        SpecializedValue<int> oneItem) =>
-        GridLoop.For(g.N * g.C * g.OutH * g.OutW, oneItem, new MaxForwardHalvingAt(x, y, idx, new HalvingWindow(g.W, g.OutH, g.OutW)));
 
     /// <summary>Where output u's window lies: At in the input, Local within its plane (idx's numbering).</summary>
     private readonly record struct HalvingWindow(int W, int OutH, int OutW)
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public (int At, int Local) Of(int u)
         {
             int row = Quotient(u, 1.0 / OutW), ow = u - row * OutW;   // row = plane·Ho + oh
             int oh = row - Quotient(row, 1.0 / OutH) * OutH;
             return (2 * (row * W + ow), 2 * (oh * W + ow));          // H = 2·Ho: plane·H·W + 2oh·W + 2ow
-        }
-    }
-
-    private readonly record struct MaxForwardHalvingAt(ArrayView<float> X, ArrayView<float> Y, ArrayView<int> Idx, HalvingWindow Window)
-        : IGridBody
-    {
-        public void Invoke(int u)
-        {
-            var (at, local) = Window.Of(u);
-            int w = Window.W;
-            float best = X[at];
-            int k = 0;
-            // The first maximum in (i, j) order wins, and a NaN stays (as in MaxForwardAt).
-            float v = X[at + 1];
-            bool take = !XMath.IsNaN(best) && (v > best || XMath.IsNaN(v));
-            best = take ? v : best; k = take ? 1 : k;
-            v = X[at + w];
-            take = !XMath.IsNaN(best) && (v > best || XMath.IsNaN(v));
-            best = take ? v : best; k = take ? w : k;
-            v = X[at + w + 1];
-            take = !XMath.IsNaN(best) && (v > best || XMath.IsNaN(v));
-            best = take ? v : best; k = take ? w + 1 : k;
-            Y[u] = best;
-            Idx[u] = local + k;
         }
     }
 
@@ -220,23 +193,13 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         }
     }
 
-    public void MaxForward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g)
-    {
-        if (_plan.PerElementPooling && Halves(g)) MaxForwardHalving(x, y, idx, g);
-        else _maxForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, idx, g);
-    }
+    public void MaxForward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g) =>
+        _maxForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, idx, g);
 
     public void MaxBackward(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g)
     {
         if (_plan.PerElementPooling && Halves(g)) MaxBackwardHalving(dy, idx, dx, g);
         else _backward(_plan.GridStride((long)g.N * g.C * g.H), dy, idx, dx, g, SpecializedValue.New(1));
-    }
-
-    /// <summary>Max pooling forward by the per-output kernel, on any accelerator (tests); <see cref="Halves"/> must hold.</summary>
-    public void MaxForwardHalving(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g)
-    {
-        if (!Halves(g)) throw new ArgumentException($"the halving max pool needs a 2×2 window, stride 2, no padding and even H, W; got {g}");
-        _maxForwardHalving(_plan.GridStride((long)g.N * g.C * g.OutH * g.OutW), x, y, idx, g, _plan.OneItem);
     }
 
     /// <summary>Max pooling backward by the per-output kernel, overwriting dx; <see cref="Halves"/> must hold.</summary>

@@ -78,12 +78,12 @@ public class PoolTests
     }
 
     /// <summary>
-    /// The per-output 2×2 kernels (the default for such windows on OpenCL and CUDA) against the
-    /// references on every accelerator: several planes with odd Ho, ties, a NaN and ±∞.
+    /// The per-window 2×2 backward kernel (the default for such windows on OpenCL and CUDA) against
+    /// the reference on every accelerator: several planes with odd Ho, ties, a NaN and ±∞ in x.
     /// </summary>
     [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
-    public void HalvingMaxPoolMatchesReferences(string device)
+    public void HalvingMaxPoolBackwardMatchesReference(string device)
     {
         var d = TestDevices.Get(device);
         var g = new ConvGeometry(3, 5, 14, 10, 2, 2, 2, 0);
@@ -100,7 +100,7 @@ public class PoolTests
         var tx = Tensor.FromArray(d, x, g.N, g.C, g.H, g.W);
         var ty = Tensor.Empty(d, g.N, g.C, g.OutH, g.OutW);
         using var idx = new IntBuffer(d, ty.Length);
-        kernels.MaxForwardHalving(tx.View, ty.View, idx.View, g);
+        kernels.MaxForward(tx.View, ty.View, idx.View, g);
         var (yRef, idxRef) = PoolKernels.MaxReference(x, g);
         Assert.Equal(idxRef, idx.ToArray());
         var y = ty.ToArray();
@@ -112,7 +112,7 @@ public class PoolTests
         var dx = Tensor.FromArray(d, Enumerable.Repeat(7f, x.Length).ToArray(), g.N, g.C, g.H, g.W); // overwritten
         kernels.MaxBackwardHalving(tdy.View, idx.View, dx.View, g);
         Expect.Close(dx.ToArray(), PoolKernels.MaxBackwardReference(dy, idxRef, g), 0, 0, "max_pool2d backward (halving)");
-        Assert.Throws<ArgumentException>(() => kernels.MaxForwardHalving(tx.View, ty.View, idx.View, g with { Stride = 1 }));
+        Assert.Throws<ArgumentException>(() => kernels.MaxBackwardHalving(tdy.View, idx.View, dx.View, g with { Stride = 1 }));
     }
 
     [SkippableTheory]
