@@ -81,7 +81,7 @@ internal struct Block8x8
 
     /// <summary>C += a·bᵀ (a rank-1 update with a column of 8 and a row of 8), one row per line.</summary>
     /// <remarks>Written out on the fields: on the CPU accelerator a helper taking and returning a row
-    /// cost 30% more time in struct copies.</remarks>
+    /// spent its time copying structs (docs/performance.md).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(in Vec8f a, in Vec8f b)
     {
