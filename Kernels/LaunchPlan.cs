@@ -49,6 +49,12 @@ public sealed class LaunchPlan
     /// <summary>Threads per group for the blocked matmul (each work-item loops over whole 4×4 blocks of C).</summary>
     public int BlockedGroupSize { get; }
 
+    /// <summary>
+    /// Whether 2×2 max pooling's backward runs one window per work-item (PoolKernels.Halves): everywhere but
+    /// the CPU accelerator, where a simulated thread wants long loops and a select is a jump.
+    /// </summary>
+    public bool PerElementPooling => Kind != BackendKind.Cpu;
+
     public LaunchPlan(Accelerator accelerator)
     {
         Kind = KindOf(accelerator);

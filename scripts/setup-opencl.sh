@@ -8,13 +8,50 @@
 #   2. otherwise installs the build dependencies from Debian's packages, fetches the upstream
 #      tarball inside Debian's `pocl` 6.0 source package (a deb-src entry for the next release,
 #      reusing the archive URI already configured), applies pocl-6.0-vectorizer-target.patch
-#      (without it PoCL 6.0 never vectorises a kernel; see the patch), builds it into $PREFIX and
-#      registers the ICD. $PREFIX names the patch level: a build from an older version of this
-#      script is left where it is and replaced in the ICD registry.
+#      (without it PoCL 6.0 never vectorises a kernel; see the patch), builds it for the CPU target
+#      that the CPU's feature flags call for (pocl_target below) into $PREFIX and registers the ICD.
+#      $PREFIX names the patch level and the target: a build from an older version of this script,
+#      or for another target, is left where it is and replaced in the ICD registry.
 # Idempotent and quiet on success; a second run takes seconds. Needs root (apt-get, /etc/OpenCL).
+#   --print-target  print the chosen LLVM CPU name and $PREFIX, and change nothing
+# POCL_CPU_FLAGS (a /proc/cpuinfo flags line) and POCL_LLVM_HOST_CPU (LLVM's name for the host) stand
+# in for this machine's, to check the choice for another CPU.
 set -euo pipefail
 
-PREFIX=${POCL_PREFIX:-/opt/pocl-6.0-vec2}
+# AVX-512 (F, CD, BW, DQ, VL: Skylake-SP's set, which every AVX-512 x86 since has) needs a name that
+# LLVM 15 builds with AVX-512; Zen 4 is not one it knows (it calls it znver3, AVX2 only), and a
+# virtual machine may hide AVX-512 from a CPU whose name has it, so the flags decide.
+AVX512_NAMES=" skylake-avx512 cascadelake cooperlake cannonlake icelake-client icelake-server tigerlake rocketlake sapphirerapids "
+has_flags() { local f; for f in "$@"; do grep -qw -- "$f" <<<"$flags" || return 1; done; }
+# pocl_target: the LLVM CPU name to build PoCL for: LLVM's own name for the host when it has the
+# vector width the flags offer, else an LLVM 15 name with it (skylake-avx512, haswell, x86-64).
+pocl_target() {
+  local llvm=$1
+  if has_flags avx512f avx512cd avx512bw avx512dq avx512vl; then
+    if [[ "$AVX512_NAMES" == *" $llvm "* ]]; then echo "$llvm"; else echo skylake-avx512; fi
+  elif has_flags avx2 fma bmi2; then
+    if [ "$llvm" = "(unknown)" ] || [ -z "$llvm" ] || [[ "$AVX512_NAMES" == *" $llvm "* ]] || \
+       [[ " x86-64 generic " == *" $llvm "* ]]; then echo haswell; else echo "$llvm"; fi
+  else
+    echo x86-64
+  fi
+}
+flags=${POCL_CPU_FLAGS:-$(grep -m1 '^flags' /proc/cpuinfo || true)}
+llvm_host() { [ -n "${POCL_LLVM_HOST_CPU:-}" ] && echo "$POCL_LLVM_HOST_CPU" || \
+  llc-15 --version 2>/dev/null | sed -n 's/^ *Host CPU: *//p' | head -1; }
+# choose_target: sets CPU and PREFIX. A target other than the one LLVM names (which is what PoCL
+# picks by itself, and what builds before this choice used) gets a prefix of its own.
+choose_target() {
+  local llvm; llvm=$(llvm_host || true)
+  CPU=$(pocl_target "$llvm")
+  if [ -n "${POCL_PREFIX:-}" ]; then PREFIX=$POCL_PREFIX
+  elif [ -z "$llvm" ] || [ "$llvm" = "(unknown)" ] || [ "$CPU" = "$llvm" ]; then PREFIX=/opt/pocl-6.0-vec2
+  else PREFIX=/opt/pocl-6.0-vec2-$CPU; fi
+}
+choose_target
+if [ "${1:-}" = --print-target ]; then echo "$CPU $PREFIX"; exit 0; fi
+[ $# -eq 0 ] || { echo "error: unknown argument '$1' (expected --print-target or nothing)" >&2; exit 2; }
+
 PATCH=$(cd "$(dirname "$0")" && pwd)/pocl-6.0-vectorizer-target.patch
 POCL_VERSION=6.0-6
 ICD_FILE=/etc/OpenCL/vendors/pocl6-activations.icd
@@ -64,6 +101,8 @@ if [ ! -e "$PREFIX/lib/libpocl.so" ]; then
   $SUDO apt-get update -q >>"$LOG" 2>&1 || true
   apt_install llvm-15-dev libclang-15-dev clang-15 libclang-cpp15-dev libhwloc-dev ocl-icd-dev \
     ocl-icd-opencl-dev cmake ninja-build pkg-config dpkg-dev make g++ xz-utils ca-certificates patch
+  # LLVM's name for the host is known only now that llc-15 is installed.
+  choose_target
 
   src_list=/etc/apt/sources.list.d/activations-pocl-src.sources
   if [ ! -e "$src_list" ]; then
@@ -84,22 +123,12 @@ if [ ! -e "$PREFIX/lib/libpocl.so" ]; then
   [ -n "$srcdir" ] || fail "pocl source tree not found after unpacking"
   command -v patch >/dev/null 2>&1 || apt_install patch
   patch -d "$srcdir" -p1 -s <"$PATCH" >>"$LOG" 2>&1 || fail "cannot apply $PATCH to pocl 6.0 (see $LOG)"
-  # LLVM 15 does not know every newer CPU (e.g. recent EPYCs report "Host CPU: (unknown)"):
-  # then name the closest model it knows from the CPU's feature flags.
-  cpu_flag=()
-  if llc-15 --version 2>/dev/null | grep -q 'Host CPU: (unknown)'; then
-    flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
-    if   echo "$flags" | grep -qw avx512bw && echo "$flags" | grep -qw avx512vl; then cpu=skylake-avx512
-    elif echo "$flags" | grep -qw avx2 && echo "$flags" | grep -qw fma; then cpu=haswell
-    else cpu=x86-64; fi
-    cpu_flag=(-DLLC_HOST_CPU="$cpu")
-  fi
-  echo "setup-opencl: building PoCL 6.0 into $PREFIX (a few minutes; log: $LOG)" >&2
+  echo "setup-opencl: building PoCL 6.0 for $CPU into $PREFIX (a few minutes; log: $LOG)" >&2
   # (cmake is run from the scratch folder: PoCL's configure checks write compile_test_* files into the cwd)
   cd "$work"
   cmake -S "$srcdir" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_INSTALL_PREFIX="$PREFIX" -DWITH_LLVM_CONFIG=/usr/bin/llvm-config-15 \
-    -DENABLE_ICD=ON -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF -DENABLE_POCLCC=OFF "${cpu_flag[@]}" >>"$LOG" 2>&1 || fail "cmake configure of pocl failed (see $LOG)"
+    -DENABLE_ICD=ON -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF -DENABLE_POCLCC=OFF -DLLC_HOST_CPU="$CPU" >>"$LOG" 2>&1 || fail "cmake configure of pocl failed (see $LOG)"
   ninja -C "$work/build" >>"$LOG" 2>&1 || fail "pocl build failed (see $LOG)"
   $SUDO ninja -C "$work/build" install >>"$LOG" 2>&1 || fail "pocl install failed (see $LOG)"
 fi

@@ -5,6 +5,7 @@ SGD lr 0.01 momentum 0.9, data resident on the device; the first epoch is timed 
 The BN net trains on random CIFAR-shaped images: its time does not depend on the pixels, and
 decoding the JPEG archive here would need Pillow. Prints one line per net:
     torch NET seconds S accuracy A train_loss L
+Benchmarks/torch_compare.py imports its nets (LeNet too) and training loop for the CPU comparison.
 """
 import argparse
 import gzip
@@ -47,6 +48,10 @@ def nets():
             nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10)),
+        "lenet": lambda: nn.Sequential(
+            nn.Conv2d(3, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)),
         "vgg": lambda: nn.Sequential(
             *vgg_block(3, 64, False), *vgg_block(64, 128, True), *vgg_block(128, 256, True), *vgg_block(256, 256, True),
             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(256, 10)),
@@ -54,25 +59,33 @@ def nets():
 
 
 def epoch(model, x, y, device, batch=64):
+    return epochs(model, x, y, device, batch, 1)[0]
+
+
+def epochs(model, x, y, device, batch=64, count=1):
+    """Trains COUNT epochs with one optimizer; returns (seconds, mean train loss) of each."""
     import torch
     import torch.nn.functional as F
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     model.train()
     g = torch.Generator(device="cpu").manual_seed(0)
-    order = torch.randperm(x.shape[0], generator=g).to(device)
-    total = torch.zeros((), device=device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    sync()
-    start = time.perf_counter()
-    for i in range(0, x.shape[0], batch):
-        idx = order[i:i + batch]
-        loss = F.cross_entropy(model(x[idx]), y[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        total += loss.detach() * idx.shape[0]
-    sync()
-    return time.perf_counter() - start, (total / x.shape[0]).item()
+    results = []
+    for _ in range(count):
+        order = torch.randperm(x.shape[0], generator=g).to(device)
+        total = torch.zeros((), device=device)
+        sync()
+        start = time.perf_counter()
+        for i in range(0, x.shape[0], batch):
+            idx = order[i:i + batch]
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += loss.detach() * idx.shape[0]
+        sync()
+        results.append((time.perf_counter() - start, (total / x.shape[0]).item()))
+    return results
 
 
 def accuracy(model, x, y):

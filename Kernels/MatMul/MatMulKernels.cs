@@ -70,6 +70,44 @@ internal struct Block4x4
     };
 }
 
+/// <summary>
+/// An 8×8 block of accumulators, one row of 8 per field, for the packed kernel. Each update goes row
+/// by row, so PoCL's SLP vectoriser makes a row one 8-lane multiply and add of a broadcast A value
+/// and the 8 B values (4×4 quarters made it shuffle both operands into place first).
+/// </summary>
+internal struct Block8x8
+{
+    public Vec8f R0, R1, R2, R3, R4, R5, R6, R7;
+
+    /// <summary>C += a·bᵀ (a rank-1 update with a column of 8 and a row of 8), one row per line.</summary>
+    /// <remarks>Written out on the fields: on the CPU accelerator a helper taking and returning a row
+    /// spent its time copying structs (docs/performance.md).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(in Vec8f a, in Vec8f b)
+    {
+        R0.V0 += a.V0 * b.V0; R0.V1 += a.V0 * b.V1; R0.V2 += a.V0 * b.V2; R0.V3 += a.V0 * b.V3; R0.V4 += a.V0 * b.V4; R0.V5 += a.V0 * b.V5; R0.V6 += a.V0 * b.V6; R0.V7 += a.V0 * b.V7;
+        R1.V0 += a.V1 * b.V0; R1.V1 += a.V1 * b.V1; R1.V2 += a.V1 * b.V2; R1.V3 += a.V1 * b.V3; R1.V4 += a.V1 * b.V4; R1.V5 += a.V1 * b.V5; R1.V6 += a.V1 * b.V6; R1.V7 += a.V1 * b.V7;
+        R2.V0 += a.V2 * b.V0; R2.V1 += a.V2 * b.V1; R2.V2 += a.V2 * b.V2; R2.V3 += a.V2 * b.V3; R2.V4 += a.V2 * b.V4; R2.V5 += a.V2 * b.V5; R2.V6 += a.V2 * b.V6; R2.V7 += a.V2 * b.V7;
+        R3.V0 += a.V3 * b.V0; R3.V1 += a.V3 * b.V1; R3.V2 += a.V3 * b.V2; R3.V3 += a.V3 * b.V3; R3.V4 += a.V3 * b.V4; R3.V5 += a.V3 * b.V5; R3.V6 += a.V3 * b.V6; R3.V7 += a.V3 * b.V7;
+        R4.V0 += a.V4 * b.V0; R4.V1 += a.V4 * b.V1; R4.V2 += a.V4 * b.V2; R4.V3 += a.V4 * b.V3; R4.V4 += a.V4 * b.V4; R4.V5 += a.V4 * b.V5; R4.V6 += a.V4 * b.V6; R4.V7 += a.V4 * b.V7;
+        R5.V0 += a.V5 * b.V0; R5.V1 += a.V5 * b.V1; R5.V2 += a.V5 * b.V2; R5.V3 += a.V5 * b.V3; R5.V4 += a.V5 * b.V4; R5.V5 += a.V5 * b.V5; R5.V6 += a.V5 * b.V6; R5.V7 += a.V5 * b.V7;
+        R6.V0 += a.V6 * b.V0; R6.V1 += a.V6 * b.V1; R6.V2 += a.V6 * b.V2; R6.V3 += a.V6 * b.V3; R6.V4 += a.V6 * b.V4; R6.V5 += a.V6 * b.V5; R6.V6 += a.V6 * b.V6; R6.V7 += a.V6 * b.V7;
+        R7.V0 += a.V7 * b.V0; R7.V1 += a.V7 * b.V1; R7.V2 += a.V7 * b.V2; R7.V3 += a.V7 * b.V3; R7.V4 += a.V7 * b.V4; R7.V5 += a.V7 * b.V5; R7.V6 += a.V7 * b.V6; R7.V7 += a.V7 * b.V7;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Get(int r, int c) => Lane(r switch
+    {
+        0 => R0, 1 => R1, 2 => R2, 3 => R3, 4 => R4, 5 => R5, 6 => R6, _ => R7,
+    }, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Lane(Vec8f v, int c) => c switch
+    {
+        0 => v.V0, 1 => v.V1, 2 => v.V2, 3 => v.V3, 4 => v.V4, 5 => v.V5, 6 => v.V6, _ => v.V7,
+    };
+}
+
 public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
 {
     // Tiled: block tile, threads per side, k-slice, and the padded row length of the shared tiles
@@ -247,22 +285,13 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         {
             int strip = u % strips, panel = u / strips;
             int pa = strip * p.K, pb = panel * p.K;
-            var x00 = default(Block4x4); var x01 = default(Block4x4); var x10 = default(Block4x4); var x11 = default(Block4x4);
+            var acc = default(Block8x8);
             for (int k = 0; k < p.K; k++)
-            {
-                Vec8f va = ap[pa + k], vb = bp[pb + k];
-                x00.Add(va.V0, va.V1, va.V2, va.V3, vb.V0, vb.V1, vb.V2, vb.V3);
-                x01.Add(va.V0, va.V1, va.V2, va.V3, vb.V4, vb.V5, vb.V6, vb.V7);
-                x10.Add(va.V4, va.V5, va.V6, va.V7, vb.V0, vb.V1, vb.V2, vb.V3);
-                x11.Add(va.V4, va.V5, va.V6, va.V7, vb.V4, vb.V5, vb.V6, vb.V7);
-            }
+                acc.Add(ap[pa + k], bp[pb + k]);
             int i0 = strip * 8, j0 = panel * 8;
             for (int r = 0; r < 8 && i0 + r < p.M; r++)
                 for (int s = 0; s < 8 && j0 + s < p.N; s++)
-                {
-                    var x = r < 4 ? (s < 4 ? x00 : x01) : (s < 4 ? x10 : x11);
-                    Store(c, bias, p, i0 + r, j0 + s, x.Get(r % 4, s % 4));
-                }
+                    Store(c, bias, p, i0 + r, j0 + s, acc.Get(r, s));
         }
     }
 

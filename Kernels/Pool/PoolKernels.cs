@@ -6,6 +6,7 @@
 //         dx[n,c,h,w] = Σ_{windows containing (h,w)} dy/(kh·kw).
 // Backward passes are gathers (one work-item per row of input elements): deterministic, no
 // atomics, and correct for overlapping windows (stride < kernel).
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -19,6 +20,7 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry> _maxForward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>> _backward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _avgForward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>> _maxBackwardHalving;
 
     private PoolKernels(Accelerator accelerator, LaunchPlan plan)
     {
@@ -26,6 +28,7 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         _maxForward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry>(MaxForwardKernel);
         _backward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(BackwardKernel);
         _avgForward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(AvgForwardKernel);
+        _maxBackwardHalving = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(MaxBackwardHalvingKernel);
     }
 
     public static PoolKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -144,11 +147,67 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         }
     }
 
+    // Max pooling backward over 2×2 windows with stride 2 that tile the input exactly (the CNN's and
+    // LeNet's): one window per work-item writes its 4 elements of dx, with no loop over taps and no
+    // zeroing pass. The row and plane of window u come from a multiplication by a double reciprocal,
+    // not an integer division (exact: see Quotient). The same per-window form of the forward pass
+    // measured no faster than the per-row kernel on PoCL (docs/performance.md), so it was dropped.
+
+    /// <summary>Whether <paramref name="g"/> is a 2×2 window with stride 2 and no padding whose windows cover the input exactly.</summary>
+    public static bool Halves(ConvGeometry g) =>
+        g.KH == 2 && g.KW == 2 && g.Stride == 2 && g.Pad == 0 && g.H == 2 * g.OutH && g.W == 2 * g.OutW;
+
+    /// <summary>⌊u / d⌋ for 0 ≤ u &lt; 2³¹, given inv = 1/d: (u + ½)/d is at least ½/d from an integer, far more than the rounding error.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Quotient(int u, double inv) => (int)((u + 0.5) * inv);
+
+    /// <summary>Where output u's window lies: At in the input, Local within its plane (idx's numbering).</summary>
+    private readonly record struct HalvingWindow(int W, int OutH, int OutW)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (int At, int Local) Of(int u)
+        {
+            int row = Quotient(u, 1.0 / OutW), ow = u - row * OutW;   // row = plane·Ho + oh
+            int oh = row - Quotient(row, 1.0 / OutH) * OutH;
+            return (2 * (row * W + ow), 2 * (oh * W + ow));          // H = 2·Ho: plane·H·W + 2oh·W + 2ow
+        }
+    }
+
+    /// <summary>Work-item u of N·C·Ho·Wo writes the 4 elements of dx under its window: dy[u] at the argmax, 0 elsewhere.</summary>
+    private static void MaxBackwardHalvingKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g,
+        SpecializedValue<int> oneItem) =>
+        GridLoop.For(g.N * g.C * g.OutH * g.OutW, oneItem, new MaxBackwardHalvingAt(dy, idx, dx, new HalvingWindow(g.W, g.OutH, g.OutW)));
+
+    private readonly record struct MaxBackwardHalvingAt(ArrayView<float> Dy, ArrayView<int> Idx, ArrayView<float> Dx, HalvingWindow Window)
+        : IGridBody
+    {
+        public void Invoke(int u)
+        {
+            var (at, local) = Window.Of(u);
+            int w = Window.W, k = Idx[u] - local;
+            float v = Dy[u];
+            Dx[at] = k == 0 ? v : 0f;
+            Dx[at + 1] = k == 1 ? v : 0f;
+            Dx[at + w] = k == w ? v : 0f;
+            Dx[at + w + 1] = k == w + 1 ? v : 0f;
+        }
+    }
+
     public void MaxForward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g) =>
         _maxForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, idx, g);
 
-    public void MaxBackward(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g) =>
-        _backward(_plan.GridStride((long)g.N * g.C * g.H), dy, idx, dx, g, SpecializedValue.New(1));
+    public void MaxBackward(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g)
+    {
+        if (_plan.PerElementPooling && Halves(g)) MaxBackwardHalving(dy, idx, dx, g);
+        else _backward(_plan.GridStride((long)g.N * g.C * g.H), dy, idx, dx, g, SpecializedValue.New(1));
+    }
+
+    /// <summary>Max pooling backward by the per-output kernel, overwriting dx; <see cref="Halves"/> must hold.</summary>
+    public void MaxBackwardHalving(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g)
+    {
+        if (!Halves(g)) throw new ArgumentException($"the halving max pool needs a 2×2 window, stride 2, no padding and even H, W; got {g}");
+        _maxBackwardHalving(_plan.GridStride((long)g.N * g.C * g.OutH * g.OutW), dy, idx, dx, g, _plan.OneItem);
+    }
 
     public void AvgForward(ArrayView<float> x, ArrayView<float> y, ConvGeometry g) =>
         _avgForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, g);

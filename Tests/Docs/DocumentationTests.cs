@@ -5,7 +5,7 @@ namespace Activations.Tests.Docs;
 
 public class DocumentationTests
 {
-    static string Root()
+    internal static string Root()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir != null && !File.Exists(Path.Combine(dir.FullName, "Activations.sln"))) dir = dir.Parent;

@@ -77,6 +77,44 @@ public class PoolTests
         Assert.Throws<ArgumentException>(() => x.MaxPool2d(2, 2, 2));
     }
 
+    /// <summary>
+    /// The per-window 2×2 backward kernel (the default for such windows on OpenCL and CUDA) against
+    /// the reference on every accelerator: several planes with odd Ho, ties, a NaN and ±∞ in x.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
+    public void HalvingMaxPoolBackwardMatchesReference(string device)
+    {
+        var d = TestDevices.Get(device);
+        var g = new ConvGeometry(3, 5, 14, 10, 2, 2, 2, 0);
+        Assert.True(PoolKernels.Halves(g));
+        Assert.False(PoolKernels.Halves(g with { W = 11 }));
+        Assert.False(PoolKernels.Halves(g with { Pad = 1 }));
+        var x = CounterRng.Uniform(9, g.N * g.C * g.H * g.W, -2f, 2f);
+        x[0] = x[1] = 1.5f;               // a tie: the first wins
+        x[g.W + 3] = float.NaN;           // propagates
+        x[5 * g.W + 6] = float.PositiveInfinity;
+        x[7 * g.W + 7] = float.NegativeInfinity;
+        using var scope = TensorScope.Begin();
+        var kernels = d.Kernels.Get<PoolKernels>();
+        var tx = Tensor.FromArray(d, x, g.N, g.C, g.H, g.W);
+        var ty = Tensor.Empty(d, g.N, g.C, g.OutH, g.OutW);
+        using var idx = new IntBuffer(d, ty.Length);
+        kernels.MaxForward(tx.View, ty.View, idx.View, g);
+        var (yRef, idxRef) = PoolKernels.MaxReference(x, g);
+        Assert.Equal(idxRef, idx.ToArray());
+        var y = ty.ToArray();
+        for (int i = 0; i < y.Length; i++)
+            Assert.True(y[i].Equals((float)yRef[i]), $"y[{i}] = {y[i]}, reference {yRef[i]}");
+
+        var dy = CounterRng.Uniform(10, ty.Length, -1f, 1f);
+        var tdy = Tensor.FromArray(d, dy, g.N, g.C, g.OutH, g.OutW);
+        var dx = Tensor.FromArray(d, Enumerable.Repeat(7f, x.Length).ToArray(), g.N, g.C, g.H, g.W); // overwritten
+        kernels.MaxBackwardHalving(tdy.View, idx.View, dx.View, g);
+        Expect.Close(dx.ToArray(), PoolKernels.MaxBackwardReference(dy, idxRef, g), 0, 0, "max_pool2d backward (halving)");
+        Assert.Throws<ArgumentException>(() => kernels.MaxBackwardHalving(tdy.View, idx.View, dx.View, g with { Stride = 1 }));
+    }
+
     [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
     public void GlobalAvgPoolIsMeanOverSpace(string device)

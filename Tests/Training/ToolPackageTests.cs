@@ -11,7 +11,7 @@ namespace Activations.Tests.Training;
 
 public class ToolPackageTests
 {
-    private static (int Code, string Out) Run(string file, string workDir, IDictionary<string, string>? env, params string[] args)
+    internal static (int Code, string Out) Run(string file, string workDir, IDictionary<string, string>? env, params string[] args)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) start.ArgumentList.Add(a);
