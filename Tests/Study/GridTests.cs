@@ -1,6 +1,7 @@
 // Grid expansion (ids, which activations take α, seed-major order, the same seeds for all) and the
 // runner's resume rules, with a fake train function that writes metrics instantly.
 using System.Text.Json;
+using Activations.Tests.Infrastructure;
 using Activations.Training.Run;
 using Activations.Training.Study;
 
@@ -8,12 +9,10 @@ namespace Activations.Tests.Study;
 
 public sealed class GridTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "activations-grid-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _dir = new();
+    private string _root => _dir.Path;
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
+    public void Dispose() => _dir.Dispose();
 
     private static GridSpec Spec(params int[] seeds) => new()
     {

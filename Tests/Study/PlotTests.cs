@@ -12,12 +12,10 @@ namespace Activations.Tests.Study;
 
 public sealed class PlotTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "activations-plot-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _dir = new();
+    private string _root => _dir.Path;
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
+    public void Dispose() => _dir.Dispose();
 
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 

@@ -3,6 +3,7 @@
 // output files, and the app's own run folders (config.json + metrics.csv in percent).
 using System.Globalization;
 using System.Text.Json;
+using Activations.Tests.Infrastructure;
 using Activations.Training.Run;
 using Activations.Training.Study;
 
@@ -10,12 +11,10 @@ namespace Activations.Tests.Study;
 
 public sealed class ReportTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "activations-report-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _dir = new();
+    private string _root => _dir.Path;
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
+    public void Dispose() => _dir.Dispose();
 
     // Final accuracies per seed 1..5: seed-to-seed spread of ~0.1 points.
     private static readonly double[] Relu = [0.9801, 0.9790, 0.9812, 0.9795, 0.9806];
