@@ -35,6 +35,18 @@ public static class TestData
     }
 }
 
+/// <summary>A test class whose tests each get a fresh temporary folder (xunit makes one instance per test), deleted after the test.</summary>
+public abstract class WithTempDir : IDisposable
+{
+    protected TempDir Dir { get; } = new();
+
+    public void Dispose()
+    {
+        Dir.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
 /// <summary>A fresh temporary folder, deleted on dispose.</summary>
 public sealed class TempDir : IDisposable
 {
