@@ -68,8 +68,8 @@ public sealed class Device : IDisposable
         return new CPUDevice(4, 1, Math.Max(1, Environment.ProcessorCount));
     }
 
-    private static Context CreateContext() =>
-        Context.Create(b => b.CPU(SimulatedCpu()).Cuda().OpenCL().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+    private static Context CreateContext() => TerminationSignals.Keep(() =>
+        Context.Create(b => b.CPU(SimulatedCpu()).Cuda().OpenCL().EnableAlgorithms().Optimize(OptimizationLevel.O2)));
 
     /// <summary>Every accelerator found, with whether our kernels can run on it.</summary>
     public static IReadOnlyList<DeviceInfo> List()

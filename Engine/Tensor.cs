@@ -6,6 +6,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using Activations.Engine.Autograd;
+using Activations.Kernels.Tensor;
 
 namespace Activations.Engine;
 
@@ -170,6 +171,28 @@ public sealed partial class Tensor : IDisposable
     {
         Op = op;
         return this;
+    }
+
+    /// <summary>Adds the gradient that <paramref name="write"/> puts into a new tensor of this shape (nothing runs where no gradient is wanted).</summary>
+    internal void AccumulateGrad(Action<ArrayView<float>> write)
+    {
+        if (!RequiresGrad) return;
+        var g = new Tensor(Device, Shape);
+        write(g.View);
+        AccumulateGrad(g, owned: true);
+    }
+
+    /// <summary>Adds <paramref name="scale"/>·<paramref name="g"/> to this tensor's gradient; an owned g is scaled in place and handed over.</summary>
+    internal void AccumulateScaledGrad(Tensor g, float scale, bool owned)
+    {
+        var affine = Device.Kernels.Get<AffineKernels>();
+        if (!owned)
+        {
+            AccumulateGrad(gx => affine.Affine(g.View, gx, scale, 0f));
+            return;
+        }
+        if (RequiresGrad) affine.Affine(g.View, g.View, scale, 0f);
+        AccumulateGrad(g, owned: true);
     }
 
     /// <summary>

@@ -128,60 +128,37 @@ public class ConvBenchmarks : IWorkCount
     private (double, double) OutputReference(int t)
     {
         int ow = t % _ow, oh = t / _ow % _oh, co = t / (_ow * _oh) % _l.Cout, n = t / (_ow * _oh * _l.Cout);
-        double sum = _bh[co], scale = Math.Abs(_bh[co]);
-        for (int c = 0; c < _l.C; c++)
-        for (int i = 0; i < _l.K; i++)
-        for (int j = 0; j < _l.K; j++)
-        {
-            double p = X(n, c, oh - _l.Pad + i, ow - _l.Pad + j) * Wt(co, c, i, j);
-            sum += p;
-            scale += Math.Abs(p);
-        }
-        return (sum, scale);
+        return Sum(_bh[co], _l.C, _l.K, _l.K, (c, i, j) => X(n, c, oh - _l.Pad + i, ow - _l.Pad + j) * Wt(co, c, i, j));
     }
 
     /// <summary>dx[n, c, h, w] = Σ_{co,i,j} dy[n, co, h + p − i, w + p − j]·w[co, c, i, j].</summary>
     private (double, double) InputGradReference(int t)
     {
         int w = t % _l.W, h = t / _l.W % _l.H, c = t / (_l.W * _l.H) % _l.C, n = t / (_l.W * _l.H * _l.C);
-        double sum = 0, scale = 0;
-        for (int co = 0; co < _l.Cout; co++)
-        for (int i = 0; i < _l.K; i++)
-        for (int j = 0; j < _l.K; j++)
-        {
-            double p = Gy(n, co, h + _l.Pad - i, w + _l.Pad - j) * Wt(co, c, i, j);
-            sum += p;
-            scale += Math.Abs(p);
-        }
-        return (sum, scale);
+        return Sum(0, _l.Cout, _l.K, _l.K, (co, i, j) => Gy(n, co, h + _l.Pad - i, w + _l.Pad - j) * Wt(co, c, i, j));
     }
 
     /// <summary>dw[co, c, i, j] = Σ_{n,oh,ow} dy[n, co, oh, ow]·x[n, c, oh − p + i, ow − p + j].</summary>
     private (double, double) WeightGradReference(int t)
     {
         int j = t % _l.K, i = t / _l.K % _l.K, c = t / (_l.K * _l.K) % _l.C, co = t / (_l.K * _l.K * _l.C);
-        double sum = 0, scale = 0;
-        for (int n = 0; n < _n; n++)
-        for (int oh = 0; oh < _oh; oh++)
-        for (int ow = 0; ow < _ow; ow++)
-        {
-            double p = Gy(n, co, oh, ow) * X(n, c, oh - _l.Pad + i, ow - _l.Pad + j);
-            sum += p;
-            scale += Math.Abs(p);
-        }
-        return (sum, scale);
+        return Sum(0, _n, _oh, _ow, (n, oh, ow) => Gy(n, co, oh, ow) * X(n, c, oh - _l.Pad + i, ow - _l.Pad + j));
     }
 
     /// <summary>db[co] = Σ_{n,oh,ow} dy[n, co, oh, ow].</summary>
-    private (double, double) BiasGradReference(int co)
+    private (double, double) BiasGradReference(int co) => Sum(0, _n, _oh, _ow, (n, oh, ow) => Gy(n, co, oh, ow));
+
+    /// <summary>start + Σ term(a, b, c) over [0, na) × [0, nb) × [0, nc), and the sum of the terms' magnitudes (the scale its rounding grows with).</summary>
+    private static (double, double) Sum(double start, int na, int nb, int nc, Func<int, int, int, double> term)
     {
-        double sum = 0, scale = 0;
-        for (int n = 0; n < _n; n++)
-        for (int oh = 0; oh < _oh; oh++)
-        for (int ow = 0; ow < _ow; ow++)
+        double sum = start, scale = Math.Abs(start);
+        for (int a = 0; a < na; a++)
+        for (int b = 0; b < nb; b++)
+        for (int c = 0; c < nc; c++)
         {
-            sum += Gy(n, co, oh, ow);
-            scale += Math.Abs(Gy(n, co, oh, ow));
+            double p = term(a, b, c);
+            sum += p;
+            scale += Math.Abs(p);
         }
         return (sum, scale);
     }

@@ -62,12 +62,7 @@ public sealed partial class Tensor
         int outer = channels == 1 ? 1 : Shape.Product(0, Shape.Axis(channelAxis));
         return y.Record(T.Name, [this, parameters], g =>
         {
-            if (x.RequiresGrad)
-            {
-                var gx = new Tensor(g.Device, g.Shape);
-                kernels.Backward(x.View, y.View, g.View, gx.View, parameters.View, inner);
-                x.AccumulateGrad(gx, owned: true);
-            }
+            x.AccumulateGrad(gx => kernels.Backward(x.View, y.View, g.View, gx, parameters.View, inner));
             if (parameters.RequiresGrad && count > 0)
             {
                 int n = g.Length;

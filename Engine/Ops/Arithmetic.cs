@@ -87,12 +87,7 @@ public sealed partial class Tensor
         var y = new Tensor(Device, Shape);
         Device.Kernels.Get<AffineKernels>().Affine(View, y.View, scale, shift);
         var x = this;
-        return y.Record(op, [this], g =>
-        {
-            var gx = new Tensor(g.Device, g.Shape);
-            g.Device.Kernels.Get<AffineKernels>().Affine(g.View, gx.View, scale, 0f);
-            x.AccumulateGrad(gx, owned: true);
-        });
+        return y.Record(op, [this], g => x.AccumulateScaledGrad(g, scale, owned: false));
     }
 
     /// <summary>eˣ. ∂x = g·y.</summary>
@@ -116,13 +111,7 @@ public sealed partial class Tensor
     {
         var y = Unary<SqrtOp>(this);
         var x = this;
-        return y.Record("sqrt", [this], g =>
-        {
-            using var q = Binary<DivOp>(g, y);
-            var gx = new Tensor(g.Device, g.Shape);
-            g.Device.Kernels.Get<AffineKernels>().Affine(q.View, gx.View, 0.5f, 0f);
-            x.AccumulateGrad(gx, owned: true);
-        }, y);
+        return y.Record("sqrt", [this], g => x.AccumulateScaledGrad(Binary<DivOp>(g, y), 0.5f, owned: true), y);
     }
 
     /// <summary>x². ∂x = 2x·g.</summary>
@@ -130,13 +119,7 @@ public sealed partial class Tensor
     {
         var y = Unary<SquareOp>(this);
         var x = this;
-        return y.Record("square", [this], g =>
-        {
-            using var q = Binary<MulOp>(g, x);
-            var gx = new Tensor(g.Device, g.Shape);
-            g.Device.Kernels.Get<AffineKernels>().Affine(q.View, gx.View, 2f, 0f);
-            x.AccumulateGrad(gx, owned: true);
-        }, x);
+        return y.Record("square", [this], g => x.AccumulateScaledGrad(Binary<MulOp>(g, x), 2f, owned: true), x);
     }
 
     // ---- shared machinery ----

@@ -39,12 +39,7 @@ public sealed partial class Tensor
         var cols = new Tensor(Device, new Shape(g.Rows, g.Patch));
         kernels.Im2Col(View, cols.View, g);
         var x = this;
-        return cols.Record("im2col", [this], gc =>
-        {
-            var gx = new Tensor(gc.Device, x.Shape);
-            kernels.Col2Im(gc.View, gx.View, g);
-            x.AccumulateGrad(gx, owned: true);
-        });
+        return cols.Record("im2col", [this], gc => x.AccumulateGrad(gx => kernels.Col2Im(gc.View, gx, g)));
     }
 
     /// <summary>(B, R, C) → (B, C, R), materialised; its backward is the same swap.</summary>
@@ -57,11 +52,6 @@ public sealed partial class Tensor
         var y = new Tensor(Device, new Shape(b, c, r));
         kernels.Transpose3(View, y.View, b, r, c);
         var x = this;
-        return y.Record("swap_axes", [this], gy =>
-        {
-            var gx = new Tensor(gy.Device, x.Shape);
-            kernels.Transpose3(gy.View, gx.View, b, c, r);
-            x.AccumulateGrad(gx, owned: true);
-        });
+        return y.Record("swap_axes", [this], gy => x.AccumulateGrad(gx => kernels.Transpose3(gy.View, gx, b, c, r)));
     }
 }

@@ -15,12 +15,7 @@ public sealed partial class Tensor
         var kernels = Device.Kernels.Get<PoolKernels>();
         kernels.MaxForward(View, y.View, idx.View, g);
         var x = this;
-        return y.Record("max_pool2d", [this], gy =>
-        {
-            var gx = new Tensor(gy.Device, x.Shape);
-            kernels.MaxBackward(gy.View, idx.View, gx.View, g);
-            x.AccumulateGrad(gx, owned: true);
-        }, idx);
+        return y.Record("max_pool2d", [this], gy => x.AccumulateGrad(gx => kernels.MaxBackward(gy.View, idx.View, gx, g)), idx);
     }
 
     /// <summary>2-D average pooling (zero padding counted, as PyTorch's default).</summary>
@@ -31,12 +26,7 @@ public sealed partial class Tensor
         var kernels = Device.Kernels.Get<PoolKernels>();
         kernels.AvgForward(View, y.View, g);
         var x = this;
-        return y.Record("avg_pool2d", [this], gy =>
-        {
-            var gx = new Tensor(gy.Device, x.Shape);
-            kernels.AvgBackward(gy.View, gx.View, g);
-            x.AccumulateGrad(gx, owned: true);
-        });
+        return y.Record("avg_pool2d", [this], gy => x.AccumulateGrad(gx => kernels.AvgBackward(gy.View, gx, g)));
     }
 
     /// <summary>Mean over H and W: (N, C, H, W) → (N, C).</summary>

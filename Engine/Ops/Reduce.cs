@@ -147,12 +147,7 @@ public sealed partial class Tensor
         var kernels = Device.Kernels.Get<ReductionKernels>();
         kernels.Max(View, y.View, idx.View, outer, red, inner);
         var x = this;
-        y.Record("max", [this], g =>
-        {
-            var gx = new Tensor(g.Device, x.Shape);
-            kernels.MaxBackward(g.View, idx.View, gx.View, outer, red, inner);
-            x.AccumulateGrad(gx, owned: true);
-        }, idx);
+        y.Record("max", [this], g => x.AccumulateGrad(gx => kernels.MaxBackward(g.View, idx.View, gx, outer, red, inner)), idx);
         return (y, idx);
     }
 }

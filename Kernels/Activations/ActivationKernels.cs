@@ -63,11 +63,13 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float F(float x, ActivationParameters<float> p)
-    {
-        var q = new ActivationParameters<Real32> { P0 = p.P0, P1 = p.P1, P2 = p.P2, P3 = p.P3 };
-        return T.Forward<Real32>(x, q).Value;
-    }
+    private static float F(float x, ActivationParameters<float> p) => F(x, Real(p));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float F(float x, ActivationParameters<Real32> q) => T.Forward(x, q).Value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ActivationParameters<Real32> Real(ActivationParameters<float> p) => new() { P0 = p.P0, P1 = p.P1, P2 = p.P2, P3 = p.P3 };
 
     /// <summary>∂f/∂x (which = 0) or ∂f/∂p_{which−1}: hand-written where T has it and derived is 0, else by dual numbers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -122,20 +124,27 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
 
     // On the CPU accelerator each view access costs a trip through ILGPU's accessor (see Vec8f), so
     // there each access moves 8 floats (one parameter set per layer only; the few elements past the
-    // last multiple of 8 go through the kernels above).
+    // last multiple of 8 go through the kernels above). Eight activations inlined into ILGPU's small
+    // CPU launcher overrun the .NET JIT's inlining budget and stay calls into unoptimised code, so the
+    // 8-element forward and the derivative loop are methods of their own, compiled optimised at once
+    // (a forward inlines whole only outside the loop, a hand-written derivative only inside one).
 
     /// <summary>y = f(x; p) for 8 elements per access.</summary>
     private static void ForwardWideKernel(ArrayView<Vec8f> x, ArrayView<Vec8f> y, ArrayView<float> p, int n8, SpecializedValue<int> count)
     {
-        var a = Load(p, 0, 1, count.Value);
+        var a = Real(Load(p, 0, 1, count.Value));
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n8; i += stride)
-        {
-            Vec8f v = x[i], r;
-            r.V0 = F(v.V0, a); r.V1 = F(v.V1, a); r.V2 = F(v.V2, a); r.V3 = F(v.V3, a);
-            r.V4 = F(v.V4, a); r.V5 = F(v.V5, a); r.V6 = F(v.V6, a); r.V7 = F(v.V7, a);
-            y[i] = r;
-        }
+            y[i] = Forward8(x[i], a);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static Vec8f Forward8(Vec8f v, ActivationParameters<Real32> a)
+    {
+        Vec8f r;
+        r.V0 = F(v.V0, a); r.V1 = F(v.V1, a); r.V2 = F(v.V2, a); r.V3 = F(v.V3, a);
+        r.V4 = F(v.V4, a); r.V5 = F(v.V5, a); r.V6 = F(v.V6, a); r.V7 = F(v.V7, a);
+        return r;
     }
 
     /// <summary>As <see cref="DerivativeKernel"/> for 8 elements per access.</summary>
@@ -143,7 +152,32 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
         ArrayView<float> p, int n8, SpecializedValue<int> count, SpecializedValue<int> whichAndDerived)
     {
         var a = Load(p, 0, 1, count.Value);
-        int w = whichAndDerived.Value >> 1, f = whichAndDerived.Value & 1;
+        int w = whichAndDerived.Value >> 1;
+        if ((whichAndDerived.Value & 1) != 0) DerivativeWide<ByDuals>(x, y, dy, d, a, n8, w);
+        else DerivativeWide<HandWritten>(x, y, dy, d, a, n8, w);
+    }
+
+    /// <summary>Which derivative a <see cref="DerivativeWide{TPath}"/> compiles: a type, so that each is compiled with only its own path.</summary>
+    private interface IDerivativePath
+    {
+        static abstract int Derived { get; }
+    }
+
+    private readonly struct HandWritten : IDerivativePath
+    {
+        public static int Derived => 0;
+    }
+
+    private readonly struct ByDuals : IDerivativePath
+    {
+        public static int Derived => 1;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void DerivativeWide<TPath>(ArrayView<Vec8f> x, ArrayView<Vec8f> y, ArrayView<Vec8f> dy, ArrayView<Vec8f> d,
+        ActivationParameters<float> a, int n8, int w) where TPath : struct, IDerivativePath
+    {
+        int f = TPath.Derived;
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < n8; i += stride)
         {

@@ -8,15 +8,8 @@ namespace Activations.Tests.Conv;
 
 public class Conv2dTests
 {
-    public static TheoryData<string, int, int, int, int, int, int, int> Cases()
-    {
-        var data = new TheoryData<string, int, int, int, int, int, int, int>();
-        // device, batch, channels, size, cout, kernel, stride, padding: the shapes `verify` runs
-        foreach (var dev in TestDevices.Keys)
-            foreach (var s in KernelCases.ConvShapes)
-                data.Add(dev, s.N, s.C, s.Size, s.COut, s.K, s.Stride, s.Pad);
-        return data;
-    }
+    /// <summary>device, batch, channels, size, cout, kernel, stride, padding: the shapes `verify` runs.</summary>
+    public static IEnumerable<object[]> Cases() => TestDevices.With(KernelCases.ConvShapes, s => [s.N, s.C, s.Size, s.COut, s.K, s.Stride, s.Pad]);
 
     [SkippableTheory]
     [MemberData(nameof(Cases))]

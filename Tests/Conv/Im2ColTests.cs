@@ -8,14 +8,8 @@ namespace Activations.Tests.Conv;
 
 public class Im2ColTests
 {
-    public static TheoryData<string, int, int, int, int, int, int, int> Cases()
-    {
-        var data = new TheoryData<string, int, int, int, int, int, int, int>();
-        foreach (var dev in TestDevices.Keys)
-            foreach (var s in KernelCases.Im2ColShapes)
-                data.Add(dev, s.N, s.C, s.H, s.W, s.K, s.Stride, s.Pad);
-        return data;
-    }
+    /// <summary>device, N, C, H, W, kernel, stride, pad: the shapes `verify` runs.</summary>
+    public static IEnumerable<object[]> Cases() => TestDevices.With(KernelCases.Im2ColShapes, s => [s.N, s.C, s.H, s.W, s.K, s.Stride, s.Pad]);
 
     [SkippableTheory]
     [MemberData(nameof(Cases))]

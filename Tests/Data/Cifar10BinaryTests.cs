@@ -2,15 +2,13 @@
 // planes land where they should, folder and archive give the same result, and wrong sizes, wrong
 // record counts, labels out of range and missing files are refused with the file named.
 using Activations.Training.Data;
+using Activations.Tests.Infrastructure;
 
 namespace Activations.Tests.Data;
 
-public sealed class Cifar10BinaryTests : IDisposable
+public sealed class Cifar10BinaryTests : WithTempDir
 {
     const int Records = 5;
-    readonly string _dir = Directory.CreateTempSubdirectory("cifar-bin-tests-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     // Record r of file f: label (f + r) % 10, pixel p = (f * 7 + r * 3 + p) % 251.
     static byte[] Batch(int file, int records = Records)
@@ -28,7 +26,7 @@ public sealed class Cifar10BinaryTests : IDisposable
 
     string WriteFolder(Func<int, byte[]>? batch = null)
     {
-        string folder = Path.Combine(_dir, Cifar10Binary.ArchiveFolder);
+        string folder = Path.Combine(Dir.Path, Cifar10Binary.ArchiveFolder);
         Directory.CreateDirectory(folder);
         for (int f = 0; f < AllFiles.Length; f++) File.WriteAllBytes(Path.Combine(folder, AllFiles[f]), (batch ?? (i => Batch(i)))(f));
         return folder;
@@ -56,8 +54,8 @@ public sealed class Cifar10BinaryTests : IDisposable
         var (train, test) = Cifar10Binary.Load(folder, Records);
         CheckContent(train, test);
         // The parent folder (holding cifar-10-batches-bin/) works too, and is recognised as binary.
-        Assert.True(Cifar10Binary.IsBinaryFolder(_dir));
-        var (train2, _) = Cifar10Binary.Load(_dir, Records);
+        Assert.True(Cifar10Binary.IsBinaryFolder(Dir.Path));
+        var (train2, _) = Cifar10Binary.Load(Dir.Path, Records);
         Assert.Equal(train.Images, train2.Images);
     }
 
@@ -66,7 +64,7 @@ public sealed class Cifar10BinaryTests : IDisposable
     {
         var entries = new List<(string, byte[]?)> { ("cifar-10-batches-bin/", null), ("cifar-10-batches-bin/readme.html", [1, 2, 3]) };
         for (int f = 0; f < 6; f++) entries.Add(($"cifar-10-batches-bin/{AllFiles[f]}", Batch(f)));
-        string path = Path.Combine(_dir, "cifar-10-binary.tar.gz");
+        string path = Path.Combine(Dir.Path, "cifar-10-binary.tar.gz");
         File.WriteAllBytes(path, TarArchiveTests.MakeTar(entries, gzip: true));
         var (train, test) = Cifar10Binary.Load(path, Records);
         CheckContent(train, test);
@@ -79,7 +77,7 @@ public sealed class Cifar10BinaryTests : IDisposable
     public void RefusesPartialRecord()
     {
         WriteFolder(f => f == 2 ? Batch(f)[..^100] : Batch(f));
-        var e = Assert.Throws<DatasetException>(() => Cifar10Binary.Load(_dir, Records));
+        var e = Assert.Throws<DatasetException>(() => Cifar10Binary.Load(Dir.Path, Records));
         Assert.Contains("data_batch_3.bin", e.Message);
         Assert.Contains("3073", e.Message);
     }
@@ -88,11 +86,11 @@ public sealed class Cifar10BinaryTests : IDisposable
     public void RefusesWrongRecordCount()
     {
         WriteFolder(f => f == 5 ? Batch(f, Records - 1) : Batch(f));
-        var e = Assert.Throws<DatasetException>(() => Cifar10Binary.Load(_dir, Records));
+        var e = Assert.Throws<DatasetException>(() => Cifar10Binary.Load(Dir.Path, Records));
         Assert.Contains("test_batch.bin", e.Message);
         Assert.Contains($"holds {Records - 1} records, expected {Records}", e.Message);
         // The official count is the default.
-        var e2 = Assert.Throws<DatasetException>(() => Cifar10Binary.Load(_dir));
+        var e2 = Assert.Throws<DatasetException>(() => Cifar10Binary.Load(Dir.Path));
         Assert.Contains("expected 10000", e2.Message);
     }
 
@@ -105,7 +103,7 @@ public sealed class Cifar10BinaryTests : IDisposable
             if (f == 0) b[2 * Cifar10Binary.RecordBytes] = 10;
             return b;
         });
-        var e = Assert.Throws<DatasetException>(() => Cifar10Binary.Load(_dir, Records));
+        var e = Assert.Throws<DatasetException>(() => Cifar10Binary.Load(Dir.Path, Records));
         Assert.Contains("data_batch_1.bin", e.Message);
         Assert.Contains("record 2 has label 10", e.Message);
     }

@@ -6,15 +6,12 @@ using Activations.Training.Data;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
+using Activations.Tests.Infrastructure;
 
 namespace Activations.Tests.Data;
 
-public sealed class Cifar10ImageFolderTests : IDisposable
+public sealed class Cifar10ImageFolderTests : WithTempDir
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("cifar-img-tests-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     // Pixel (x, y) of pattern k, distinct per channel.
     static Rgb24 Pattern(int k, int x, int y) => new((byte)(k * 10 + x), (byte)((k * 5 + y * 7) % 256), (byte)((x * y + k) % 256));
 
@@ -45,7 +42,7 @@ public sealed class Cifar10ImageFolderTests : IDisposable
 
     string WriteFolder(IEnumerable<(string Path, byte[] Data)> files, string name = "tree")
     {
-        string root = Path.Combine(_dir, name);
+        string root = Path.Combine(Dir.Path, name);
         foreach (var (path, data) in files)
         {
             string full = Path.Combine(root, path);
@@ -57,7 +54,7 @@ public sealed class Cifar10ImageFolderTests : IDisposable
 
     string WriteArchive(IEnumerable<(string Path, byte[] Data)> files, string name = "tree.tar.gz")
     {
-        string path = Path.Combine(_dir, name);
+        string path = Path.Combine(Dir.Path, name);
         File.WriteAllBytes(path, TarArchiveTests.MakeTar(files.Select(f => ("cifar10/" + f.Path, (byte[]?)f.Data)), gzip: true));
         return path;
     }
@@ -215,7 +212,7 @@ public sealed class Cifar10ImageFolderTests : IDisposable
     public void CacheRoundTripsAndRebuildsWhenDamaged()
     {
         string archive = WriteArchive(Tree());
-        string data = Path.Combine(_dir, "data");
+        string data = Path.Combine(Dir.Path, "data");
         var log = new List<string>();
         var options = new Cifar10LoadOptions { CacheDirectory = data, Log = log.Add };
 
@@ -257,7 +254,7 @@ public sealed class Cifar10ImageFolderTests : IDisposable
     [Fact]
     public void CacheRefusesGarbage()
     {
-        string path = Path.Combine(_dir, "x.u8");
+        string path = Path.Combine(Dir.Path, "x.u8");
         Assert.Null(Cifar10Cache.TryRead(path, out string reason));
         Assert.Contains("no cache", reason);
         File.WriteAllBytes(path, new byte[200]);

@@ -9,12 +9,8 @@ using Activations.Training.Data;
 
 namespace Activations.Tests.Data;
 
-public class IdxTests : IDisposable
+public class IdxTests : WithTempDir
 {
-    private readonly TempDir _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private static byte[] Images(int count, int rows, int cols, int? declaredCount = null, int magic = Idx.ImagesMagic)
     {
         var b = new byte[16 + count * rows * cols];
@@ -44,7 +40,7 @@ public class IdxTests : IDisposable
 
     private string Write(string name, byte[] content)
     {
-        string path = _dir.File(name);
+        string path = Dir.File(name);
         File.WriteAllBytes(path, content);
         return path;
     }
@@ -72,7 +68,7 @@ public class IdxTests : IDisposable
 
     [Fact]
     public void TruncatedRawFile() =>
-        Fails(Write("t.idx", Images(3, 4, 5)[..^7]), () => Idx.ReadImages(_dir.File("t.idx")), "truncated");
+        Fails(Write("t.idx", Images(3, 4, 5)[..^7]), () => Idx.ReadImages(Dir.File("t.idx")), "truncated");
 
     [Fact]
     public void TruncatedGzipFile()
@@ -111,7 +107,7 @@ public class IdxTests : IDisposable
     [Fact]
     public void WrongMagic()
     {
-        Fails(Write("m.idx", Images(2, 2, 2, magic: 0x00000804)), () => Idx.ReadImages(_dir.File("m.idx")), "magic number 0x00000804");
+        Fails(Write("m.idx", Images(2, 2, 2, magic: 0x00000804)), () => Idx.ReadImages(Dir.File("m.idx")), "magic number 0x00000804");
         string labels = Write("labels-as-images", Labels(1, 2));
         Fails(labels, () => Idx.ReadImages(labels), "labels file?");
     }
@@ -119,8 +115,8 @@ public class IdxTests : IDisposable
     [Fact]
     public void DeclaredCountDisagreesWithLength()
     {
-        Fails(Write("more.idx", Images(3, 4, 4, declaredCount: 4)), () => Idx.ReadImages(_dir.File("more.idx")), "truncated");
-        Fails(Write("less.idx", Images(3, 4, 4, declaredCount: 2)), () => Idx.ReadImages(_dir.File("less.idx")), "trailing data");
+        Fails(Write("more.idx", Images(3, 4, 4, declaredCount: 4)), () => Idx.ReadImages(Dir.File("more.idx")), "truncated");
+        Fails(Write("less.idx", Images(3, 4, 4, declaredCount: 2)), () => Idx.ReadImages(Dir.File("less.idx")), "trailing data");
     }
 
     [Fact]
@@ -135,35 +131,35 @@ public class IdxTests : IDisposable
 
     [Fact]
     public void LabelOutOfRange() =>
-        Fails(Write("l.idx", Labels(1, 10, 2)), () => Idx.ReadLabels(_dir.File("l.idx")), "label 1 is 10");
+        Fails(Write("l.idx", Labels(1, 10, 2)), () => Idx.ReadLabels(Dir.File("l.idx")), "label 1 is 10");
 
     [Fact]
     public void EmptyFileDirectoryAndMissingFile()
     {
-        Fails(Write("empty.gz", []), () => Idx.ReadImages(_dir.File("empty.gz")), "empty");
-        string dir = _dir.File("adir");
+        Fails(Write("empty.gz", []), () => Idx.ReadImages(Dir.File("empty.gz")), "empty");
+        string dir = Dir.File("adir");
         Directory.CreateDirectory(dir);
         Fails(dir, () => Idx.ReadImages(dir), "directory");
-        Fails(_dir.File("nope.gz"), () => Idx.ReadImages(_dir.File("nope.gz")), "not found");
-        Fails(Write("tiny", [0, 0, 8]), () => Idx.ReadImages(_dir.File("tiny")), "too short");
+        Fails(Dir.File("nope.gz"), () => Idx.ReadImages(Dir.File("nope.gz")), "not found");
+        Fails(Write("tiny", [0, 0, 8]), () => Idx.ReadImages(Dir.File("tiny")), "too short");
     }
 
     [Fact]
     public void HugeDeclaredDimensionIsRefusedBeforeAllocating()
     {
         var header = Images(0, 28, 28, declaredCount: int.MaxValue);
-        Fails(Write("huge.idx", header), () => Idx.ReadImages(_dir.File("huge.idx")), "larger than any IDX file");
-        Fails(Write("side.idx", Images(0, 100_000, 28, declaredCount: 1)), () => Idx.ReadImages(_dir.File("side.idx")), "out of range");
+        Fails(Write("huge.idx", header), () => Idx.ReadImages(Dir.File("huge.idx")), "larger than any IDX file");
+        Fails(Write("side.idx", Images(0, 100_000, 28, declaredCount: 1)), () => Idx.ReadImages(Dir.File("side.idx")), "out of range");
         var neg = Images(1, 2, 2);
         BinaryPrimitives.WriteInt32BigEndian(neg.AsSpan(8), -2);
-        Fails(Write("neg.idx", neg), () => Idx.ReadImages(_dir.File("neg.idx")), "negative");
+        Fails(Write("neg.idx", neg), () => Idx.ReadImages(Dir.File("neg.idx")), "negative");
     }
 
     [Fact]
     public void GzipBombIsRefused()
     {
         // 600 MiB of zeros compress to well under a megabyte.
-        string path = _dir.File("bomb.gz");
+        string path = Dir.File("bomb.gz");
         using (var fs = File.Create(path))
         using (var gz = new GZipStream(fs, CompressionLevel.Fastest))
         {

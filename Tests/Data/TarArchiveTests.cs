@@ -4,15 +4,12 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using Activations.Training.Data;
+using Activations.Tests.Infrastructure;
 
 namespace Activations.Tests.Data;
 
-public sealed class TarArchiveTests : IDisposable
+public sealed class TarArchiveTests : WithTempDir
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("tar-tests-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     /// <summary>A tar (gzipped when asked) of the given files; a null payload makes a directory entry.</summary>
     public static byte[] MakeTar(IEnumerable<(string Name, byte[]? Data)> entries, TarEntryFormat format = TarEntryFormat.Ustar, bool gzip = false)
     {
@@ -50,7 +47,7 @@ public sealed class TarArchiveTests : IDisposable
 
     string Write(string name, byte[] bytes)
     {
-        string path = Path.Combine(_dir, name);
+        string path = Path.Combine(Dir.Path, name);
         File.WriteAllBytes(path, bytes);
         return path;
     }
@@ -184,7 +181,7 @@ public sealed class TarArchiveTests : IDisposable
     [Fact]
     public void MissingFileIsADatasetException()
     {
-        var e = Assert.Throws<DatasetException>(() => TarArchive.Open(Path.Combine(_dir, "nope.tar")));
+        var e = Assert.Throws<DatasetException>(() => TarArchive.Open(Path.Combine(Dir.Path, "nope.tar")));
         Assert.Contains("nope.tar", e.Message);
     }
 

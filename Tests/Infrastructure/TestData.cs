@@ -1,6 +1,8 @@
 // Where tests find the real MNIST files and make throw-away folders.
 // The mirror is $DATASETS_MIRROR, else shared/datasets beside the repository (../shared/datasets
 // from the repository root) or beside any folder above the test binaries.
+using Activations.Training.Checkpoints;
+
 namespace Activations.Tests.Infrastructure;
 
 public static class TestData
@@ -22,6 +24,26 @@ public static class TestData
         var m = MnistMirror();
         Skip.If(m is null, "MNIST not found: set DATASETS_MIRROR to a folder holding mnist/*.gz (CI: ../shared/datasets)");
         return m!;
+    }
+
+    /// <summary>Rewrites tensor <paramref name="name"/> of a safetensors file with <paramref name="change"/> applied to each value (the rest and the metadata kept).</summary>
+    public static void RewriteTensor(string path, string name, Func<float, float> change)
+    {
+        var content = SafeTensors.Read(path);
+        SafeTensors.Write(path, content.Order.Select(n => (n, content.Tensors[n].Shape,
+            n == name ? Array.ConvertAll(content.Tensors[n].Data, v => change(v)) : content.Tensors[n].Data)), content.Metadata);
+    }
+}
+
+/// <summary>A test class whose tests each get a fresh temporary folder (xunit makes one instance per test), deleted after the test.</summary>
+public abstract class WithTempDir : IDisposable
+{
+    protected TempDir Dir { get; } = new();
+
+    public void Dispose()
+    {
+        Dir.Dispose();
+        GC.SuppressFinalize(this);
     }
 }
 

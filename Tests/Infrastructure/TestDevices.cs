@@ -16,6 +16,10 @@ public static class TestDevices
     /// <summary>Theory data: every accelerator kind, present or not.</summary>
     public static TheoryData<string> DeviceKeys => new(Keys);
 
+    /// <summary>Theory rows: each accelerator kind followed by the values of each case (the shapes `verify` runs, say).</summary>
+    public static IEnumerable<object[]> With<T>(IEnumerable<T> cases, Func<T, object[]> values) =>
+        Keys.SelectMany(key => cases.Select(c => values(c).Prepend(key).ToArray()));
+
     /// <summary>The shared device for <paramref name="key"/>, or a skip with the reason it is absent.</summary>
     public static Device Get(string key)
     {

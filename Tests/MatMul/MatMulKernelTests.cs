@@ -10,24 +10,11 @@ namespace Activations.Tests.MatMul;
 
 public class MatMulKernelTests
 {
-    public static TheoryData<string, MatMulAlgorithm> DevicesAndAlgorithms()
-    {
-        var data = new TheoryData<string, MatMulAlgorithm>();
-        foreach (var d in TestDevices.Keys)
-            foreach (var a in Enum.GetValues<MatMulAlgorithm>())
-                data.Add(d, a);
-        return data;
-    }
+    public static IEnumerable<object[]> DevicesAndAlgorithms() => TestDevices.With(Enum.GetValues<MatMulAlgorithm>(), a => [a]);
 
-    public static TheoryData<string, MatMulAlgorithm, int> DevicesAlgorithmsAndShapes()
-    {
-        var data = new TheoryData<string, MatMulAlgorithm, int>();
-        foreach (var d in TestDevices.Keys)
-            foreach (var a in Enum.GetValues<MatMulAlgorithm>())
-                for (int i = 0; i < KernelCases.MatMulShapes.Length; i++)
-                    data.Add(d, a, i);
-        return data;
-    }
+    public static IEnumerable<object[]> DevicesAlgorithmsAndShapes() =>
+        TestDevices.With(Enum.GetValues<MatMulAlgorithm>().SelectMany(a => Enumerable.Range(0, KernelCases.MatMulShapes.Length).Select(i => (a, i))),
+            c => [c.a, c.i]);
 
     /// <summary>Runs one kernel on seeded data and compares (a sample of) C with the reference.</summary>
     internal static void Check(string device, MatMulAlgorithm algorithm, MatMulShape shape, int samples = 0)

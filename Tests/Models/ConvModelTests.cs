@@ -7,18 +7,7 @@ namespace Activations.Tests.Models;
 
 public class ConvModelTests
 {
-    public static TheoryData<string, string, string> Models()
-    {
-        var data = new TheoryData<string, string, string>();
-        foreach (var dev in TestDevices.Keys)
-        {
-            data.Add(dev, "mnist", "cnn");
-            data.Add(dev, "cifar10", "lenet");
-            data.Add(dev, "cifar10", "lenet-bn");
-            data.Add(dev, "cifar10", "vgg");
-        }
-        return data;
-    }
+    public static IEnumerable<object[]> Models() => TestDevices.With([("mnist", "cnn"), ("cifar10", "lenet"), ("cifar10", "lenet-bn"), ("cifar10", "vgg")], m => [m.Item1, m.Item2]);
 
     [SkippableTheory]
     [MemberData(nameof(Models))]

@@ -9,15 +9,8 @@ namespace Activations.Tests.Pool;
 
 public class PoolTests
 {
-    public static TheoryData<string, int, int, int, int, int, int, int> Cases()
-    {
-        var data = new TheoryData<string, int, int, int, int, int, int, int>();
-        // device, N, C, H, W, kernel, stride, pad: the shapes `verify` runs
-        foreach (var dev in TestDevices.Keys)
-            foreach (var s in KernelCases.PoolShapes)
-                data.Add(dev, s.N, s.C, s.H, s.W, s.K, s.Stride, s.Pad);
-        return data;
-    }
+    /// <summary>device, N, C, H, W, kernel, stride, pad: the shapes `verify` runs.</summary>
+    public static IEnumerable<object[]> Cases() => TestDevices.With(KernelCases.PoolShapes, s => [s.N, s.C, s.H, s.W, s.K, s.Stride, s.Pad]);
 
     private static float[] Distinct(int n, ulong seed)
     {

@@ -8,15 +8,8 @@ using Activations.Training.Study;
 
 namespace Activations.Tests.Study;
 
-public sealed class GridTests : IDisposable
+public sealed class GridTests : WithTempDir
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "activations-grid-tests-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
-
     private static GridSpec Spec(params int[] seeds) => new()
     {
         Dataset = "mnist",
@@ -99,25 +92,25 @@ public sealed class GridTests : IDisposable
         TrainFunction train = (c, f, ct) =>
         {
             calls.Add(c.Id);
-            Assert.Equal(Path.Combine(_root, c.Id), f);
+            Assert.Equal(Path.Combine(Dir.Path, c.Id), f);
             Assert.True(File.Exists(Path.Combine(f, RunFolder.RunFile)), "run.json is written before training");
             return FakeTrain(c, f, ct);
         };
-        var first = new GridRunner(spec, _root, train).Run("activations compare --grid x");
+        var first = new GridRunner(spec, Dir.Path, train).Run("activations compare --grid x");
         Assert.True(first.Complete);
         Assert.Equal(["relu-default-s1", "talu-a1-fixed-default-s1"], calls);
-        Assert.All(calls, id => Assert.True(RunFolder.IsDone(Path.Combine(_root, id))));
+        Assert.All(calls, id => Assert.True(RunFolder.IsDone(Path.Combine(Dir.Path, id))));
 
-        var done = RunFolder.ReadDone(Path.Combine(_root, "talu-a1-fixed-default-s1"));
+        var done = RunFolder.ReadDone(Path.Combine(Dir.Path, "talu-a1-fixed-default-s1"));
         Assert.Equal("talu", done.Config.Activation);
         Assert.Equal(3, done.Result.Epochs.Count);
         Assert.Equal(0.931, done.FinalTestAccuracy, 12);
 
         calls.Clear();
-        var second = new GridRunner(spec, _root, train).Run("activations compare --grid x --resume");
+        var second = new GridRunner(spec, Dir.Path, train).Run("activations compare --grid x --resume");
         Assert.Empty(calls);
         Assert.Equal(2, second.Skipped.Count);
-        var manifest = GridRunner.ReadManifest(_root);
+        var manifest = GridRunner.ReadManifest(Dir.Path);
         Assert.Equal("activations compare --grid x", manifest.CommandLine);
         Assert.Equal(2, manifest.Invocations.Count);
         Assert.Equal(["relu-default-s1", "talu-a1-fixed-default-s1"], manifest.RunIds);
@@ -142,13 +135,13 @@ public sealed class GridTests : IDisposable
             }
             return FakeTrain(c, f, ct);
         };
-        var first = new GridRunner(spec, _root, flaky).Run("cmd", cts.Token);
+        var first = new GridRunner(spec, Dir.Path, flaky).Run("cmd", cts.Token);
         Assert.True(first.Cancelled);
         Assert.Equal(["relu-default-s1"], first.Trained);
         Assert.Equal(["exlu-a1-fixed-default-s1"], first.Failed);
         Assert.Equal(["relu-default-s2", "exlu-a1-fixed-default-s2"], first.NotRun);
-        Assert.True(File.Exists(Path.Combine(_root, "exlu-a1-fixed-default-s1", RunFolder.FailedFile)));
-        Assert.False(RunFolder.IsDone(Path.Combine(_root, "relu-default-s2")));
+        Assert.True(File.Exists(Path.Combine(Dir.Path, "exlu-a1-fixed-default-s1", RunFolder.FailedFile)));
+        Assert.False(RunFolder.IsDone(Path.Combine(Dir.Path, "relu-default-s2")));
 
         // Second attempt: only the three unfinished runs train; the interrupted one finds its checkpoint.
         calls.Clear();
@@ -159,23 +152,23 @@ public sealed class GridTests : IDisposable
             if (c.Id == "relu-default-s2") sawCheckpoint = File.Exists(Path.Combine(f, "checkpoint.bin"));
             return FakeTrain(c, f, ct);
         };
-        var second = new GridRunner(spec, _root, good).Run("cmd");
+        var second = new GridRunner(spec, Dir.Path, good).Run("cmd");
         Assert.True(second.Complete);
         Assert.Equal(["exlu-a1-fixed-default-s1", "relu-default-s2", "exlu-a1-fixed-default-s2"], calls);
         Assert.Equal(["relu-default-s1"], second.Skipped);
         Assert.True(sawCheckpoint, "an unfinished run keeps its folder by default, so a checkpoint can be resumed");
-        Assert.False(File.Exists(Path.Combine(_root, "exlu-a1-fixed-default-s1", RunFolder.FailedFile)), "a finished retry removes failed.json");
+        Assert.False(File.Exists(Path.Combine(Dir.Path, "exlu-a1-fixed-default-s1", RunFolder.FailedFile)), "a finished retry removes failed.json");
     }
 
     [Fact]
     public void CleanUnfinishedStartsAfresh()
     {
         var spec = Spec(1) with { Activations = ["relu"], Inits = ["default"] };
-        string folder = Path.Combine(_root, "relu-default-s1");
+        string folder = Path.Combine(Dir.Path, "relu-default-s1");
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "checkpoint.bin"), "stale");
         bool sawStale = true;
-        new GridRunner(spec, _root, (c, f, ct) =>
+        new GridRunner(spec, Dir.Path, (c, f, ct) =>
         {
             sawStale = File.Exists(Path.Combine(f, "checkpoint.bin"));
             return FakeTrain(c, f, ct);
@@ -188,8 +181,8 @@ public sealed class GridTests : IDisposable
     public void RefusesADifferentGridInTheSameFolder()
     {
         var spec = Spec(1) with { Activations = ["relu"] };
-        new GridRunner(spec, _root, FakeTrain).Run("first");
-        var e = Assert.Throws<GridMismatchException>(() => new GridRunner(spec with { Epochs = 5 }, _root, FakeTrain).Run("second"));
+        new GridRunner(spec, Dir.Path, FakeTrain).Run("first");
+        var e = Assert.Throws<GridMismatchException>(() => new GridRunner(spec with { Epochs = 5 }, Dir.Path, FakeTrain).Run("second"));
         Assert.Contains("first", e.Message);
     }
 
@@ -197,37 +190,37 @@ public sealed class GridTests : IDisposable
     public void AResultWithoutEpochsFailsTheRun()
     {
         var spec = Spec(1) with { Activations = ["relu"], Inits = ["default"] };
-        var outcome = new GridRunner(spec, _root, (_, _, _) => new RunResult { Epochs = [] }).Run("cmd");
+        var outcome = new GridRunner(spec, Dir.Path, (_, _, _) => new RunResult { Epochs = [] }).Run("cmd");
         Assert.Equal(["relu-default-s1"], outcome.Failed);
-        Assert.False(RunFolder.IsDone(Path.Combine(_root, "relu-default-s1")));
+        Assert.False(RunFolder.IsDone(Path.Combine(Dir.Path, "relu-default-s1")));
     }
 
     [Fact]
     public void ManifestRoundTripsTheSpec()
     {
         var spec = Spec() with { Extra = new(StringComparer.Ordinal) { ["weightDecay"] = "0.0005" } };
-        new GridRunner(spec, _root, FakeTrain).Run("cmd");
-        var back = GridRunner.ReadManifest(_root).Spec;
+        new GridRunner(spec, Dir.Path, FakeTrain).Run("cmd");
+        var back = GridRunner.ReadManifest(Dir.Path).Spec;
         Assert.Equal(spec.CanonicalJson(), back.CanonicalJson());
         Assert.Equal(spec.Expand().Select(r => r.Id), back.Expand().Select(r => r.Id));
-        Assert.Equal("0.0005", RunFolder.ReadDone(Path.Combine(_root, "relu-default-s1")).Config.Extra["weightDecay"]);
+        Assert.Equal("0.0005", RunFolder.ReadDone(Path.Combine(Dir.Path, "relu-default-s1")).Config.Extra["weightDecay"]);
     }
 
     [Fact]
     public void AManifestOfAnOlderFormatIsOneErrorLine()
     {
         // The committed docs/study grids were written with camelCase keys, before RunJson's snake_case.
-        Directory.CreateDirectory(_root);
-        string path = Path.Combine(_root, GridRunner.ManifestFile);
+        Directory.CreateDirectory(Dir.Path);
+        string path = Path.Combine(Dir.Path, GridRunner.ManifestFile);
         File.WriteAllText(path, """{"formatVersion": 1, "spec": {"dataset": "mnist", "model": "mlp"}, "commandLine": "x", "runIds": []}""");
-        var e = Assert.Throws<DataFormatException>(() => GridRunner.ReadManifest(_root));
+        var e = Assert.Throws<DataFormatException>(() => GridRunner.ReadManifest(Dir.Path));
         Assert.StartsWith($"{path}: not a grid manifest this version reads (", e.Message);
-        var (code, _, err) = AppCli.Run(["plot", "--grid", _root]);
+        var (code, _, err) = AppCli.Run(["plot", "--grid", Dir.Path]);
         Assert.Equal(1, code);
         Assert.StartsWith($"error: {path}: not a grid manifest", err);
         Assert.DoesNotContain("Exception", err);
         File.WriteAllText(path, "{ not json");
-        Assert.Throws<DataFormatException>(() => GridRunner.ReadManifest(_root));
-        Assert.Throws<DataFormatException>(() => new GridRunner(Spec(1), _root, FakeTrain).Run("again"));
+        Assert.Throws<DataFormatException>(() => GridRunner.ReadManifest(Dir.Path));
+        Assert.Throws<DataFormatException>(() => new GridRunner(Spec(1), Dir.Path, FakeTrain).Run("again"));
     }
 }

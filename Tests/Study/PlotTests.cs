@@ -10,15 +10,8 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace Activations.Tests.Study;
 
-public sealed class PlotTests : IDisposable
+public sealed class PlotTests : WithTempDir
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "activations-plot-tests-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
-
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>Checks the PNG signature and reads width and height from the IHDR chunk.</summary>
@@ -40,7 +33,7 @@ public sealed class PlotTests : IDisposable
     public void ActivationPlotDrawsTheKernelOutputs()
     {
         var device = TestDevices.Get("cpu");
-        string path = Path.Combine(_root, "activations.png");
+        string path = Path.Combine(Dir.Path, "activations.png");
         var curves = Plots.StudyCurves(alpha: 0.5f);
         var (x, data) = Plots.ActivationFunctions(device, curves, path, points: 201, width: 900, height: 400);
         Assert.Equal((900, 400), AssertPng(path));
@@ -85,7 +78,7 @@ public sealed class PlotTests : IDisposable
             Dataset = "mnist", Model = "mlp", Epochs = 5,
             Activations = ["relu", "talu", "exlu"], Alphas = [1], Seeds = [1, 2, 3],
         };
-        string grid = Path.Combine(_root, "grid");
+        string grid = Path.Combine(Dir.Path, "grid");
         new GridRunner(spec, grid, (c, _, _) => new RunResult
         {
             Epochs = Enumerable.Range(1, c.Epochs).Select(e => new EpochMetrics(e, 0.5 / e + 0.01 * c.Seed,
@@ -98,10 +91,10 @@ public sealed class PlotTests : IDisposable
     public void CurvesAndAccuracyPlotsArePngs()
     {
         var report = SyntheticReport();
-        string curves = Path.Combine(_root, "out", "curves.png");
+        string curves = Path.Combine(Dir.Path, "out", "curves.png");
         Plots.TrainingCurves(report, curves, width: 1000, height: 450);
         Assert.Equal((1000, 450), AssertPng(curves));
-        string acc = Path.Combine(_root, "out", "accuracy.png");
+        string acc = Path.Combine(Dir.Path, "out", "accuracy.png");
         Plots.FinalAccuracy(report, acc, width: 800, height: 500);
         Assert.Equal((800, 500), AssertPng(acc));
 
@@ -120,7 +113,7 @@ public sealed class PlotTests : IDisposable
         int[] labels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1];
         int[] predicted = [0, 1, 2, 3, 4, 5, 6, 1, 8, 9, 6, 1]; // images 7 and 10 are wrong
         string[] names = Enumerable.Range(0, 10).Select(i => $"digit {i}").ToArray();
-        string path = Path.Combine(_root, "predictions.png");
+        string path = Path.Combine(Dir.Path, "predictions.png");
         var r = Plots.PredictionGrid(images, n, 1, h, w, predicted, labels, names, path, columns: 5, scale: 2);
         Assert.Equal((r.Width, r.Height), AssertPng(path));
         Assert.Equal((5, 3, 2), (r.Columns, r.Rows, r.Wrong));
@@ -147,7 +140,7 @@ public sealed class PlotTests : IDisposable
         const int n = 3, c = 3, h = 8, w = 8;
         var images = new byte[n * c * h * w];
         for (int i = 0; i < n; i++) images[(i * c + 2) * h * w] = 255; // channel 2 (blue) of pixel (0, 0)
-        string path = Path.Combine(_root, "rgb.png");
+        string path = Path.Combine(Dir.Path, "rgb.png");
         var r = Plots.PredictionGrid(images, n, c, h, w, [0, 1, 2], [0, 1, 2], ["a", "b", "c"], path, columns: 3, scale: 1);
         AssertPng(path);
         using var img = Image.Load<Rgb24>(path);

@@ -4,20 +4,14 @@
 // (config.json + metrics.csv in percent).
 using System.Globalization;
 using System.Text.Json;
+using Activations.Tests.Infrastructure;
 using Activations.Training.Run;
 using Activations.Training.Study;
 
 namespace Activations.Tests.Study;
 
-public sealed class ReportTests : IDisposable
+public sealed class ReportTests : WithTempDir
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "activations-report-tests-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
-
     // Final accuracies per seed 1..5: seed-to-seed spread of ~0.1 points.
     private static readonly double[] Relu = [0.9801, 0.9790, 0.9812, 0.9795, 0.9806];
     private static readonly double[] TaluTiny = [0.9803, 0.9789, 0.9811, 0.9798, 0.9805]; // +0.004 points on average
@@ -53,8 +47,8 @@ public sealed class ReportTests : IDisposable
             Learnable = [false],
             Seeds = [1, 2, 3, 4, 5],
         };
-        new GridRunner(spec, _root, Train).Run("activations compare --activations relu,talu,exlu --seeds 1-5");
-        return StudyReport.FromGrid(_root);
+        new GridRunner(spec, Dir.Path, Train).Run("activations compare --activations relu,talu,exlu --seeds 1-5");
+        return StudyReport.FromGrid(Dir.Path);
     }
 
     [Fact]
@@ -147,8 +141,8 @@ public sealed class ReportTests : IDisposable
         {
             Epochs = r.Epochs.Select(e => e with { ValAccuracy = e.Epoch == (c.Activation == "relu" ? 2 : 1) ? 0.99 : 0.98 }).ToArray(),
         };
-        new GridRunner(spec, _root, (c, f, t) => WithVal(c, Train(c, f, t))).Run("cmd");
-        var report = StudyReport.FromGrid(_root);
+        new GridRunner(spec, Dir.Path, (c, f, t) => WithVal(c, Train(c, f, t))).Run("cmd");
+        var report = StudyReport.FromGrid(Dir.Path);
         Assert.Equal(4, report.Comparisons.Count);
         Assert.Equal(8, report.TestCount);
         var raw = report.Comparisons.SelectMany(c => c.Tests).Select(t => t.P).ToArray();
@@ -162,7 +156,7 @@ public sealed class ReportTests : IDisposable
         string md = report.ToMarkdown();
         Assert.Contains("### Against relu, test accuracy at the best-validation epoch", md);
         Assert.Contains("over all 8 tests of this report", md);
-        var paths = report.Write(Path.Combine(_root, "report"));
+        var paths = report.Write(Path.Combine(Dir.Path, "report"));
         var csv = File.ReadAllLines(paths[1]);
         var header = csv[0].Split(',');
         var row = csv.Single(l => l.StartsWith("exlu-")).Split(',');
@@ -175,7 +169,7 @@ public sealed class ReportTests : IDisposable
     public void WritesMarkdownCsvAndJson()
     {
         var report = MakeGrid();
-        var paths = report.Write(Path.Combine(_root, "report"));
+        var paths = report.Write(Path.Combine(Dir.Path, "report"));
         string md = File.ReadAllText(paths[0]);
         Assert.Contains("# Activation study: mnist / mlp", md);
         Assert.Contains("| relu-default | 5 | 98.01 ± 0.09 |", md);
@@ -215,8 +209,8 @@ public sealed class ReportTests : IDisposable
     public void UnfinishedRunsAreListedNotCounted()
     {
         MakeGrid();
-        File.Delete(Path.Combine(_root, "talu-a1-fixed-default-s5", RunFolder.DoneFile));
-        var report = StudyReport.FromGrid(_root);
+        File.Delete(Path.Combine(Dir.Path, "talu-a1-fixed-default-s5", RunFolder.DoneFile));
+        var report = StudyReport.FromGrid(Dir.Path);
         Assert.Equal(["talu-a1-fixed-default-s5"], report.UnfinishedRuns);
         Assert.Equal(4, report.Configurations.Single(c => c.Activation == "talu").N);
         Assert.Equal([1, 2, 3, 4], report.Comparisons.Single(c => c.Configuration.StartsWith("talu")).PairedSeeds);
@@ -230,7 +224,7 @@ public sealed class ReportTests : IDisposable
         foreach (var (act, accs) in new[] { ("relu", Relu), ("exlu", ExluBig) })
             for (int seed = 1; seed <= 5; seed++)
             {
-                string f = Path.Combine(_root, $"{act}-{seed}");
+                string f = Path.Combine(Dir.Path, $"{act}-{seed}");
                 Directory.CreateDirectory(f);
                 File.WriteAllText(Path.Combine(f, "config.json"),
                     $$"""{"dataset": "mnist", "model": "cnn", "activation": "{{act}}", "alpha": 1.0, "learnable_alpha": false, "epochs": 2, "batch": 64, "lr": 0.01, "momentum": 0.9, "seed": {{seed}}, "device": "cpu", "out": "{{f}}"}""");
@@ -253,7 +247,7 @@ public sealed class ReportTests : IDisposable
     [Fact]
     public void MetricsJsonInEitherShape()
     {
-        string f = Path.Combine(_root, "m");
+        string f = Path.Combine(Dir.Path, "m");
         Directory.CreateDirectory(f);
         File.WriteAllText(Path.Combine(f, "metrics.json"),
             """{"epochs": [{"epoch": 1, "trainLoss": 0.5, "testAccuracy": 0.9}, {"epoch": 2, "train_loss": 0.4, "test_accuracy": "0.95", "seconds": 2}]}""");

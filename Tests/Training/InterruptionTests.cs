@@ -1,5 +1,5 @@
 // Interruptions and numerical faults (issue: reliability).
-//   - A run stopped after any step (in-process cancellation, or SIGINT/SIGTERM sent to a real
+//   - A run stopped after any step (in-process cancellation, or SIGINT/SIGTERM/SIGHUP sent to a real
 //     process) writes a mid-epoch checkpoint; resuming it gives exactly the losses, accuracies and
 //     parameters of the uninterrupted run.
 //   - A NaN stops training with exit code 3, naming the step and the first layer, and the last good
@@ -90,16 +90,24 @@ public class InterruptionTests(ITestOutputHelper output)
         output.WriteLine($"{device}: stopped at epoch {stopEpoch} step {stopStep}; final train loss {expected[^1].TrainLoss:R} on both");
     }
 
+    /// <summary>SIGTERM and SIGINT on the CPU accelerator; SIGHUP on every accelerator (the OpenCL runtime once took it over on all of them).</summary>
+    public static TheoryData<string, int, string> Signals()
+    {
+        var data = new TheoryData<string, int, string> { { "TERM", 143, "cpu" }, { "INT", 130, "cpu" } };
+        foreach (string key in TestDevices.Keys) data.Add("HUP", 129, key);
+        return data;
+    }
+
     [SkippableTheory]
-    [InlineData("TERM", 143)]
-    [InlineData("INT", 130)]
-    public void RealProcessStoppedBySignalResumesWithTheSameLosses(string signal, int exitCode)
+    [MemberData(nameof(Signals))]
+    public void RealProcessStoppedBySignalResumesWithTheSameLosses(string signal, int exitCode, string device)
     {
         Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
+        TestDevices.Get(device);
         string mirror = TestData.RequireMnistMirror();
         using var dir = new TempDir();
         string interrupted = Path.Combine(dir.Path, "interrupted"), whole = Path.Combine(dir.Path, "whole");
-        string[] common = ["train", "--device", "cpu", "--data", mirror, "--limit-train", "6400", "--limit-test", "500", "--batch", "16",
+        string[] common = ["train", "--device", device, "--data", mirror, "--limit-train", "6400", "--limit-test", "500", "--batch", "16",
             "--epochs", "2", "--activation", "exlu", "--alpha", "0.2", "--seed", "1"];
 
         // The real app, as a user runs it; stopped by a signal soon after training starts.
@@ -121,7 +129,7 @@ public class InterruptionTests(ITestOutputHelper output)
         app.BeginErrorReadLine();
         Assert.True(started.Wait(TimeSpan.FromSeconds(120)), $"the app did not start training: {stdout}{stderr}");
         Thread.Sleep(1500);
-        Assert.Equal(0, Kill(app.Id, signal == "TERM" ? 15 : 2));
+        Assert.Equal(0, Kill(app.Id, signal switch { "TERM" => 15, "INT" => 2, _ => 1 }));
         Assert.True(app.WaitForExit(TimeSpan.FromSeconds(120)), "the app did not stop after the signal");
         app.WaitForExit();
         string text = stdout.ToString();

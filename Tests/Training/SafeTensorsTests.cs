@@ -11,12 +11,8 @@ using Activations.Kernels.Activations;
 
 namespace Activations.Tests.Training;
 
-public class SafeTensorsTests : IDisposable
+public class SafeTensorsTests : WithTempDir
 {
-    private readonly TempDir _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private static readonly (string, int[], float[])[] Sample =
     [
         ("fc1.weight", [2, 3], [1, -2, 3.5f, float.MaxValue, -0f, 1e-30f]),
@@ -28,7 +24,7 @@ public class SafeTensorsTests : IDisposable
     [Fact]
     public void RoundTripKeepsValuesShapesAndMetadata()
     {
-        string path = _dir.File("a.safetensors");
+        string path = Dir.File("a.safetensors");
         var meta = new Dictionary<string, string> { ["epoch"] = "3", ["config"] = "{\"lr\": 0.01}" };
         SafeTensors.Write(path, Sample, meta);
         var c = SafeTensors.Read(path);
@@ -39,13 +35,13 @@ public class SafeTensorsTests : IDisposable
             Assert.Equal(data, c.Tensors[name].Data);
         }
         Assert.Equal(meta, c.Metadata);
-        Assert.Empty(Directory.GetFiles(_dir.Path, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(Dir.Path, "*.tmp"));
     }
 
     [Fact]
     public void LayoutIsSafetensors()
     {
-        string path = _dir.File("b.safetensors");
+        string path = Dir.File("b.safetensors");
         SafeTensors.Write(path, Sample[..2], new Dictionary<string, string> { ["k"] = "v" });
         var bytes = System.IO.File.ReadAllBytes(path);
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
@@ -84,7 +80,7 @@ public class SafeTensorsTests : IDisposable
     [InlineData("{\"__metadata__\":{\"epoch\":3}}", 0, null, "not a string")]
     public void CorruptHeadersAreRefusedWithOneLine(string header, int dataBytes, ulong? declared, string expected)
     {
-        string path = _dir.File("bad.safetensors");
+        string path = Dir.File("bad.safetensors");
         System.IO.File.WriteAllBytes(path, File(header, dataBytes, declared));
         var e = Assert.Throws<CheckpointException>(() => SafeTensors.Read(path));
         Assert.Contains(path, e.Message);
@@ -113,7 +109,7 @@ public class SafeTensorsTests : IDisposable
         string header = "{" + string.Join(",", entries) + "}";
         var bytes = File(header, data.Count);
         data.ToArray().CopyTo(bytes, bytes.Length - data.Count);
-        string path = _dir.File("torch.safetensors");
+        string path = Dir.File("torch.safetensors");
         System.IO.File.WriteAllBytes(path, bytes);
 
         var c = SafeTensors.Read(path);
@@ -129,7 +125,7 @@ public class SafeTensorsTests : IDisposable
     [Fact]
     public void I64TensorsRoundTrip()
     {
-        string path = _dir.File("i64.safetensors");
+        string path = Dir.File("i64.safetensors");
         SafeTensors.Write(path, [("w", new[] { 2 }, new[] { 0.5f, -1f }, "F32"), ("bn.num_batches_tracked", Array.Empty<int>(), new[] { 12f }, "I64")]);
         var c = SafeTensors.Read(path);
         Assert.Equal("I64", c.Tensors["bn.num_batches_tracked"].Dtype);
@@ -140,11 +136,11 @@ public class SafeTensorsTests : IDisposable
     [Fact]
     public void TooShortMissingAndDirectory()
     {
-        string tiny = _dir.File("tiny");
+        string tiny = Dir.File("tiny");
         System.IO.File.WriteAllBytes(tiny, [1, 2, 3]);
         Assert.Contains("too short", Assert.Throws<CheckpointException>(() => SafeTensors.Read(tiny)).Message);
-        Assert.Contains("not found", Assert.Throws<CheckpointException>(() => SafeTensors.Read(_dir.File("none"))).Message);
-        Assert.Contains("directory", Assert.Throws<CheckpointException>(() => SafeTensors.Read(_dir.Path)).Message);
+        Assert.Contains("not found", Assert.Throws<CheckpointException>(() => SafeTensors.Read(Dir.File("none"))).Message);
+        Assert.Contains("directory", Assert.Throws<CheckpointException>(() => SafeTensors.Read(Dir.Path)).Message);
     }
 
     [Fact]
@@ -155,7 +151,7 @@ public class SafeTensorsTests : IDisposable
         Init.Apply(model, InitScheme.Default, seed: 1);
         using var momentum = Tensor.Full(d, 0.5f, 3, 4);
         var state = new[] { ("fc1.weight.momentum_buffer", momentum) };
-        string path = _dir.File("ckpt.safetensors");
+        string path = Dir.File("ckpt.safetensors");
         Checkpoint.Save(path, model.NamedParameters(), state, new Dictionary<string, string> { ["epoch"] = "1" });
 
         using var other = new Sequential(("fc1", new Linear(d, 4, 3)), ("act1", new ActivationLayer(d, ActivationInfo.Of<TaLU>(), 1f, learnable: true)));

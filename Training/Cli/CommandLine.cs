@@ -121,21 +121,8 @@ public static partial class CommandLine
     ];
 
     /// <summary><paramref name="c"/> with the recipe options of <paramref name="p"/> (unchecked: Validate checks them).</summary>
-    internal static RunConfig WithRecipe(ParseResult p, RunConfig c) => c with
-    {
-        Epochs = p.GetValue(EpochsOpt),
-        Batch = p.GetValue(BatchOpt),
-        Lr = p.GetValue(LrOpt),
-        Momentum = p.GetValue(MomentumOpt),
-        Nesterov = p.GetValue(NesterovOpt),
-        WeightDecay = p.GetValue(WeightDecayOpt),
-        Optimizer = (p.GetValue(OptimizerOpt) ?? "").Trim().ToLowerInvariant(),
-        Schedule = (p.GetValue(ScheduleOpt) ?? "").Trim().ToLowerInvariant(),
-        Augment = p.GetValue(AugmentOpt),
-        LabelSmoothing = p.GetValue(LabelSmoothingOpt),
-        ClipGradNorm = p.GetValue(ClipOpt),
-        Val = p.GetValue(ValOpt),
-    };
+    internal static RunConfig WithRecipe(ParseResult p, RunConfig c) =>
+        Settings.Where(s => RecipeOptions.Contains(s.Option)).Aggregate(c, (c, s) => s.Set(c, s.Read(p)));
 
     /// <summary>Every command and option of the app (also walked by the tests that check help texts).</summary>
     public static RootCommand Build()
@@ -247,31 +234,41 @@ public static partial class CommandLine
     private static bool IsCommandOrHelp(string first, RootCommand root) =>
         first is "-h" or "--help" or "-?" or "/?" or "/h" or "--version" || root.Subcommands.Any(c => c.Name == first);
 
+    /// <summary>A train option and the RunConfig setting it fills: read from a command line, compared and carried over on resume.</summary>
+    private sealed record Setting(Option Option, Func<RunConfig, object?> Get, Func<RunConfig, object?, RunConfig> Set, Func<ParseResult, object?> Read);
+
+    /// <summary>A setting of type T; <paramref name="clean"/> normalises what the command line gave (case, white space).</summary>
+    private static Setting Bind<T>(Option<T> option, Func<RunConfig, T> get, Func<RunConfig, T, RunConfig> set, Func<T?, T>? clean = null) =>
+        new(option, c => get(c), (c, v) => set(c, (T)v!), p => clean is null ? p.GetValue(option) : clean(p.GetValue(option)));
+
+    private static string Lower(string? s) => (s ?? "").Trim().ToLowerInvariant();
+
+    /// <summary>Every train option that is a RunConfig setting, in one table.</summary>
+    private static readonly Setting[] Settings =
+    [
+        Bind(DatasetOpt, c => c.Dataset, (c, v) => c with { Dataset = v }, v => DatasetSource.Normalise(v ?? "")),
+        Bind(ImageSizeOpt, c => c.ImageSize, (c, v) => c with { ImageSize = v }), Bind(ModelOpt, c => c.Model, (c, v) => c with { Model = v }, Lower),
+        Bind(ActivationOpt, c => c.Activation, (c, v) => c with { Activation = v }, Lower), Bind(AlphaOpt, c => c.Alpha, (c, v) => c with { Alpha = v }),
+        Bind(LearnableOpt, c => c.LearnableAlpha, (c, v) => c with { LearnableAlpha = v }),
+        Bind(PerChannelOpt, c => c.AlphaPerChannel, (c, v) => c with { AlphaPerChannel = v }), Bind(InitOpt, c => c.Init, (c, v) => c with { Init = v }, Lower),
+        Bind(EpochsOpt, c => c.Epochs, (c, v) => c with { Epochs = v }), Bind(BatchOpt, c => c.Batch, (c, v) => c with { Batch = v }),
+        Bind(LrOpt, c => c.Lr, (c, v) => c with { Lr = v }), Bind(MomentumOpt, c => c.Momentum, (c, v) => c with { Momentum = v }),
+        Bind(NesterovOpt, c => c.Nesterov, (c, v) => c with { Nesterov = v }), Bind(WeightDecayOpt, c => c.WeightDecay, (c, v) => c with { WeightDecay = v }),
+        Bind(OptimizerOpt, c => c.Optimizer, (c, v) => c with { Optimizer = v }, Lower), Bind(ScheduleOpt, c => c.Schedule, (c, v) => c with { Schedule = v }, Lower),
+        Bind(SeedOpt, c => c.Seed, (c, v) => c with { Seed = v }), Bind(DeviceOpt, c => c.Device, (c, v) => c with { Device = v }, Lower),
+        Bind<string?>(DataOpt, c => c.Data, (c, v) => c with { Data = v }), Bind<string?>(MirrorOpt, c => c.Mirror, (c, v) => c with { Mirror = v }),
+        Bind(OutOpt, c => c.Out, (c, v) => c with { Out = v }, s => s ?? "runs"),
+        Bind(LimitTrainOpt, c => c.LimitTrain, (c, v) => c with { LimitTrain = v }), Bind(LimitTestOpt, c => c.LimitTest, (c, v) => c with { LimitTest = v }),
+        Bind(AugmentOpt, c => c.Augment, (c, v) => c with { Augment = v }), Bind<string?>(ResumeOpt, c => c.Resume, (c, v) => c with { Resume = v }),
+        Bind<string?>(InitFromOpt, c => c.InitFrom, (c, v) => c with { InitFrom = v }), Bind(CheckEveryOpt, c => c.CheckEvery, (c, v) => c with { CheckEvery = v }),
+        Bind(ClipOpt, c => c.ClipGradNorm, (c, v) => c with { ClipGradNorm = v }), Bind(ValOpt, c => c.Val, (c, v) => c with { Val = v }),
+        Bind(LabelSmoothingOpt, c => c.LabelSmoothing, (c, v) => c with { LabelSmoothing = v }),
+    ];
+
     /// <summary>The checked configuration of a `train` command line.</summary>
     public static RunConfig ToConfig(ParseResult p)
     {
-        string Lower(Option<string> o) => (p.GetValue(o) ?? "").Trim().ToLowerInvariant();
-        var c = WithRecipe(p, new RunConfig
-        {
-            Dataset = DatasetSource.Normalise(p.GetValue(DatasetOpt) ?? ""),
-            ImageSize = p.GetValue(ImageSizeOpt),
-            Model = Lower(ModelOpt),
-            Activation = Lower(ActivationOpt),
-            Alpha = p.GetValue(AlphaOpt),
-            LearnableAlpha = p.GetValue(LearnableOpt),
-            AlphaPerChannel = p.GetValue(PerChannelOpt),
-            Init = Lower(InitOpt),
-            Seed = p.GetValue(SeedOpt),
-            Device = Lower(DeviceOpt),
-            Data = p.GetValue(DataOpt),
-            Mirror = p.GetValue(MirrorOpt),
-            Out = p.GetValue(OutOpt) ?? "runs",
-            LimitTrain = p.GetValue(LimitTrainOpt),
-            LimitTest = p.GetValue(LimitTestOpt),
-            Resume = p.GetValue(ResumeOpt),
-            InitFrom = p.GetValue(InitFromOpt),
-            CheckEvery = p.GetValue(CheckEveryOpt),
-        });
+        var c = Settings.Aggregate(new RunConfig(), (c, s) => s.Set(c, s.Read(p)));
         // Checked before the checkpoint is read: the two options contradict each other whatever it holds.
         if (c.InitFrom is not null && c.Resume is not null) throw new UsageException("--init-from and --resume exclude each other: --resume continues a run, --init-from starts a new one");
         return Validate(c.Resume is null ? c : WithStoredSettings(p, c));
@@ -292,32 +289,16 @@ public static partial class CommandLine
             Activation = ActivationCatalog.TryParse(given.Activation, out var kind) ? kind.Name : given.Activation,
             Init = Init.TryParse(given.Init, out var scheme) ? Init.Name(scheme) : given.Init,
         };
-        (Option Option, Func<RunConfig, object?> Value)[] fixedSettings =
-        [
-            (DatasetOpt, c => c.Dataset), (ImageSizeOpt, c => c.ImageSize), (ModelOpt, c => c.Model), (ActivationOpt, c => c.Activation), (AlphaOpt, c => c.Alpha),
-            (LearnableOpt, c => c.LearnableAlpha), (PerChannelOpt, c => c.AlphaPerChannel), (InitOpt, c => c.Init), (BatchOpt, c => c.Batch),
-            (LrOpt, c => c.Lr), (MomentumOpt, c => c.Momentum), (NesterovOpt, c => c.Nesterov), (WeightDecayOpt, c => c.WeightDecay),
-            (OptimizerOpt, c => c.Optimizer), (ScheduleOpt, c => c.Schedule), (SeedOpt, c => c.Seed), (LimitTrainOpt, c => c.LimitTrain),
-            (LimitTestOpt, c => c.LimitTest), (AugmentOpt, c => c.Augment), (ClipOpt, c => c.ClipGradNorm),
-            (ValOpt, c => c.Val), (LabelSmoothingOpt, c => c.LabelSmoothing),
-        ];
-        string changeable = "--epochs, --device, --check-every, --out, --data and --mirror";
-        foreach (var (option, value) in fixedSettings)
+        var changeable = ChangeableOnResume.Where(o => o != ResumeOpt).Select(o => o.Name).ToArray();
+        string allowed = $"{string.Join(", ", changeable[..^1])} and {changeable[^1]}";
+        foreach (var s in Settings.Where(s => !ChangeableOnResume.Contains(s.Option)))
         {
-            if (!Given(p, option) || Equals(value(stored), value(given))) continue;
-            throw new UsageException($"{option.Name}: the run in the checkpoint has {Show(value(stored))}, not {Show(value(given))}; " +
-                                     $"a resumed run keeps its settings (only {changeable} may be given again)");
+            if (!Given(p, s.Option) || Equals(s.Get(stored), s.Get(given))) continue;
+            throw new UsageException($"{s.Option.Name}: the run in the checkpoint has {Show(s.Get(stored))}, not {Show(s.Get(given))}; " +
+                                     $"a resumed run keeps its settings (only {allowed} may be given again)");
         }
-        return stored with
-        {
-            Epochs = Given(p, EpochsOpt) ? given.Epochs : stored.Epochs,
-            Device = Given(p, DeviceOpt) ? given.Device : stored.Device,
-            CheckEvery = Given(p, CheckEveryOpt) ? given.CheckEvery : stored.CheckEvery,
-            Out = Given(p, OutOpt) ? given.Out : stored.Out,
-            Data = Given(p, DataOpt) ? given.Data : stored.Data,
-            Mirror = Given(p, MirrorOpt) ? given.Mirror : stored.Mirror,
-            Resume = given.Resume,
-        };
+        return Settings.Where(s => ChangeableOnResume.Contains(s.Option) && Given(p, s.Option))
+            .Aggregate(stored with { Resume = given.Resume }, (c, s) => s.Set(c, s.Get(given)));
     }
 
     private static bool Given(ParseResult p, Option option) => p.GetResult(option) is { Implicit: false };

@@ -1,8 +1,8 @@
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP (a closed terminal or SSH session) as a cancellation token: the
 // first signal asks training to stop after the step in progress (it then writes a checkpoint and the
 // app exits 130, 143 or 129, the shell's codes for death by those signals); a second one is left to
-// the runtime and ends the process at once. Measured: once an OpenCL driver (PoCL) is loaded, SIGHUP
-// still ends the process (exit 129, no checkpoint); SIGINT and SIGTERM are not affected.
+// the runtime and ends the process at once. The engine keeps the OpenCL runtime from taking these
+// signals over when it opens a device (Engine/TerminationSignals.cs).
 using System.Runtime.InteropServices;
 
 namespace Activations.Training.Cli;

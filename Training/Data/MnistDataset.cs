@@ -5,31 +5,21 @@
 namespace Activations.Training.Data;
 
 /// <summary>One split: <see cref="Count"/> images of Channels×Height×Width floats and their labels.</summary>
-public sealed class ImageSplit
+public sealed class ImageSplit(float[] images, byte[] labels, int channels, int height, int width, int classes)
 {
-    public float[] Images { get; }
-    public byte[] Labels { get; }
+    public float[] Images { get; } = images.Length == (long)labels.Length * channels * height * width
+        ? images
+        : throw new ArgumentException($"{images.Length} pixels do not make {labels.Length} images of {channels}×{height}×{width}");
+    public byte[] Labels { get; } = labels;
     public int Count => Labels.Length;
-    public int Channels { get; }
-    public int Height { get; }
-    public int Width { get; }
+    public int Channels { get; } = channels;
+    public int Height { get; } = height;
+    public int Width { get; } = width;
     public int ImageSize => Channels * Height * Width;
-    public int Classes { get; }
+    public int Classes { get; } = classes;
 
     /// <summary>The class names by label ("0".."9", "airplane"…), or null when the data set has none.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
-
-    public ImageSplit(float[] images, byte[] labels, int channels, int height, int width, int classes)
-    {
-        if (images.Length != (long)labels.Length * channels * height * width)
-            throw new ArgumentException($"{images.Length} pixels do not make {labels.Length} images of {channels}×{height}×{width}");
-        Images = images;
-        Labels = labels;
-        Channels = channels;
-        Height = height;
-        Width = width;
-        Classes = classes;
-    }
 
     /// <summary>A copy holding only the images at <paramref name="indices"/>, in that order.</summary>
     public ImageSplit Subset(IReadOnlyList<int> indices)
