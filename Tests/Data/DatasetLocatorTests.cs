@@ -5,6 +5,7 @@ using System.IO.Compression;
 using System.Net;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
+using static Activations.Tests.Infrastructure.IdxFiles;
 
 namespace Activations.Tests.Data;
 
@@ -139,12 +140,6 @@ public class DatasetLocatorTests
         Assert.Empty(Directory.GetFiles(data2.Path, "*", SearchOption.AllDirectories));
     }
 
-    private static byte[] Gzip(byte[] data)
-    {
-        using var ms = new MemoryStream();
-        using (var gz = new GZipStream(ms, CompressionLevel.Optimal)) gz.Write(data);
-        return ms.ToArray();
-    }
 
     private sealed class FailingHandler : HttpMessageHandler
     {

@@ -9,6 +9,7 @@ using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
 using Activations.Training.Run;
+using static Activations.Tests.Infrastructure.IdxFiles;
 
 namespace Activations.Tests.Data;
 
@@ -91,33 +92,8 @@ public class IdxDatasetTests : IDisposable
 
     // ---- idx:DIR ----
 
-    private static byte[] Images(int count, int rows, int cols, Func<int, int, byte> pixel, int magic = Idx.ImagesMagic)
-    {
-        var b = new byte[16 + count * rows * cols];
-        BinaryPrimitives.WriteInt32BigEndian(b, magic);
-        BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(4), count);
-        BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(8), rows);
-        BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(12), cols);
-        for (int i = 0; i < count; i++)
-            for (int p = 0; p < rows * cols; p++) b[16 + i * rows * cols + p] = pixel(i, p);
-        return b;
-    }
 
-    private static byte[] Labels(params byte[] labels)
-    {
-        var b = new byte[8 + labels.Length];
-        BinaryPrimitives.WriteInt32BigEndian(b, Idx.LabelsMagic);
-        BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(4), labels.Length);
-        labels.CopyTo(b, 8);
-        return b;
-    }
 
-    private static byte[] Gzip(byte[] data)
-    {
-        using var ms = new MemoryStream();
-        using (var gz = new GZipStream(ms, CompressionLevel.Fastest)) gz.Write(data);
-        return ms.ToArray();
-    }
 
     /// <summary>
     /// A learnable 3-class set of 8×8 images: class c is bright in rows 3c..3c+1, dim elsewhere, with

@@ -6,37 +6,14 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
+using static Activations.Tests.Infrastructure.IdxFiles;
 
 namespace Activations.Tests.Data;
 
 public class IdxTests : WithTempDir
 {
-    private static byte[] Images(int count, int rows, int cols, int? declaredCount = null, int magic = Idx.ImagesMagic)
-    {
-        var b = new byte[16 + count * rows * cols];
-        BinaryPrimitives.WriteInt32BigEndian(b, magic);
-        BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(4), declaredCount ?? count);
-        BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(8), rows);
-        BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(12), cols);
-        for (int i = 16; i < b.Length; i++) b[i] = (byte)(i * 7);
-        return b;
-    }
 
-    private static byte[] Labels(params byte[] labels)
-    {
-        var b = new byte[8 + labels.Length];
-        BinaryPrimitives.WriteInt32BigEndian(b, Idx.LabelsMagic);
-        BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(4), labels.Length);
-        labels.CopyTo(b, 8);
-        return b;
-    }
 
-    private static byte[] Gzip(byte[] data)
-    {
-        using var ms = new MemoryStream();
-        using (var gz = new GZipStream(ms, CompressionLevel.Optimal)) gz.Write(data);
-        return ms.ToArray();
-    }
 
     private string Write(string name, byte[] content)
     {

@@ -11,6 +11,7 @@ using Activations.Training.Data;
 using Activations.Training.Run;
 using Activations.Training.Study;
 using Xunit.Abstractions;
+using static Activations.Tests.Infrastructure.IdxFiles;
 
 namespace Activations.Tests.Training;
 
@@ -186,12 +187,6 @@ public class ReliabilityTests(ITestOutputHelper output)
         Assert.Contains("larger than any checkpoint", e.Message);
     }
 
-    private static byte[] Gzip(byte[] content)
-    {
-        using var ms = new MemoryStream();
-        using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true)) gz.Write(content);
-        return ms.ToArray();
-    }
 
     [Fact] // 15: a CRC error says so
     public void AGzipChecksumErrorIsReportedAsCorruptData()

@@ -170,12 +170,7 @@ public abstract class ReaderFuzz : IDisposable
         return b;
     }
 
-    protected static byte[] Gzip(byte[] data)
-    {
-        using var ms = new MemoryStream();
-        using (var gz = new GZipStream(ms, CompressionLevel.Optimal)) gz.Write(data);
-        return ms.ToArray();
-    }
+    protected static byte[] Gzip(byte[] data) => IdxFiles.Gzip(data);
 
     protected static byte[] Gunzip(byte[] data)
     {
