@@ -114,12 +114,12 @@ public sealed class Trainer : IDisposable
             if (cancel.IsCancellationRequested && from.StepInEpoch == 0)
                 throw new TrainingInterruptedException($"interrupted before epoch {epoch}", _lastGoodCheckpoint);
             var (trainLoss, lr, seconds) = TrainEpoch(epoch, from, run, WriteConfigOnce, cancel);
-            var (testLoss, accuracy, predictions) = Evaluate(_test);
-            var confusion = ConfusionMatrix.Count(epoch, _testSplit.Classes, _testSplit.Labels, predictions);
+            var (testLoss, accuracy, predictions) = Evaluate(_test, predict: true);
+            var confusion = ConfusionMatrix.Count(epoch, _testSplit.Classes, _testSplit.Labels, predictions!);
             (double? valLoss, double? valAccuracy) = (null, null);
             if (_validation is not null)
             {
-                var (l, a, _) = Evaluate(_validation);
+                var (l, a, _) = Evaluate(_validation, predict: false);
                 (valLoss, valAccuracy) = (l, a);
             }
             var m = new EpochMetrics(epoch, trainLoss, testLoss, accuracy, seconds, _train.Count / Math.Max(seconds, 1e-9), (double)(decimal)lr,
@@ -234,15 +234,17 @@ public sealed class Trainer : IDisposable
     /// <summary>Mean test loss and accuracy, under NoGrad.</summary>
     public (double Loss, double Accuracy) Evaluate()
     {
-        var (loss, accuracy, _) = Evaluate(_test);
+        var (loss, accuracy, _) = Evaluate(_test, predict: false);
         return (loss, accuracy);
     }
 
     /// <summary>
     /// Mean loss (unsmoothed cross-entropy, whatever the training's label smoothing) and accuracy of
-    /// <paramref name="data"/> under NoGrad, and each image's predicted class (first maximal logit).
+    /// <paramref name="data"/> under NoGrad; with <paramref name="predict"/>, also each image's predicted
+    /// class (first maximal logit), read back per batch, and the accuracy counted from them on the host
+    /// instead of a second argmax on the device; without it, nothing is read back until the end.
     /// </summary>
-    private (double Loss, double Accuracy, int[] Predictions) Evaluate(EpochBatcher data)
+    private (double Loss, double Accuracy, int[]? Predictions) Evaluate(EpochBatcher data, bool predict)
     {
         using var _ = GradMode.NoGrad();
         Model.Eval();
@@ -250,7 +252,7 @@ public sealed class Trainer : IDisposable
         lossSum.KeepAlive = true;
         using var correct = Tensor.Zeros(_device, 1);
         correct.KeepAlive = true;
-        var predictions = new int[data.Count];
+        var predictions = predict ? new int[data.Count] : null;
         foreach (var batch in data.Epoch(0))
         {
             using (TensorScope.Begin())
@@ -258,13 +260,21 @@ public sealed class Trainer : IDisposable
                 var logits = Model.Forward(batch.Images);
                 var loss = Tensor.SoftmaxCrossEntropy(logits, batch.Labels);
                 lossSum.AddScaledInPlace(loss, batch.Count);
-                correct.AddScaledInPlace(Tensor.CorrectCount(logits, batch.Labels));
-                logits.MaxWithIndices(1).Indices.CopyTo(predictions, batch.Start);
+                if (predictions is null) correct.AddScaledInPlace(Tensor.CorrectCount(logits, batch.Labels));
+                else logits.MaxWithIndices(1).Indices.CopyTo(predictions, batch.Start);
             }
             batch.Dispose();
         }
         int n = Math.Max(1, data.Count);
-        return ((double)lossSum.Item() / n, Math.Round(correct.Item()) / n, predictions);
+        double hits = predictions is null ? Math.Round(correct.Item()) : CountHits(predictions, data.EpochLabels);
+        return ((double)lossSum.Item() / n, hits / n, predictions);
+    }
+
+    private static int CountHits(int[] predictions, ReadOnlySpan<int> labels)
+    {
+        int hits = 0;
+        for (int i = 0; i < predictions.Length; i++) if (predictions[i] == labels[i]) hits++;
+        return hits;
     }
 
     /// <summary>

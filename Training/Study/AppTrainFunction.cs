@@ -17,7 +17,8 @@ public sealed class AppTrainFunction(Device device, DatasetLocator locator, int 
 
     private TrainingData Data(RunConfig c)
     {
-        string key = $"{c.Dataset}/{c.Seed}/{c.Val}/{c.Augment}";
+        // The seed picks the --val split and CIFAR-10's augmentation; otherwise one load serves every seed.
+        string key = $"{c.Dataset}/{c.Val}/{c.Augment}/{(c.Val > 0 || c.Dataset == "cifar10" ? c.Seed : "any")}";
         if (_data is { } d && d.Key == key) return d.Data;
         _data = null;
         var data = TrainingData.Load(locator, c.Dataset, limitTrain, limitTest, c.Val, c.Augment, c.Seed, log.WriteLine, c.ImageSize);
