@@ -66,10 +66,4 @@ public class ConvEndToEndTests
         Assert.Contains(Path.Combine(data.Path, "cifar10"), e.Message);
         Assert.DoesNotContain("\n", e.Message);
     }
-
-    private sealed class FailingHandler : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            throw new HttpRequestException("network unreachable (test)");
-    }
 }
