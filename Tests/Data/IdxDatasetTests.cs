@@ -4,7 +4,6 @@
 // and a generated 3-class 8×8 set that trains one epoch on the CPU accelerator.
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
 using Activations.Training.Run;
@@ -200,7 +199,7 @@ public class IdxDatasetTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("300 train / 60 test images", r.Out);
         string run = Assert.Single(Directory.GetDirectories(runs));
-        var metrics = JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(run, RunFolder.MetricsJson)), RunJson.Options)!;
+        var metrics = TestData.Metrics(run);
         var m = Assert.Single(metrics);
         Assert.True(m.TestAccuracy > 0.9, $"test accuracy {m.TestAccuracy:P1} on a separable 3-class set");
         string config = File.ReadAllText(Path.Combine(run, RunFolder.ConfigFile));

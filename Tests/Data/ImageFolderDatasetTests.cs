@@ -2,10 +2,8 @@
 // rule (own size when all equal, 32 for mixed sizes, --image-size N), greyscale → 1 channel and
 // colour → 3, normalisation from the training images, every bad layout or file as one `error:` line
 // naming it, and a 3-class 8×8 set that trains one epoch on the CPU accelerator.
-using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
-using Activations.Training.Run;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -125,7 +123,7 @@ public class ImageFolderDatasetTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("300 train / 60 test images", r.Out);
         string run = Assert.Single(Directory.GetDirectories(runs));
-        var m = Assert.Single(JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(run, RunFolder.MetricsJson)), RunJson.Options)!);
+        var m = Assert.Single(TestData.Metrics(run));
         Assert.True(m.TestAccuracy > 0.9, $"test accuracy {m.TestAccuracy:P1} on a separable 3-class set");
     }
 }
