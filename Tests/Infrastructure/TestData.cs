@@ -29,6 +29,9 @@ public static class TestData
         return m!;
     }
 
+    /// <summary>The options that make a command copy MNIST from the mirror into <paramref name="dir"/>/data, or a skip when there is no mirror.</summary>
+    public static string[] MnistFromMirror(TempDir dir) => ["--mirror", RequireMnistMirror(), "--data", dir.File("data")];
+
     /// <summary>The first images of the mirror's MNIST, or a skip when there is no mirror.</summary>
     public static MnistDataset Mnist(int limitTrain, int limitTest) => MnistDataset.Load(Path.Combine(RequireMnistMirror(), "mnist"), limitTrain, limitTest);
 

@@ -17,10 +17,9 @@ public class CompareCommandTests
     [SkippableFact]
     public void CompareTrainsTheGridReportsAndResumesWithoutRetraining()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var grid = new TempDir();
         string[] args = ["compare", "--activations", "relu,exlu", "--alphas", "0.2", "--seeds", "0-1", "--epochs", "1",
-            "--limit-train", "600", "--limit-test", "200", "--device", "cpu", "--mirror", mirror, "--data", grid.File("data"), "--out", grid.File("g")];
+            "--limit-train", "600", "--limit-test", "200", "--device", "cpu", .. TestData.MnistFromMirror(grid), "--out", grid.File("g")];
         var r = Cli(args);
         Assert.True(r.Code == 0, r.Err + r.Out);
         Assert.Contains("4 trained, 0 already done", r.Out);
@@ -42,10 +41,9 @@ public class CompareCommandTests
     [SkippableFact]
     public void AnInterruptedRunResumesFromItsCheckpointAndLearnedAlphaIsReported()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var grid = new TempDir();
         string[] args = ["compare", "--activations", "talu", "--alphas", "0.5", "--learnable", "learnable", "--seeds", "0", "--epochs", "1",
-            "--limit-train", "400", "--limit-test", "100", "--device", "cpu", "--mirror", mirror, "--data", grid.File("data"), "--out", grid.File("g")];
+            "--limit-train", "400", "--limit-test", "100", "--device", "cpu", .. TestData.MnistFromMirror(grid), "--out", grid.File("g")];
         var r = Cli(args);
         Assert.True(r.Code == 0, r.Err + r.Out);
         string run = Assert.Single(Directory.GetDirectories(grid.File("g")));

@@ -47,10 +47,9 @@ public class CompareRecipeTests
     [SkippableFact]
     public void TheRecipeIsRecordedInGridJsonAndEveryRunAndAChangedRecipeIsRefused()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var dir = new TempDir();
         string[] args = ["compare", "--activations", "relu,talu", "--seeds", "0-1", "--epochs", "2", "--limit-train", "600", "--limit-test", "200",
-            "--device", "cpu", "--mirror", mirror, "--data", dir.File("data"), "--out", dir.File("g"),
+            "--device", "cpu", .. TestData.MnistFromMirror(dir), "--out", dir.File("g"),
             "--optimizer", "adamw", "--lr", "0.002", "--schedule", "cosine", "--weight-decay", "0.05", "--label-smoothing", "0.1",
             "--clip-grad-norm", "5", "--batch", "32", "--val", "100"];
         var r = Cli(args);

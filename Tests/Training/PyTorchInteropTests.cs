@@ -159,9 +159,8 @@ public class PyTorchInteropTests
     [SkippableFact]
     public void CliExportsWeightsAndTrainsFromThem()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var temp = new TempDir();
-        string[] common = ["--epochs", "1", "--limit-train", "512", "--limit-test", "256", "--device", "cpu", "--mirror", mirror, "--data", temp.File("data")];
+        string[] common = ["--epochs", "1", "--limit-train", "512", "--limit-test", "256", "--device", "cpu", .. TestData.MnistFromMirror(temp)];
         var (code, _, err) = AppCli.Run(["train", .. common, "--out", temp.File("a")]);
         Assert.True(code == 0, err);
         string checkpoint = Directory.GetFiles(temp.File("a"), "checkpoint.safetensors", SearchOption.AllDirectories).Single();

@@ -69,9 +69,8 @@ public class ValidationTests
     [SkippableFact]
     public void TrainWithValWritesValidationMetricsBestValCheckpointAndPerClassTable()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var dir = new TempDir();
-        string[] common = ["--device", "cpu", "--mirror", mirror, "--data", dir.File("data"), "--limit-train", "640", "--limit-test", "200",
+        string[] common = ["--device", "cpu", .. TestData.MnistFromMirror(dir), "--limit-train", "640", "--limit-test", "200",
             "--batch", "32"];
         var r = Cli([.. common, "--epochs", "2", "--val", "128", "--out", dir.File("val")]);
         Assert.True(r.Code == 0, r.Err);
@@ -112,9 +111,8 @@ public class ValidationTests
     [InlineData("0", "-5")]
     public void AValThatLeavesNothingToTrainOnIsAUsageError(string limit, string val)
     {
-        string mirror = TestData.RequireMnistMirror();
         using var dir = new TempDir();
-        var r = Cli("--device", "cpu", "--mirror", mirror, "--data", dir.File("data"), "--limit-train", limit, "--val", val, "--out", dir.File("runs"));
+        var r = Cli(["--device", "cpu", .. TestData.MnistFromMirror(dir), "--limit-train", limit, "--val", val, "--out", dir.File("runs")]);
         Assert.Equal(2, r.Code);
         var error = Assert.Single(r.Err.Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal)); // other lines: the data copied from the mirror
         Assert.StartsWith("error: --val", error);
@@ -124,9 +122,8 @@ public class ValidationTests
     [SkippableFact]
     public void LabelSmoothingRaisesTheTrainingLossAndIsChecked()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var dir = new TempDir();
-        string[] common = ["--device", "cpu", "--mirror", mirror, "--data", dir.File("data"), "--limit-train", "320", "--limit-test", "100", "--epochs", "1"];
+        string[] common = ["--device", "cpu", .. TestData.MnistFromMirror(dir), "--limit-train", "320", "--limit-test", "100", "--epochs", "1"];
         Assert.Equal(0, Cli([.. common, "--out", dir.File("a")]).Code);
         Assert.Equal(0, Cli([.. common, "--label-smoothing", "0.3", "--out", dir.File("b")]).Code);
         var plain = TestData.Metrics(Assert.Single(Directory.GetDirectories(dir.File("a"))))[0];

@@ -1,6 +1,5 @@
 // Fuzzing of the reader of IDX files (MNIST images and labels, raw and gzipped): the mutations and the harness are in ReaderFuzz.cs.
 using System.Buffers.Binary;
-using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
 using Xunit.Abstractions;
 
@@ -93,34 +92,33 @@ public sealed class IdxFuzzTests(ITestOutputHelper output) : ReaderFuzz
         }
     }
 
-    [Theory]
-    [InlineData(false, 250)]
-    [InlineData(true, 300)]
-    public void IdxImagesFuzz(bool gzip, int floor)
+    /// <summary>Feeds every case of one IDX file (<paramref name="name"/>: images or labels), raw or gzipped, to <paramref name="load"/>.</summary>
+    void FuzzIdx(string name, byte[] content, int rank, bool gzip, int seed, int floor, Func<string, string?> load)
     {
-        var fuzz = new Fuzz(gzip ? "idx-images.gz" : "idx-images", typeof(DataFormatException));
-        foreach (var (label, data) in IdxCases(IdxImagesFile(), rank: 3, gzip, seed: gzip ? 1103 : 1101))
-            RunFile(fuzz, label, data, gzip ? "-images.gz" : "-images.idx", path =>
-            {
-                var img = Idx.ReadImages(path);
-                return (img.Count, img.Rows, img.Cols, img.Pixels.Length) == (IdxCount, IdxRows, IdxCols, IdxCount * IdxRows * IdxCols)
-                    ? null : $"shape {img.Count}×{img.Rows}×{img.Cols} with {img.Pixels.Length} pixels";
-            }, mustLoad: label == "valid");
+        var fuzz = new Fuzz(gzip ? $"idx-{name}.gz" : $"idx-{name}", typeof(DataFormatException));
+        foreach (var (label, data) in IdxCases(content, rank, gzip, seed))
+            RunFile(fuzz, label, data, gzip ? $"-{name}.gz" : $"-{name}.idx", load, mustLoad: label == "valid");
         fuzz.Report(output, floor);
     }
 
     [Theory]
+    [InlineData(false, 250)]
+    [InlineData(true, 300)]
+    public void IdxImagesFuzz(bool gzip, int floor) =>
+        FuzzIdx("images", IdxImagesFile(), rank: 3, gzip, seed: gzip ? 1103 : 1101, floor, path =>
+        {
+            var img = Idx.ReadImages(path);
+            return (img.Count, img.Rows, img.Cols, img.Pixels.Length) == (IdxCount, IdxRows, IdxCols, IdxCount * IdxRows * IdxCols)
+                ? null : $"shape {img.Count}×{img.Rows}×{img.Cols} with {img.Pixels.Length} pixels";
+        });
+
+    [Theory]
     [InlineData(false, 180)]
     [InlineData(true, 240)]
-    public void IdxLabelsFuzz(bool gzip, int floor)
-    {
-        var fuzz = new Fuzz(gzip ? "idx-labels.gz" : "idx-labels", typeof(DataFormatException));
-        foreach (var (label, data) in IdxCases(IdxLabelsFile(), rank: 1, gzip, seed: gzip ? 1203 : 1201))
-            RunFile(fuzz, label, data, gzip ? "-labels.gz" : "-labels.idx", path =>
-            {
-                var labels = Idx.ReadLabels(path);
-                return labels.Length == IdxLabelCount && labels.All(l => l <= 9) ? null : $"{labels.Length} labels, max {labels.DefaultIfEmpty().Max()}";
-            }, mustLoad: label == "valid");
-        fuzz.Report(output, floor);
-    }
+    public void IdxLabelsFuzz(bool gzip, int floor) =>
+        FuzzIdx("labels", IdxLabelsFile(), rank: 1, gzip, seed: gzip ? 1203 : 1201, floor, path =>
+        {
+            var labels = Idx.ReadLabels(path);
+            return labels.Length == IdxLabelCount && labels.All(l => l <= 9) ? null : $"{labels.Length} labels, max {labels.DefaultIfEmpty().Max()}";
+        });
 }
