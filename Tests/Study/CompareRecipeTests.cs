@@ -3,6 +3,7 @@
 // run's config.json, and a grid resumed with a different recipe is refused.
 using System.Text.Json.Nodes;
 using Activations.Tests.Infrastructure;
+using Activations.Training.Cli;
 using Activations.Training.Run;
 
 namespace Activations.Tests.Study;
@@ -28,11 +29,7 @@ public class CompareRecipeTests
     public void EachBadRecipeValueIsAUsageErrorBeforeAnyRun(string option, string value, string message)
     {
         using var dir = new TempDir();
-        var r = Cli("compare", "--device", "cpu", "--activations", "relu,talu", "--seeds", "0", "--limit-train", "500", option, value, "--out", dir.File("g"));
-        Assert.Equal(2, r.Code);
-        var line = Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: ", line);
-        Assert.Contains(message, line);
+        AppCli.FailsWithOneErrorLine(CommandLine.Usage, ["compare", "--device", "cpu", "--activations", "relu,talu", "--seeds", "0", "--limit-train", "500", option, value, "--out", dir.File("g")], message);
         Assert.False(File.Exists(dir.File("g/grid.json")), "nothing may start before the grid is checked");
     }
 

@@ -92,33 +92,31 @@ public sealed class IdxFuzzTests(ITestOutputHelper output) : ReaderFuzz
         }
     }
 
-    /// <summary>Feeds every case of one IDX file (<paramref name="name"/>: images or labels), raw or gzipped, to <paramref name="load"/>.</summary>
-    void FuzzIdx(string name, byte[] content, int rank, bool gzip, int seed, int floor, Func<string, string?> load)
+    static string? LoadImages(string path)
     {
-        var fuzz = new Fuzz(gzip ? $"idx-{name}.gz" : $"idx-{name}", typeof(DataFormatException));
-        foreach (var (label, data) in IdxCases(content, rank, gzip, seed))
-            RunFile(fuzz, label, data, gzip ? $"-{name}.gz" : $"-{name}.idx", load, mustLoad: label == "valid");
-        fuzz.Report(output, floor);
+        var img = Idx.ReadImages(path);
+        return (img.Count, img.Rows, img.Cols, img.Pixels.Length) == (IdxCount, IdxRows, IdxCols, IdxCount * IdxRows * IdxCols)
+            ? null : $"shape {img.Count}×{img.Rows}×{img.Cols} with {img.Pixels.Length} pixels";
+    }
+
+    static string? LoadLabels(string path)
+    {
+        var labels = Idx.ReadLabels(path);
+        return labels.Length == IdxLabelCount && labels.All(l => l <= 9) ? null : $"{labels.Length} labels, max {labels.DefaultIfEmpty().Max()}";
     }
 
     [Theory]
-    [InlineData(false, 250)]
-    [InlineData(true, 300)]
-    public void IdxImagesFuzz(bool gzip, int floor) =>
-        FuzzIdx("images", IdxImagesFile(), rank: 3, gzip, seed: gzip ? 1103 : 1101, floor, path =>
-        {
-            var img = Idx.ReadImages(path);
-            return (img.Count, img.Rows, img.Cols, img.Pixels.Length) == (IdxCount, IdxRows, IdxCols, IdxCount * IdxRows * IdxCols)
-                ? null : $"shape {img.Count}×{img.Rows}×{img.Cols} with {img.Pixels.Length} pixels";
-        });
-
-    [Theory]
-    [InlineData(false, 180)]
-    [InlineData(true, 240)]
-    public void IdxLabelsFuzz(bool gzip, int floor) =>
-        FuzzIdx("labels", IdxLabelsFile(), rank: 1, gzip, seed: gzip ? 1203 : 1201, floor, path =>
-        {
-            var labels = Idx.ReadLabels(path);
-            return labels.Length == IdxLabelCount && labels.All(l => l <= 9) ? null : $"{labels.Length} labels, max {labels.DefaultIfEmpty().Max()}";
-        });
+    [InlineData("images", false, 250)]
+    [InlineData("images", true, 300)]
+    [InlineData("labels", false, 180)]
+    [InlineData("labels", true, 240)]
+    public void IdxFuzz(string file, bool gzip, int floor)
+    {
+        bool images = file == "images";
+        var fuzz = new Fuzz(gzip ? $"idx-{file}.gz" : $"idx-{file}", typeof(DataFormatException));
+        int seed = (images ? 1101 : 1201) + (gzip ? 2 : 0);
+        foreach (var (label, data) in IdxCases(images ? IdxImagesFile() : IdxLabelsFile(), rank: images ? 3 : 1, gzip, seed))
+            RunFile(fuzz, label, data, gzip ? $"-{file}.gz" : $"-{file}.idx", images ? LoadImages : LoadLabels, mustLoad: label == "valid");
+        fuzz.Report(output, floor);
+    }
 }
