@@ -11,15 +11,11 @@ using Activations.Kernels.Activations;
 
 namespace Activations.Benchmarks.Suites;
 
-[Config(typeof(BenchConfig))]
-public class ActivationBenchmarks : IWorkCount
+public class ActivationBenchmarks : DeviceSuite, IWorkCount
 {
     private const string Derived = " (derived)";
-    private Device _device = null!;
     private Tensor _x = null!, _y = null!, _dy = null!, _dx = null!, _p = null!;
     private Action _step = null!;
-
-    public static IEnumerable<string> Devices => BenchDevices.Present();
 
     /// <summary>
     /// Every activation (or those named in ACTIVATIONS_BENCH_ACTIVATIONS, e.g. "talu,exlu"), and
@@ -33,8 +29,6 @@ public class ActivationBenchmarks : IWorkCount
 
     /// <summary>1M and 16M elements; 1M only in quick mode.</summary>
     public static IEnumerable<int> Sizes => BenchConfig.Quick ? [1 << 20] : [1 << 20, 1 << 24];
-
-    [ParamsSource(nameof(Devices))] public string Device { get; set; } = "cpu";
 
     [ParamsSource(nameof(Activations))] public string Activation { get; set; } = "talu";
 

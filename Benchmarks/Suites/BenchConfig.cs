@@ -1,6 +1,7 @@
 // Shared BenchmarkDotNet set-up: accelerator parameters (every one present), a throughput column
 // (M elements/s, GB/s or GFLOP/s from a per-benchmark work count) and Markdown/CSV/JSON exports.
 using System.Collections.Concurrent;
+using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Exporters;
@@ -19,6 +20,17 @@ public interface IWorkCount
 {
     /// <summary>(amount, unit divisor, unit name), e.g. (2·n³, 1e9, "GFLOP/s").</summary>
     (double Amount, double Scale, string Unit) Work(BenchmarkCase benchmark);
+}
+
+/// <summary>A suite timed on every accelerator present: the Device parameter and the accelerator it names (opened in the suite's set-up).</summary>
+[Config(typeof(BenchConfig))]
+public abstract class DeviceSuite
+{
+    protected Device _device = null!;
+
+    public static IEnumerable<string> Devices => BenchDevices.Present();
+
+    [ParamsSource(nameof(Devices))] public string Device { get; set; } = "cpu";
 }
 
 public static class BenchDevices

@@ -13,8 +13,7 @@ using Activations.Engine.Autograd;
 
 namespace Activations.Benchmarks.Suites;
 
-[Config(typeof(BenchConfig))]
-public class ConvBenchmarks : IWorkCount
+public class ConvBenchmarks : DeviceSuite, IWorkCount
 {
     /// <summary>A convolution of a model: input (C, H, W), Cout filters k×k, stride 1, zero padding.</summary>
     private sealed record ConvLayer(string Name, string Model, int C, int Cout, int K, int Pad, int H, int W, bool Bias);
@@ -31,7 +30,6 @@ public class ConvBenchmarks : IWorkCount
         new("vgg.conv4", "vgg", 256, 256, 3, 1, 8, 8, false),
     ];
 
-    private Device _device = null!;
     private ConvLayer _l = null!;
     private int _n, _oh, _ow;
     private float[] _xh = null!, _wh = null!, _bh = null!, _gyh = null!;
@@ -40,12 +38,8 @@ public class ConvBenchmarks : IWorkCount
     private Tensor? _root;           // output of the recorded graph that a backward case replays
     private Tensor[] _leaves = [];   // what that backward differentiates
 
-    public static IEnumerable<string> Devices => BenchDevices.Present();
-
     /// <summary>"cnn.conv2 b64": the layer and its batch (smaller in quick mode).</summary>
     public static IEnumerable<string> Cases => Layers.Select(l => BenchSizes.WithBatch(l.Name, l.Model));
-
-    [ParamsSource(nameof(Devices))] public string Device { get; set; } = "cpu";
 
     [ParamsSource(nameof(Cases))] public string Layer { get; set; } = "cnn.conv2 b64";
 

@@ -12,16 +12,10 @@ using Activations.Kernels.Loss;
 
 namespace Activations.Benchmarks.Suites;
 
-[Config(typeof(BenchConfig))]
-public class LossBenchmarks : IWorkCount
+public class LossBenchmarks : DeviceSuite, IWorkCount
 {
-    private Device _device = null!;
     private Tensor _logits = null!;
     private IntBuffer _labels = null!;
-
-    public static IEnumerable<string> Devices => BenchDevices.Present();
-
-    [ParamsSource(nameof(Devices))] public string Device { get; set; } = "cpu";
 
     /// <summary>"NxC": rows (batch) × classes.</summary>
     [Params("64x10", "256x10", "1024x10", "1024x1000")] public string Shape { get; set; } = "64x10";

@@ -9,18 +9,12 @@ using Activations.Kernels.MatMul;
 
 namespace Activations.Benchmarks.Suites;
 
-[Config(typeof(BenchConfig))]
-public class MatMulBenchmarks : IWorkCount
+public class MatMulBenchmarks : DeviceSuite, IWorkCount
 {
-    private Device _device = null!;
     private Tensor _a = null!, _b = null!, _c = null!;
     private MatMulKernels _kernels = null!;
     private int _m, _n, _k;
     private bool _ta, _tb;
-
-    public static IEnumerable<string> Devices => BenchDevices.Present();
-
-    [ParamsSource(nameof(Devices))] public string Device { get; set; } = "cpu";
 
     /// <summary>"MxNxK".</summary>
     [Params("128x128x128", "512x512x512", "1024x1024x1024", "64x128x784", "128x784x64", "12544x64x288")]

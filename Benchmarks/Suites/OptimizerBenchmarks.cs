@@ -13,18 +13,12 @@ using Activations.Kernels.Optim;
 
 namespace Activations.Benchmarks.Suites;
 
-[Config(typeof(BenchConfig))]
-public class OptimizerBenchmarks : IWorkCount
+public class OptimizerBenchmarks : DeviceSuite, IWorkCount
 {
-    private Device _device = null!;
     private Tensor _p = null!, _g = null!;
     private Optimizer _optimizer = null!;
 
-    public static IEnumerable<string> Devices => BenchDevices.Present();
-
     public static IEnumerable<int> Sizes => BenchConfig.Quick ? [1 << 18, 1 << 22] : [1 << 20, 1 << 24];
-
-    [ParamsSource(nameof(Devices))] public string Device { get; set; } = "cpu";
 
     [Params("sgd", "adam", "adamw")] public string Optimizer { get; set; } = "sgd";
 

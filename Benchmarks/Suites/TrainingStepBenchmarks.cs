@@ -15,23 +15,17 @@ using Activations.Training.Run;
 
 namespace Activations.Benchmarks.Suites;
 
-[Config(typeof(BenchConfig))]
-public class TrainingStepBenchmarks : IWorkCount
+public class TrainingStepBenchmarks : DeviceSuite, IWorkCount
 {
     private const int Classes = 10, WarmupSteps = 5;
 
-    private Device _device = null!;
     private Module _model = null!;
     private Optimizer _optimizer = null!;
     private Tensor _images = null!;
     private IntBuffer _labels = null!;
 
-    public static IEnumerable<string> Devices => BenchDevices.Present();
-
     /// <summary>"cnn b64": the model and its batch.</summary>
     public static IEnumerable<string> Models => ModelFactory.Names.Select(m => BenchSizes.WithBatch(m, m));
-
-    [ParamsSource(nameof(Devices))] public string Device { get; set; } = "cpu";
 
     [ParamsSource(nameof(Models))] public string Model { get; set; } = "mlp b64";
 

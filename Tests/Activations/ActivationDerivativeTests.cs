@@ -16,11 +16,11 @@ public readonly struct WrongTaLU : IActivation
 {
     public static string Name => "wrongtalu";
     public static string Formula => "TaLU, with a wrong backward";
-    public static IReadOnlyList<ActivationParameter> Parameters { get; } = [ActivationParameter.PositiveAlpha()];
-    public static T Forward<T>(T x, ActivationParameters<T> p) where T : struct, IReal<T> => T.IfNegative(x, p.P0 * T.TanhNonPositive(x), x);
+    public static IReadOnlyList<ActivationParameter> Parameters => TaLU.Parameters;
+    public static T Forward<T>(T x, ActivationParameters<T> p) where T : struct, IReal<T> => TaLU.Forward(x, p);
     public static bool HasBackward => true;
     public static float Backward(float x, float y, ActivationParameters<float> p) => BitSelect.IfNegative(x, p.P0 * (1f - y / p.P0), 1f);
-    public static float ParamGrad(int k, float x, float y, ActivationParameters<float> p) => BitSelect.IfNegative(x, y / p.P0, 0f);
+    public static float ParamGrad(int k, float x, float y, ActivationParameters<float> p) => TaLU.ParamGrad(k, x, y, p);
 }
 
 public class ActivationDerivativeTests

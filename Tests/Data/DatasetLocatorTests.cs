@@ -2,7 +2,6 @@
 // where missing files come from (--mirror, then DATASETS_MIRROR, then a download), and that a
 // failed download is one clean line saying where to put the files by hand.
 using System.IO.Compression;
-using System.Net;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
 using static Activations.Tests.Infrastructure.IdxFiles;
@@ -138,18 +137,5 @@ public class DatasetLocatorTests
         Assert.Contains("SHA-256", e.Message);
         Assert.Contains("mirror.invalid/b/", e.Message);
         Assert.Empty(Directory.GetFiles(data2.Path, "*", SearchOption.AllDirectories));
-    }
-
-
-    private sealed class FailingHandler : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
-            throw new HttpRequestException($"Name or service not known ({request.RequestUri!.Host}:{request.RequestUri.Port})");
-    }
-
-    private sealed class ServingHandler(byte[] body) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
-            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(body) });
     }
 }

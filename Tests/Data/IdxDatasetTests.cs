@@ -4,8 +4,6 @@
 // and a generated 3-class 8×8 set that trains one epoch on the CPU accelerator.
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Net;
-using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
 using Activations.Training.Run;
@@ -134,16 +132,8 @@ public class IdxDatasetTests : IDisposable
         Assert.Equal(1, sd, 3);
     }
 
-    private void CliFails(string dir, string expectedFile, string expected, int code = 1)
-    {
-        var r = AppCli.Run("train", "--dataset", "idx:" + dir, "--device", "cpu", "--epochs", "1", "--out", _dir.File("runs"));
-        Assert.Equal(code, r.Code);
-        string line = Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: ", line);
-        Assert.Contains(expectedFile, line);
-        Assert.Contains(expected, line);
-        Assert.DoesNotContain("Exception", line);
-    }
+    private void CliFails(string dir, string expectedFile, string expected, int code = 1) =>
+        AppCli.FailsWithOneErrorLine(code, ["train", "--dataset", "idx:" + dir, "--device", "cpu", "--epochs", "1", "--out", _dir.File("runs")], expectedFile, expected);
 
     [Fact]
     public void BadIdxFoldersAreOneLineErrors()
@@ -209,7 +199,7 @@ public class IdxDatasetTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("300 train / 60 test images", r.Out);
         string run = Assert.Single(Directory.GetDirectories(runs));
-        var metrics = JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(run, RunFolder.MetricsJson)), RunJson.Options)!;
+        var metrics = TestData.Metrics(run);
         var m = Assert.Single(metrics);
         Assert.True(m.TestAccuracy > 0.9, $"test accuracy {m.TestAccuracy:P1} on a separable 3-class set");
         string config = File.ReadAllText(Path.Combine(run, RunFolder.ConfigFile));
@@ -218,17 +208,5 @@ public class IdxDatasetTests : IDisposable
         var p = AppCli.Run("predictions", "--checkpoint", Path.Combine(run, RunFolder.CheckpointFile), "--device", "cpu", "--count", "6");
         Assert.True(p.Code == 0, p.Err);
         Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"on 60 idx:{dir} test images: {Math.Round(m.TestAccuracy * 60)} correct"), p.Out);
-    }
-
-    private sealed class FailingHandler : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
-            throw new HttpRequestException($"no network in tests ({request.RequestUri!.Host})");
-    }
-
-    private sealed class ServingHandler(byte[] body) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
-            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(body) });
     }
 }

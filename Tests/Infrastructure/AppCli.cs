@@ -16,6 +16,21 @@ public static class AppCli
         return (code, o.ToString(), e.ToString());
     }
 
+    /// <summary>
+    /// Runs the command line and asserts what every failure must look like: exit code <paramref name="code"/>
+    /// and a single `error: ` line on stderr holding each of <paramref name="expected"/> and no exception type.
+    /// </summary>
+    public static string FailsWithOneErrorLine(int code, string[] args, params string[] expected)
+    {
+        var r = Run(args);
+        Assert.Equal(code, r.Code);
+        string line = Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line);
+        foreach (string e in expected) Assert.Contains(e, line);
+        Assert.DoesNotContain("Exception", line);
+        return line;
+    }
+
     /// <summary>The app built beside the tests, started as its own process.</summary>
     public static AppProcess Start(params string[] args) => new(args);
 }

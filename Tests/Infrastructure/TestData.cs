@@ -1,7 +1,10 @@
 // Where tests find the real MNIST files and make throw-away folders.
 // The mirror is $DATASETS_MIRROR, else shared/datasets beside the repository (../shared/datasets
 // from the repository root) or beside any folder above the test binaries.
+using System.Text.Json;
 using Activations.Training.Checkpoints;
+using Activations.Training.Data;
+using Activations.Training.Run;
 
 namespace Activations.Tests.Infrastructure;
 
@@ -25,6 +28,16 @@ public static class TestData
         Skip.If(m is null, "MNIST not found: set DATASETS_MIRROR to a folder holding mnist/*.gz (CI: ../shared/datasets)");
         return m!;
     }
+
+    /// <summary>The options that make a command copy MNIST from the mirror into <paramref name="dir"/>/data, or a skip when there is no mirror.</summary>
+    public static string[] MnistFromMirror(TempDir dir) => ["--mirror", RequireMnistMirror(), "--data", dir.File("data")];
+
+    /// <summary>The first images of the mirror's MNIST, or a skip when there is no mirror.</summary>
+    public static MnistDataset Mnist(int limitTrain, int limitTest) => MnistDataset.Load(Path.Combine(RequireMnistMirror(), "mnist"), limitTrain, limitTest);
+
+    /// <summary>The epochs of a run folder's metrics.json, as the trainer wrote them.</summary>
+    public static List<EpochMetrics> Metrics(string runFolder) =>
+        JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(runFolder, RunFolder.MetricsJson)), RunJson.Options)!;
 
     /// <summary>Rewrites tensor <paramref name="name"/> of a safetensors file with <paramref name="change"/> applied to each value (the rest and the metadata kept).</summary>
     public static void RewriteTensor(string path, string name, Func<float, float> change)

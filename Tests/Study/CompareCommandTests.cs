@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Cli;
 using Activations.Training.Data;
@@ -17,10 +16,9 @@ public class CompareCommandTests
     [SkippableFact]
     public void CompareTrainsTheGridReportsAndResumesWithoutRetraining()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var grid = new TempDir();
         string[] args = ["compare", "--activations", "relu,exlu", "--alphas", "0.2", "--seeds", "0-1", "--epochs", "1",
-            "--limit-train", "600", "--limit-test", "200", "--device", "cpu", "--mirror", mirror, "--data", grid.File("data"), "--out", grid.File("g")];
+            "--limit-train", "600", "--limit-test", "200", "--device", "cpu", .. TestData.MnistFromMirror(grid), "--out", grid.File("g")];
         var r = Cli(args);
         Assert.True(r.Code == 0, r.Err + r.Out);
         Assert.Contains("4 trained, 0 already done", r.Out);
@@ -42,10 +40,9 @@ public class CompareCommandTests
     [SkippableFact]
     public void AnInterruptedRunResumesFromItsCheckpointAndLearnedAlphaIsReported()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var grid = new TempDir();
         string[] args = ["compare", "--activations", "talu", "--alphas", "0.5", "--learnable", "learnable", "--seeds", "0", "--epochs", "1",
-            "--limit-train", "400", "--limit-test", "100", "--device", "cpu", "--mirror", mirror, "--data", grid.File("data"), "--out", grid.File("g")];
+            "--limit-train", "400", "--limit-test", "100", "--device", "cpu", .. TestData.MnistFromMirror(grid), "--out", grid.File("g")];
         var r = Cli(args);
         Assert.True(r.Code == 0, r.Err + r.Out);
         string run = Assert.Single(Directory.GetDirectories(grid.File("g")));
@@ -79,8 +76,7 @@ public class CompareCommandTests
             var app = new AppTrainFunction(device, new DatasetLocator(dir.File("data"), mirror), 6400, 300, TextWriter.Null);
             return new GridRunner(spec, folder, app.Train).Run("test", token);
         }
-        List<RunMetrics> Metrics(string folder) => JsonSerializer.Deserialize<List<RunMetrics>>(
-            File.ReadAllText(Path.Combine(Assert.Single(Directory.GetDirectories(folder)), TrainRunFolder.MetricsJson)), RunJson.Options)!;
+        List<RunMetrics> Metrics(string folder) => TestData.Metrics(Assert.Single(Directory.GetDirectories(folder)));
 
         new DatasetLocator(dir.File("data"), mirror).EnsureMnist(); // the copy from the mirror (hash-checked) is not part of the 3 s
         using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
@@ -105,12 +101,8 @@ public class CompareCommandTests
     [InlineData("--seeds", "3-1x")]
     [InlineData("--learnable", "sometimes")]
     [InlineData("--model", "resnet")]
-    public void BadGridOptionsAreUsageErrors(string option, string value)
-    {
-        var r = Cli("compare", option, value, "--device", "cpu");
-        Assert.Equal(2, r.Code);
-        Assert.StartsWith("error:", r.Err);
-    }
+    public void BadGridOptionsAreUsageErrors(string option, string value) =>
+        AppCli.FailsWithOneErrorLine(CommandLine.Usage, ["compare", option, value, "--device", "cpu"]);
 
     [SkippableFact]
     public void PlotDrawsTheActivationFiguresFromTheKernels()

@@ -3,6 +3,7 @@
 // run's config.json, and a grid resumed with a different recipe is refused.
 using System.Text.Json.Nodes;
 using Activations.Tests.Infrastructure;
+using Activations.Training.Cli;
 using Activations.Training.Run;
 
 namespace Activations.Tests.Study;
@@ -28,11 +29,7 @@ public class CompareRecipeTests
     public void EachBadRecipeValueIsAUsageErrorBeforeAnyRun(string option, string value, string message)
     {
         using var dir = new TempDir();
-        var r = Cli("compare", "--device", "cpu", "--activations", "relu,talu", "--seeds", "0", "--limit-train", "500", option, value, "--out", dir.File("g"));
-        Assert.Equal(2, r.Code);
-        var line = Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: ", line);
-        Assert.Contains(message, line);
+        AppCli.FailsWithOneErrorLine(CommandLine.Usage, ["compare", "--device", "cpu", "--activations", "relu,talu", "--seeds", "0", "--limit-train", "500", option, value, "--out", dir.File("g")], message);
         Assert.False(File.Exists(dir.File("g/grid.json")), "nothing may start before the grid is checked");
     }
 
@@ -47,10 +44,9 @@ public class CompareRecipeTests
     [SkippableFact]
     public void TheRecipeIsRecordedInGridJsonAndEveryRunAndAChangedRecipeIsRefused()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var dir = new TempDir();
         string[] args = ["compare", "--activations", "relu,talu", "--seeds", "0-1", "--epochs", "2", "--limit-train", "600", "--limit-test", "200",
-            "--device", "cpu", "--mirror", mirror, "--data", dir.File("data"), "--out", dir.File("g"),
+            "--device", "cpu", .. TestData.MnistFromMirror(dir), "--out", dir.File("g"),
             "--optimizer", "adamw", "--lr", "0.002", "--schedule", "cosine", "--weight-decay", "0.05", "--label-smoothing", "0.1",
             "--clip-grad-norm", "5", "--batch", "32", "--val", "100"];
         var r = Cli(args);

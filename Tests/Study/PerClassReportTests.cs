@@ -66,6 +66,15 @@ public sealed class PerClassReportTests : IDisposable
         return StudyReport.FromGrid(_root);
     }
 
+    /// <summary>Makes the grid, then overwrites the confusion.json of run <paramref name="run"/> with <paramref name="write"/>; returns the file's path.</summary>
+    private string MakeGridAndRewrite(string run, Action<string> write)
+    {
+        MakeGrid();
+        string path = Path.Combine(_root, run, RunFolder.ConfusionFile);
+        write(path);
+        return path;
+    }
+
     [Fact]
     public void RowNormalisedMatricesAreAveragedOverSeeds()
     {
@@ -165,9 +174,7 @@ public sealed class PerClassReportTests : IDisposable
     [InlineData("{\"last\": ", "is corrupt (")]
     public void AMalformedFileIsOneErrorNamingIt(string content, string problem)
     {
-        MakeGrid();
-        string path = Path.Combine(_root, "relu-default-s2", RunFolder.ConfusionFile);
-        File.WriteAllText(path, content);
+        string path = MakeGridAndRewrite("relu-default-s2", p => File.WriteAllText(p, content));
         var e = Assert.Throws<DataFormatException>(() => StudyReport.FromGrid(_root));
         Assert.StartsWith($"{path}: the confusion.json of run 'relu-default-s2' ", e.Message);
         Assert.Contains(problem, e.Message);
@@ -177,9 +184,7 @@ public sealed class PerClassReportTests : IDisposable
     [Fact]
     public void SeedsThatDisagreeOnTheClassesAreAnError()
     {
-        MakeGrid();
-        string path = Path.Combine(_root, "relu-default-s2", RunFolder.ConfusionFile);
-        RunJson.WriteAtomic(path, new ConfusionFile(["cat", "dog", "fox"], new ConfusionMatrix(2, ReluLast[1]), null));
+        string path = MakeGridAndRewrite("relu-default-s2", p => RunJson.WriteAtomic(p, new ConfusionFile(["cat", "dog", "fox"], new ConfusionMatrix(2, ReluLast[1]), null)));
         var e = Assert.Throws<DataFormatException>(() => StudyReport.FromGrid(_root));
         Assert.StartsWith(path, e.Message);
         Assert.Contains("(cat, dog, fox) differ from those of", e.Message);
@@ -188,9 +193,7 @@ public sealed class PerClassReportTests : IDisposable
     [Fact]
     public void PlotGridPrintsOneErrorLineForAMalformedFile()
     {
-        MakeGrid();
-        string path = Path.Combine(_root, "talu-a1-fixed-default-s1", RunFolder.ConfusionFile);
-        File.WriteAllText(path, "{\"last\": {\"epoch\": 2, \"matrix\": [[1, 0], [0, 1, 2]]}}");
+        string path = MakeGridAndRewrite("talu-a1-fixed-default-s1", p => File.WriteAllText(p, "{\"last\": {\"epoch\": 2, \"matrix\": [[1, 0], [0, 1, 2]]}}"));
         var (code, _, err) = AppCli.Run(["plot", "--grid", _root]);
         Assert.Equal(1, code);
         Assert.Equal($"error: {path}: the confusion.json of run 'talu-a1-fixed-default-s1' is malformed: the \"last\" matrix is not 2×2; "

@@ -1,7 +1,6 @@
 // `activations predictions`: a trained run's checkpoint classifies the test images; the accuracy it
 // prints equals the run's own final test accuracy, and the grid marks exactly its mistakes.
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Cli;
@@ -20,7 +19,7 @@ public class PredictionsCommandTests
             "--epochs", "1", "--activation", "talu", "--out", dir.Path);
         Assert.True(r.Code == 0, r.Err);
         string run = Assert.Single(Directory.GetDirectories(dir.Path));
-        var metrics = JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(run, RunFolder.MetricsJson)), RunJson.Options)!;
+        var metrics = TestData.Metrics(run);
         string checkpoint = Path.Combine(run, RunFolder.CheckpointFile);
 
         r = AppCli.Run("predictions", "--checkpoint", checkpoint, "--device", "cpu", "--data", mirror, "--limit-test", "300", "--count", "40");

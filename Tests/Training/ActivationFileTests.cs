@@ -97,17 +97,17 @@ public class ActivationFileTests
     {
         using var dir = new TempDir();
         string file = dir.File("wrong.cs");
-        // TaLU with the derivative of tanh forgotten on x < 0 (α instead of α(1 − tanh²x)).
+        // The built-in TaLU with the derivative of tanh forgotten on x < 0 (α instead of α(1 − tanh²x)).
         File.WriteAllText(file, """
             public readonly struct WrongTaLU : IActivation
             {
                 public static string Name => "wrongtalu";
                 public static string Formula => "TaLU with a wrong backward";
-                public static IReadOnlyList<ActivationParameter> Parameters { get; } = [ActivationParameter.PositiveAlpha()];
-                public static T Forward<T>(T x, ActivationParameters<T> p) where T : struct, IReal<T> => T.IfNegative(x, p.P0 * T.TanhNonPositive(x), x);
+                public static IReadOnlyList<ActivationParameter> Parameters => TaLU.Parameters;
+                public static T Forward<T>(T x, ActivationParameters<T> p) where T : struct, IReal<T> => TaLU.Forward(x, p);
                 public static bool HasBackward => true;
                 public static float Backward(float x, float y, ActivationParameters<float> p) => x < 0 ? p.P0 : 1f;
-                public static float ParamGrad(int k, float x, float y, ActivationParameters<float> p) => x < 0 ? y / p.P0 : 0f;
+                public static float ParamGrad(int k, float x, float y, ActivationParameters<float> p) => TaLU.ParamGrad(k, x, y, p);
             }
             """);
         var r = Cli("check", "--activation", file, "--device", "cpu", "--elements", "4096", "--out", dir.File("c.png"));

@@ -13,9 +13,8 @@ public class ConvEndToEndTests
     [SkippableFact]
     public void MnistCnnLearnsFromTwoThousandImages()
     {
-        string mirror = TestData.RequireMnistMirror();
+        var data = TestData.Mnist(limitTrain: 2000, limitTest: 500);
         var d = TestDevices.Get("opencl");
-        var data = MnistDataset.Load(Path.Combine(mirror, "mnist"), limitTrain: 2000, limitTest: 500);
         var config = new RunConfig { Model = "cnn", Epochs = 1, Batch = 32, Optimizer = "adam", Lr = 0.002f, Activation = "exlu", Alpha = 0.2f };
         using var runs = new TempDir();
         using var trainer = new Trainer(config, d, data.Train, data.Test, new StringWriter(), new NoProgress());
@@ -65,11 +64,5 @@ public class ConvEndToEndTests
         Assert.Contains("cifar-10-binary.tar.gz", e.Message);
         Assert.Contains(Path.Combine(data.Path, "cifar10"), e.Message);
         Assert.DoesNotContain("\n", e.Message);
-    }
-
-    private sealed class FailingHandler : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            throw new HttpRequestException("network unreachable (test)");
     }
 }

@@ -2,7 +2,6 @@
 // 80% test accuracy on every accelerator present; and training 2 epochs must give the same numbers
 // as training 1, checkpointing, and resuming for 1 more (parameters, optimizer state and step
 // counts all restored). Skipped with the reason when the MNIST files are not at hand.
-using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Cli;
 using Activations.Training.Data;
@@ -17,9 +16,8 @@ public class EndToEndTests
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
     public void OneEpochOn3000ImagesLearnsMnist(string device)
     {
-        string mirror = TestData.RequireMnistMirror();
+        var data = TestData.Mnist(limitTrain: 3000, limitTest: 1000);
         var d = TestDevices.Get(device);
-        var data = MnistDataset.Load(Path.Combine(mirror, "mnist"), limitTrain: 3000, limitTest: 1000);
         var config = new RunConfig { Epochs = 1, Batch = 32, Optimizer = "adam", Lr = 0.002f, Device = device };
         using var runs = new TempDir();
         var output = new StringWriter();
@@ -37,9 +35,6 @@ public class EndToEndTests
     }
 
     private static (int Code, string Out, string Err) Cli(params string[] args) => AppCli.Run(args);
-
-    private static List<EpochMetrics> Metrics(string runFolder) =>
-        JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(runFolder, RunFolder.MetricsJson)), RunJson.Options)!;
 
     private static string OnlyRun(string root) => Assert.Single(Directory.GetDirectories(root));
 
@@ -64,8 +59,8 @@ public class EndToEndTests
         Assert.Contains("resumed from", r.Out);
         Assert.Equal(runB, OnlyRun(b.Path)); // the resumed run continues in its own folder
 
-        var full = Metrics(OnlyRun(a.Path));
-        var resumed = Metrics(runB);
+        var full = TestData.Metrics(OnlyRun(a.Path));
+        var resumed = TestData.Metrics(runB);
         Assert.Equal([1, 2], full.Select(m => m.Epoch));
         Assert.Equal([1, 2], resumed.Select(m => m.Epoch));
         Assert.True(full[1].TrainLoss < full[0].TrainLoss);

@@ -6,7 +6,6 @@
 //     checkpoint is left as it was.
 //   - --clip-grad-norm bounds the update of a plain SGD step by lr × max norm.
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Activations.Engine;
 using Activations.Tests.Infrastructure;
@@ -30,7 +29,7 @@ public class InterruptionTests(ITestOutputHelper output)
     }
 
     private static MnistDataset Data() =>
-        MnistDataset.Load(Path.Combine(TestData.RequireMnistMirror(), "mnist"), limitTrain: 640, limitTest: 200);
+        TestData.Mnist(limitTrain: 640, limitTest: 200);
 
     private static RunConfig Config(string device) => new()
     {
@@ -148,16 +147,13 @@ public class InterruptionTests(ITestOutputHelper output)
         r = AppCli.Run([.. common, "--out", whole]);
         Assert.True(r.Code == 0, r.Err);
 
-        var a1 = Metrics(Assert.Single(Directory.GetDirectories(interrupted)));
-        var b1 = Metrics(Assert.Single(Directory.GetDirectories(whole)));
+        var a1 = TestData.Metrics(Assert.Single(Directory.GetDirectories(interrupted)));
+        var b1 = TestData.Metrics(Assert.Single(Directory.GetDirectories(whole)));
         Assert.Equal(b1.Select(x => (x.Epoch, x.TrainLoss, x.TestLoss, x.TestAccuracy)), a1.Select(x => (x.Epoch, x.TrainLoss, x.TestLoss, x.TestAccuracy)));
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
-
-    private static List<EpochMetrics> Metrics(string runFolder) =>
-        JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(runFolder, RunFolder.MetricsJson)), RunJson.Options)!;
 
     [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]

@@ -9,13 +9,7 @@ namespace Activations.Tests.Training;
 
 public class ModelCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CommandLine.Run(args, new Console2(o, e, Interactive: false));
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Infrastructure.AppCli.Run(args);
 
     [Fact]
     public void VersionPrintsTheVersionAndTheCommit()

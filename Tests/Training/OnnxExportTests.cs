@@ -100,18 +100,15 @@ public class OnnxExportTests
     [SkippableFact]
     public void ExportedTrainedMlpClassifiesLikePredictions()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var temp = new TempDir();
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CommandLine.Run(["train", "--activation", "exlu", "--learnable-alpha", "--epochs", "1", "--limit-train", "2048", "--limit-test", "1000",
-            "--device", "cpu", "--mirror", mirror, "--data", temp.File("data"), "--out", temp.File("runs")], new Console2(o, e, false));
-        Assert.True(code == 0, e.ToString());
+        var (code, _, err) = AppCli.Run(["train", "--activation", "exlu", "--learnable-alpha", "--epochs", "1", "--limit-train", "2048", "--limit-test", "1000",
+            "--device", "cpu", .. TestData.MnistFromMirror(temp), "--out", temp.File("runs")]);
+        Assert.True(code == 0, err);
         string checkpoint = Directory.GetFiles(temp.File("runs"), "checkpoint.safetensors", SearchOption.AllDirectories).Single();
         string onnxFile = temp.File("mlp.onnx");
-        code = CommandLine.Run(["export", "--checkpoint", checkpoint, "--format", "onnx", "--out", onnxFile], new Console2(o, e, false));
-        Assert.True(code == 0, e.ToString());
-        Assert.Contains("opset 17", o.ToString());
+        (code, var output, err) = AppCli.Run(["export", "--checkpoint", checkpoint, "--format", "onnx", "--out", onnxFile]);
+        Assert.True(code == 0, err);
+        Assert.Contains("opset 17", output);
 
         var test = MnistDataset.Load(Path.Combine(temp.File("data"), "mnist"), 1, 1000).Test;
         using var device = Device.Create("cpu");

@@ -4,7 +4,6 @@
 // of docs/interop.md loads an exported MLP and gives the engine's logits, a VGG loads strictly, and a
 // state dict saved by PyTorch (BF16, with num_batches_tracked) starts an engine model.
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using Activations.Engine;
@@ -160,40 +159,33 @@ public class PyTorchInteropTests
     [SkippableFact]
     public void CliExportsWeightsAndTrainsFromThem()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var temp = new TempDir();
-        (int, string, string) Run(params string[] args)
-        {
-            var o = new StringWriter();
-            var e = new StringWriter();
-            return (CommandLine.Run(args, new Console2(o, e, false)), o.ToString(), e.ToString());
-        }
-        string[] common = ["--epochs", "1", "--limit-train", "512", "--limit-test", "256", "--device", "cpu", "--mirror", mirror, "--data", temp.File("data")];
-        var (code, _, err) = Run(["train", .. common, "--out", temp.File("a")]);
+        string[] common = ["--epochs", "1", "--limit-train", "512", "--limit-test", "256", "--device", "cpu", .. TestData.MnistFromMirror(temp)];
+        var (code, _, err) = AppCli.Run(["train", .. common, "--out", temp.File("a")]);
         Assert.True(code == 0, err);
         string checkpoint = Directory.GetFiles(temp.File("a"), "checkpoint.safetensors", SearchOption.AllDirectories).Single();
         var meta = SafeTensors.Read(checkpoint).Metadata;
         Assert.Equal("pt", meta["format"]);
         Assert.Equal(CheckpointMetadata.Format, meta["activations_format"]);
 
-        (code, var stdout, err) = Run(["export", "--checkpoint", checkpoint, "--format", "safetensors"]);
+        (code, var stdout, err) = AppCli.Run(["export", "--checkpoint", checkpoint, "--format", "safetensors"]);
         Assert.True(code == 0, err);
         string weights = Path.Combine(Path.GetDirectoryName(checkpoint)!, "model.safetensors");
         Assert.Contains(weights, stdout);
         Assert.Equal(6, SafeTensors.Read(weights).Order.Count); // 3 × (weight, bias), nothing else
 
-        (code, stdout, err) = Run(["train", .. common, "--init-from", weights, "--out", temp.File("b")]);
+        (code, stdout, err) = AppCli.Run(["train", .. common, "--init-from", weights, "--out", temp.File("b")]);
         Assert.True(code == 0, err);
         Assert.Contains($"initialised 6 tensors from {weights}", stdout);
         // A whole checkpoint also works as a start: its optimizer state is ignored, and says so.
-        (code, stdout, err) = Run(["train", .. common, "--init-from", checkpoint, "--out", temp.File("c")]);
+        (code, stdout, err) = AppCli.Run(["train", .. common, "--init-from", checkpoint, "--out", temp.File("c")]);
         Assert.True(code == 0, err);
         Assert.Contains("ignored 6 optimizer tensors", stdout);
 
-        (code, _, err) = Run(["train", "--init-from", weights, "--resume", checkpoint]);
+        (code, _, err) = AppCli.Run(["train", "--init-from", weights, "--resume", checkpoint]);
         Assert.Equal(CommandLine.Usage, code);
         Assert.StartsWith("error: --init-from and --resume", err);
-        (code, _, err) = Run(["train", .. common, "--model", "cnn", "--init-from", weights, "--out", temp.File("d")]);
+        (code, _, err) = AppCli.Run(["train", .. common, "--model", "cnn", "--init-from", weights, "--out", temp.File("d")]);
         Assert.Equal(CommandLine.Failure, code);
         Assert.StartsWith($"error: {weights}: has no tensor 'conv1.weight'", err);
     }
@@ -207,24 +199,12 @@ public class PyTorchInteropTests
         {
             try
             {
-                var (code, _) = RunProcess(python, ["-c", "import torch"], null, null);
+                var (code, _) = ExternalProcess.Run(python, null, null, "-c", "import torch");
                 if (code == 0) return python;
             }
             catch (System.ComponentModel.Win32Exception) { }
         }
         return null;
-    }
-
-    private static (int Code, string Output) RunProcess(string file, string[] args, string? workDir, IDictionary<string, string>? env)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDir ?? "" };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        if (env is not null) foreach (var (k, v) in env) start.Environment[k] = v;
-        using var p = Process.Start(start)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException($"{file} did not finish"); }
-        return (p.ExitCode, output + err.Result);
     }
 
     /// <summary>
@@ -279,7 +259,7 @@ public class PyTorchInteropTests
         Assert.Contains("load_state_dict(state, strict=True)", snippet);
         using var temp = new TempDir();
         var env = new Dictionary<string, string>();
-        if (RunProcess(python!, ["-c", "import safetensors.torch"], null, null).Code != 0)
+        if (ExternalProcess.Run(python!, null, null, "-c", "import safetensors.torch").Code != 0)
         {
             Directory.CreateDirectory(temp.File(Path.Combine("py", "safetensors")));
             File.WriteAllText(temp.File(Path.Combine("py", "safetensors", "__init__.py")), "");
@@ -328,7 +308,7 @@ public class PyTorchInteropTests
             save_file({k: (v.to(torch.bfloat16) if v.is_floating_point() else v) for k, v in vgg.state_dict().items()}, "from_torch.safetensors")
             """;
         File.WriteAllText(temp.File("check.py"), script);
-        var (code, output) = RunProcess(python!, [temp.File("check.py")], temp.Path, env);
+        var (code, output) = ExternalProcess.Run(python!, temp.Path, env, temp.File("check.py"));
         Assert.True(code == 0, output);
 
         AssertClose(Logits(mlp, device, mnist, [batch, 1, 28, 28]), ReadFloats(temp.File("mlp_logits.bin")), "MLP");

@@ -13,7 +13,7 @@ public class SetupOpenClTests
     {
         var root = DocumentationTests.Root();
         var env = new Dictionary<string, string> { ["POCL_CPU_FLAGS"] = flags, ["POCL_LLVM_HOST_CPU"] = llvmHostCpu, ["POCL_PREFIX"] = "" };
-        var (code, output) = ToolPackageTests.Run("bash", root, env, Path.Combine(root, "scripts", "setup-opencl.sh"), "--print-target");
+        var (code, output) = Infrastructure.ExternalProcess.Run("bash", root, env, Path.Combine(root, "scripts", "setup-opencl.sh"), "--print-target");
         Assert.True(code == 0, output);
         return output.Trim();
     }
@@ -33,7 +33,7 @@ public class SetupOpenClTests
     public void AnUnknownArgumentIsAUsageError()
     {
         var root = DocumentationTests.Root();
-        var (code, output) = ToolPackageTests.Run("bash", root, null, Path.Combine(root, "scripts", "setup-opencl.sh"), "--bogus");
+        var (code, output) = Infrastructure.ExternalProcess.Run("bash", root, null, Path.Combine(root, "scripts", "setup-opencl.sh"), "--bogus");
         Assert.Equal(2, code);
         Assert.StartsWith("error: unknown argument '--bogus'", output.Trim());
     }

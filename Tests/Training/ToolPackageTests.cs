@@ -2,7 +2,6 @@
 // package folder (here with --tool-path into a temporary folder and a NuGet config naming only that
 // folder) and runs: `activations --version` prints the version and the commit, and a short training
 // run started outside any repository keeps its data in the per-user data folder ($XDG_DATA_HOME).
-using System.Diagnostics;
 using System.IO.Compression;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
@@ -11,18 +10,6 @@ namespace Activations.Tests.Training;
 
 public class ToolPackageTests
 {
-    internal static (int Code, string Out) Run(string file, string workDir, IDictionary<string, string>? env, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        if (env is not null) foreach (var (k, v) in env) start.Environment[k] = v;
-        using var p = Process.Start(start)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(8))) { p.Kill(true); throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish"); }
-        return (p.ExitCode, stdout + stderr.Result);
-    }
-
     [SkippableFact]
     public void PackedToolInstallsAndRunsWithPerUserData()
     {
@@ -33,7 +20,7 @@ public class ToolPackageTests
         Directory.CreateDirectory(work);
 
         // The test build has built Training in Release already; pack it as it is.
-        var pack = Run("dotnet", repo!, null, "pack", Path.Combine(repo!, "Training", "Training.csproj"), "-c", "Release", "--no-build", "--nologo", "-o", packages);
+        var pack = ExternalProcess.Run("dotnet", repo!, null, "pack", Path.Combine(repo!, "Training", "Training.csproj"), "-c", "Release", "--no-build", "--nologo", "-o", packages);
         Assert.True(pack.Code == 0, pack.Out);
         string nupkg = Assert.Single(Directory.GetFiles(packages, "Activations.Tool.*.nupkg"));
         using (var zip = ZipFile.OpenRead(nupkg))
@@ -44,17 +31,17 @@ public class ToolPackageTests
 
         File.WriteAllText(temp.File("nuget.config"),
             $"<configuration><packageSources><clear /><add key=\"local\" value=\"{packages}\" /></packageSources></configuration>");
-        var install = Run("dotnet", work, null, "tool", "install", "Activations.Tool", "--tool-path", tools, "--configfile", temp.File("nuget.config"));
+        var install = ExternalProcess.Run("dotnet", work, null, "tool", "install", "Activations.Tool", "--tool-path", tools, "--configfile", temp.File("nuget.config"));
         Assert.True(install.Code == 0, install.Out);
         string exe = Path.Combine(tools, OperatingSystem.IsWindows() ? "activations.exe" : "activations");
 
-        var version = Run(exe, work, null, "--version");
+        var version = ExternalProcess.Run(exe, work, null, "--version");
         Assert.True(version.Code == 0, version.Out);
         Assert.Matches(@"^activations \d+\.\d+\.\d+ \(commit [0-9a-f]{40}\)", version.Out);
 
         string mirror = TestData.RequireMnistMirror();
         var env = new Dictionary<string, string> { ["XDG_DATA_HOME"] = xdg, ["DATASETS_DIR"] = "", ["DATASETS_MIRROR"] = mirror };
-        var train = Run(exe, work, env, "train", "--epochs", "1", "--limit-train", "256", "--limit-test", "256", "--device", "cpu", "--out", Path.Combine(work, "runs"));
+        var train = ExternalProcess.Run(exe, work, env, "train", "--epochs", "1", "--limit-train", "256", "--limit-test", "256", "--device", "cpu", "--out", Path.Combine(work, "runs"));
         Assert.True(train.Code == 0, train.Out);
         Assert.Contains("total: 109,386 parameters", train.Out);
         Assert.True(File.Exists(Path.Combine(xdg, "activations", "mnist", "train-images-idx3-ubyte.gz")), train.Out);

@@ -36,7 +36,7 @@ public class TrainingMemoryTests(ITestOutputHelper output)
     {
         string key = TestDevices.Get(device).Key;  // skips when absent
         using var d = Device.Create(key);          // a private device: its counters are ours alone
-        var data = MnistDataset.Load(Path.Combine(TestData.RequireMnistMirror(), "mnist"), limitTrain: model == "cnn" ? 192 : 640, limitTest: 100);
+        var data = TestData.Mnist(limitTrain: model == "cnn" ? 192 : 640, limitTest: 100);
         var config = new RunConfig { Model = model, Epochs = 4, Batch = 32, Activation = "exlu", Alpha = 0.2f, Device = key };
         long? allocationsAfterFirstRun = null, hostAfterLastRun = null;
         for (int runIndex = 0; runIndex < 3; runIndex++)

@@ -2,7 +2,6 @@
 // best-val.safetensors holds the epoch of the best validation accuracy even where the test set would
 // pick another, confusion.json and per-class.md agree with the test accuracy, and a --val that leaves
 // nothing to train on is a usage error.
-using System.Text.Json;
 using Activations.Tests.Infrastructure;
 using Activations.Training.Checkpoints;
 using Activations.Training.Data;
@@ -13,9 +12,6 @@ namespace Activations.Tests.Training;
 public class ValidationTests
 {
     private static (int Code, string Out, string Err) Cli(params string[] args) => AppCli.Run(args);
-
-    private static List<EpochMetrics> Metrics(string runFolder) =>
-        JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(Path.Combine(runFolder, RunFolder.MetricsJson)), RunJson.Options)!;
 
     [Fact]
     public void BestValEpochIsTheFirstHighestValidationAccuracyAndIgnoresTheTestSet()
@@ -39,9 +35,8 @@ public class ValidationTests
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
     public void BestValCheckpointIsChosenByValidationNotTest(string device)
     {
-        string mirror = TestData.RequireMnistMirror();
+        var data = TestData.Mnist(limitTrain: 640, limitTest: 0);
         var d = TestDevices.Get(device);
-        var data = MnistDataset.Load(Path.Combine(mirror, "mnist"), limitTrain: 640, limitTest: 0);
         var validation = data.Train.Subset(Enumerable.Range(0, 320).ToArray());
         var shifted = data.Train.Subset(Enumerable.Range(320, 320).ToArray());
         var test = new ImageSplit(shifted.Images, shifted.Labels.Select(l => (byte)((l + 1) % 10)).ToArray(), 1, 28, 28, 10);
@@ -74,15 +69,14 @@ public class ValidationTests
     [SkippableFact]
     public void TrainWithValWritesValidationMetricsBestValCheckpointAndPerClassTable()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var dir = new TempDir();
-        string[] common = ["--device", "cpu", "--mirror", mirror, "--data", dir.File("data"), "--limit-train", "640", "--limit-test", "200",
+        string[] common = ["--device", "cpu", .. TestData.MnistFromMirror(dir), "--limit-train", "640", "--limit-test", "200",
             "--batch", "32"];
         var r = Cli([.. common, "--epochs", "2", "--val", "128", "--out", dir.File("val")]);
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("512 train / 128 validation / 200 test images", r.Out);
         string run = Assert.Single(Directory.GetDirectories(dir.File("val")));
-        var metrics = Metrics(run);
+        var metrics = TestData.Metrics(run);
         Assert.All(metrics, m => Assert.InRange(m.ValAccuracy!.Value, 0, 1));
         Assert.All(metrics, m => Assert.True(m.ValLoss > 0));
         Assert.EndsWith("val_loss,val_accuracy", File.ReadLines(Path.Combine(run, RunFolder.MetricsCsv)).First());
@@ -104,7 +98,7 @@ public class ValidationTests
         r = Cli([.. common, "--epochs", "2", "--out", dir.File("plain")]);
         Assert.True(r.Code == 0, r.Err);
         run = Assert.Single(Directory.GetDirectories(dir.File("plain")));
-        Assert.All(Metrics(run), m => Assert.Null(m.ValAccuracy));
+        Assert.All(TestData.Metrics(run), m => Assert.Null(m.ValAccuracy));
         Assert.DoesNotContain("val_", File.ReadAllText(Path.Combine(run, RunFolder.MetricsJson)));
         Assert.EndsWith(",lr", File.ReadLines(Path.Combine(run, RunFolder.MetricsCsv)).First());
         Assert.False(File.Exists(Path.Combine(run, RunFolder.BestValCheckpointFile)));
@@ -117,9 +111,8 @@ public class ValidationTests
     [InlineData("0", "-5")]
     public void AValThatLeavesNothingToTrainOnIsAUsageError(string limit, string val)
     {
-        string mirror = TestData.RequireMnistMirror();
         using var dir = new TempDir();
-        var r = Cli("--device", "cpu", "--mirror", mirror, "--data", dir.File("data"), "--limit-train", limit, "--val", val, "--out", dir.File("runs"));
+        var r = Cli(["--device", "cpu", .. TestData.MnistFromMirror(dir), "--limit-train", limit, "--val", val, "--out", dir.File("runs")]);
         Assert.Equal(2, r.Code);
         var error = Assert.Single(r.Err.Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal)); // other lines: the data copied from the mirror
         Assert.StartsWith("error: --val", error);
@@ -129,13 +122,12 @@ public class ValidationTests
     [SkippableFact]
     public void LabelSmoothingRaisesTheTrainingLossAndIsChecked()
     {
-        string mirror = TestData.RequireMnistMirror();
         using var dir = new TempDir();
-        string[] common = ["--device", "cpu", "--mirror", mirror, "--data", dir.File("data"), "--limit-train", "320", "--limit-test", "100", "--epochs", "1"];
+        string[] common = ["--device", "cpu", .. TestData.MnistFromMirror(dir), "--limit-train", "320", "--limit-test", "100", "--epochs", "1"];
         Assert.Equal(0, Cli([.. common, "--out", dir.File("a")]).Code);
         Assert.Equal(0, Cli([.. common, "--label-smoothing", "0.3", "--out", dir.File("b")]).Code);
-        var plain = Metrics(Assert.Single(Directory.GetDirectories(dir.File("a"))))[0];
-        var smoothed = Metrics(Assert.Single(Directory.GetDirectories(dir.File("b"))))[0];
+        var plain = TestData.Metrics(Assert.Single(Directory.GetDirectories(dir.File("a"))))[0];
+        var smoothed = TestData.Metrics(Assert.Single(Directory.GetDirectories(dir.File("b"))))[0];
         Assert.True(smoothed.TrainLoss > plain.TrainLoss, $"{smoothed.TrainLoss} vs {plain.TrainLoss}");
         var r = Cli([.. common, "--label-smoothing", "1.5", "--out", dir.File("c")]);
         Assert.Equal(2, r.Code);

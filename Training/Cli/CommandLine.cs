@@ -60,7 +60,7 @@ public static partial class CommandLine
     public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
     public static readonly string[] Schedules = ["constant", "step", "cosine", "onecycle"];
 
-    private static readonly Option<string> DatasetOpt = new("--dataset") { Description = DatasetSource.Help, DefaultValueFactory = _ => "mnist" };
+    internal static readonly Option<string> DatasetOpt = new("--dataset") { Description = DatasetSource.Help, DefaultValueFactory = _ => "mnist" };
     private static readonly Option<int?> ImageSizeOpt = new("--image-size") { Description = $"folder: data sets: bring every image to N×N (resize the shorter side, centre-crop); default: their own size when all images share one, else {ImageFolderDataset.DefaultSide}" };
     /// <summary>The help of every --model option: the models and what they are.</summary>
     public const string ModelHelp = "model: mlp (MLP 784-128-64-10), cnn (2 conv + 2 linear, MNIST), lenet (LeNet-5, CIFAR-10), lenet-bn (LeNet-5 with BatchNorm after each conv), vgg (4 conv with BatchNorm + global average pool, CIFAR-10)";
@@ -68,8 +68,8 @@ public static partial class CommandLine
     public const string DeviceHelp = "auto, cpu, opencl[:N], cuda[:N]";
     public const string DataHelp = "data folder (default: $DATASETS_DIR, else datasets/ in the repository, else the per-user data folder)";
     public const string MirrorHelp = "local mirror folder to copy missing data from (default: $DATASETS_MIRROR)";
-    private static readonly Option<string> ModelOpt = new("--model") { Description = ModelHelp, DefaultValueFactory = _ => "mlp" };
-    private static readonly Option<string> ActivationOpt = new("--activation") { Description = ActivationHelp, DefaultValueFactory = _ => "relu" };
+    internal static readonly Option<string> ModelOpt = new("--model") { Description = ModelHelp, DefaultValueFactory = _ => "mlp" };
+    internal static readonly Option<string> ActivationOpt = new("--activation") { Description = ActivationHelp, DefaultValueFactory = _ => "relu" };
     private static readonly Option<float?> AlphaOpt = new("--alpha") { Description = "the activation's first parameter (default: its own, see --activation)", CustomParser = OptionValues.ParseOptionalFloat };
     private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn the activation's parameters" };
     private static readonly Option<bool> PerChannelOpt = new("--alpha-per-channel") { Description = "one learnable α per feature instead of one per layer" };

@@ -14,8 +14,7 @@ namespace Activations.Training.Cli;
 
 public static class CompareCommand
 {
-    public static readonly Option<string> Dataset = new("--dataset") { Description = DatasetSource.Help, DefaultValueFactory = _ => "mnist" };
-    public static readonly Option<string> Model = new("--model") { Description = CommandLine.ModelHelp, DefaultValueFactory = _ => "mlp" };
+    private static readonly Option<string> Dataset = CommandLine.DatasetOpt, Model = CommandLine.ModelOpt;
     public static readonly Option<string> Activations = new("--activations") { Description = "comma-separated activations; name:α pins one α (e.g. talu:1,exlu:0.2); ./mine.cs or ./mine.cs:0.5 for a file of your own", DefaultValueFactory = _ => "relu,talu,exlu" };
     public static readonly Option<string> Alphas = new("--alphas") { Description = "comma-separated α for the activations whose first parameter is α", DefaultValueFactory = _ => "1" };
     public static readonly Option<string> Learnable = new("--learnable") { Description = "fixed, learnable or both", DefaultValueFactory = _ => "fixed" };

@@ -13,12 +13,9 @@ namespace Activations.Training.Cli;
 
 public static class ModelCommands
 {
-    private static readonly Option<string> ModelOpt = new("--model") { Description = CommandLine.ModelHelp, DefaultValueFactory = _ => "mlp" };
-    private static readonly Option<string> ActivationOpt = new("--activation") { Description = CommandLine.ActivationHelp, DefaultValueFactory = _ => "relu" };
     private static readonly Option<string?> DatasetOpt = new("--dataset") { Description = "input shape of this data set: mnist (1×28×28) or cifar10 (3×32×32); default: mnist for mlp and cnn, cifar10 for lenet and vgg" };
     private static readonly Option<bool> LearnableOpt = new("--learnable-alpha") { Description = "learn α (ELU, TaLU, ExLU, LeakyReLU): α becomes a parameter in the graph" };
-    private static readonly Option<string> GraphDeviceOpt = new("--device") { Description = "auto, cpu, opencl[:N], cuda[:N]", DefaultValueFactory = _ => "cpu" };
-    private static readonly Option<string> SummaryDeviceOpt = new("--device") { Description = "auto, cpu, opencl[:N], cuda[:N]", DefaultValueFactory = _ => "cpu" };
+    private static readonly Option<string> DeviceOpt = new("--device") { Description = "auto, cpu, opencl[:N], cuda[:N]", DefaultValueFactory = _ => "cpu" };
     private static readonly Option<int> BatchOpt = new("--batch") { Description = "images in the random batch of the recorded step", DefaultValueFactory = _ => 4 };
     private static readonly Option<string?> FormatOpt = new("--format") { Description = "dot, svg or png (default: from --out's extension, else dot); svg and png need Graphviz's dot" };
     private static readonly Option<string> OutOpt = new("--out") { Description = "file to write", Required = true };
@@ -26,35 +23,35 @@ public static class ModelCommands
     public static Command BuildSummary()
     {
         var c = new Command("summary", "print a model's layers, output shapes, parameter count and FLOPs per image");
-        foreach (var o in new Option[] { ModelOpt, ActivationOpt, DatasetOpt, LearnableOpt, SummaryDeviceOpt }) c.Options.Add(o);
+        foreach (var o in new Option[] { CommandLine.ModelOpt, CommandLine.ActivationOpt, DatasetOpt, LearnableOpt, DeviceOpt }) c.Options.Add(o);
         return c;
     }
 
     public static Command BuildGraph()
     {
         var c = new Command("graph", "record one training step of a model on a random batch and write its autograd graph (ops, shapes, saved tensors, backward edges)");
-        foreach (var o in new Option[] { ModelOpt, ActivationOpt, DatasetOpt, LearnableOpt, BatchOpt, FormatOpt, OutOpt, GraphDeviceOpt }) c.Options.Add(o);
+        foreach (var o in new Option[] { CommandLine.ModelOpt, CommandLine.ActivationOpt, DatasetOpt, LearnableOpt, BatchOpt, FormatOpt, OutOpt, DeviceOpt }) c.Options.Add(o);
         return c;
     }
 
     /// <summary>The configuration of a model built without data: the options given, the rest default.</summary>
     private static RunConfig ModelConfig(ParseResult p)
     {
-        string model = (p.GetValue(ModelOpt) ?? "").Trim().ToLowerInvariant();
+        string model = (p.GetValue(CommandLine.ModelOpt) ?? "").Trim().ToLowerInvariant();
         string dataset = p.GetValue(DatasetOpt)?.Trim().ToLowerInvariant() ?? ModelFactory.DefaultDataset(model);
         return CommandLine.Validate(new RunConfig
         {
             Model = model,
             Dataset = dataset,
-            Activation = (p.GetValue(ActivationOpt) ?? "").Trim().ToLowerInvariant(),
+            Activation = (p.GetValue(CommandLine.ActivationOpt) ?? "").Trim().ToLowerInvariant(),
             LearnableAlpha = p.GetValue(LearnableOpt),
-            Device = p.GetValue(GraphDeviceOpt) ?? "cpu",
+            Device = (p.GetValue(DeviceOpt) ?? "cpu").Trim().ToLowerInvariant(),
         });
     }
 
     public static int RunSummary(ParseResult p, Console2 console)
     {
-        var config = ModelConfig(p) with { Device = (p.GetValue(SummaryDeviceOpt) ?? "cpu").Trim().ToLowerInvariant() };
+        var config = ModelConfig(p);
         using var device = Device.Create(config.Device);
         console.Out.WriteLine($"{config.Model} ({config.Activation}) for {config.Dataset}");
         console.Out.WriteLine(Summary(config, device).Format());

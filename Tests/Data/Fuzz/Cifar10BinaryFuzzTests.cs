@@ -1,6 +1,5 @@
 // Fuzzing of the reader of CIFAR-10 binary batch files: the mutations and the harness are in ReaderFuzz.cs.
 using System.Text;
-using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit.Abstractions;

@@ -1,6 +1,5 @@
 // Fuzzing of the reader of IDX files (MNIST images and labels, raw and gzipped): the mutations and the harness are in ReaderFuzz.cs.
 using System.Buffers.Binary;
-using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
 using Xunit.Abstractions;
 
@@ -93,34 +92,31 @@ public sealed class IdxFuzzTests(ITestOutputHelper output) : ReaderFuzz
         }
     }
 
-    [Theory]
-    [InlineData(false, 250)]
-    [InlineData(true, 300)]
-    public void IdxImagesFuzz(bool gzip, int floor)
+    static string? LoadImages(string path)
     {
-        var fuzz = new Fuzz(gzip ? "idx-images.gz" : "idx-images", typeof(DataFormatException));
-        foreach (var (label, data) in IdxCases(IdxImagesFile(), rank: 3, gzip, seed: gzip ? 1103 : 1101))
-            RunFile(fuzz, label, data, gzip ? "-images.gz" : "-images.idx", path =>
-            {
-                var img = Idx.ReadImages(path);
-                return (img.Count, img.Rows, img.Cols, img.Pixels.Length) == (IdxCount, IdxRows, IdxCols, IdxCount * IdxRows * IdxCols)
-                    ? null : $"shape {img.Count}×{img.Rows}×{img.Cols} with {img.Pixels.Length} pixels";
-            }, mustLoad: label == "valid");
-        fuzz.Report(output, floor);
+        var img = Idx.ReadImages(path);
+        return (img.Count, img.Rows, img.Cols, img.Pixels.Length) == (IdxCount, IdxRows, IdxCols, IdxCount * IdxRows * IdxCols)
+            ? null : $"shape {img.Count}×{img.Rows}×{img.Cols} with {img.Pixels.Length} pixels";
+    }
+
+    static string? LoadLabels(string path)
+    {
+        var labels = Idx.ReadLabels(path);
+        return labels.Length == IdxLabelCount && labels.All(l => l <= 9) ? null : $"{labels.Length} labels, max {labels.DefaultIfEmpty().Max()}";
     }
 
     [Theory]
-    [InlineData(false, 180)]
-    [InlineData(true, 240)]
-    public void IdxLabelsFuzz(bool gzip, int floor)
+    [InlineData("images", false, 250)]
+    [InlineData("images", true, 300)]
+    [InlineData("labels", false, 180)]
+    [InlineData("labels", true, 240)]
+    public void IdxFuzz(string file, bool gzip, int floor)
     {
-        var fuzz = new Fuzz(gzip ? "idx-labels.gz" : "idx-labels", typeof(DataFormatException));
-        foreach (var (label, data) in IdxCases(IdxLabelsFile(), rank: 1, gzip, seed: gzip ? 1203 : 1201))
-            RunFile(fuzz, label, data, gzip ? "-labels.gz" : "-labels.idx", path =>
-            {
-                var labels = Idx.ReadLabels(path);
-                return labels.Length == IdxLabelCount && labels.All(l => l <= 9) ? null : $"{labels.Length} labels, max {labels.DefaultIfEmpty().Max()}";
-            }, mustLoad: label == "valid");
+        bool images = file == "images";
+        var fuzz = new Fuzz(gzip ? $"idx-{file}.gz" : $"idx-{file}", typeof(DataFormatException));
+        int seed = (images ? 1101 : 1201) + (gzip ? 2 : 0);
+        foreach (var (label, data) in IdxCases(images ? IdxImagesFile() : IdxLabelsFile(), rank: images ? 3 : 1, gzip, seed))
+            RunFile(fuzz, label, data, gzip ? $"-{file}.gz" : $"-{file}.idx", images ? LoadImages : LoadLabels, mustLoad: label == "valid");
         fuzz.Report(output, floor);
     }
 }

@@ -1,7 +1,6 @@
 // Fuzzing of the reader of single images checked by ImageGuard: the mutations and the harness are in ReaderFuzz.cs.
 using System.Buffers.Binary;
 using System.Text;
-using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
 using Xunit.Abstractions;
 

@@ -1,7 +1,6 @@
 // Fuzzing of the reader of safetensors checkpoints: the mutations and the harness are in ReaderFuzz.cs.
 using System.Buffers.Binary;
 using System.Text;
-using Activations.Tests.Infrastructure;
 using Activations.Training.Checkpoints;
 using Activations.Training.Data;
 using Xunit.Abstractions;

@@ -1,7 +1,6 @@
 // Fuzzing of the tar reader (headers: sizes, types, checksums, pax and GNU records) through the CIFAR-10
 // image-tree loader that reads images out of tar archives: the mutations and the harness are in ReaderFuzz.cs.
 using System.Text;
-using Activations.Tests.Infrastructure;
 using Activations.Training.Data;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit.Abstractions;
