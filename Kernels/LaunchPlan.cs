@@ -50,10 +50,12 @@ public sealed class LaunchPlan
     public int BlockedGroupSize { get; }
 
     /// <summary>
-    /// Whether 2×2 max pooling's backward runs one window per work-item (PoolKernels.Halves): everywhere but
-    /// the CPU accelerator, where a simulated thread wants long loops and a select is a jump.
+    /// Whether pooling and column sums run in the layouts PoCL vectorises across work-items (2×2 max pooling
+    /// one window per work-item, neighbouring work-items on neighbouring memory; column sums with a
+    /// loop shared by the whole group): everywhere but the CPU accelerator, where a simulated thread wants
+    /// long loops of its own and a select is a jump.
     /// </summary>
-    public bool PerElementPooling => Kind != BackendKind.Cpu;
+    public bool AcrossWorkItems => Kind != BackendKind.Cpu;
 
     public LaunchPlan(Accelerator accelerator)
     {
