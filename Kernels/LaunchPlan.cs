@@ -40,6 +40,16 @@ public sealed class LaunchPlan
     /// </summary>
     public SpecializedValue<int> OneItem { get; }
 
+    /// <summary>
+    /// <see cref="OneItem"/>'s value (2, on OpenCL) for a launch whose groups cover exactly its n items
+    /// (<see cref="ExactPart"/>): compiled without the bounds test too. Under that test PoCL masks every
+    /// read, and a read the same for all work-items (a layer's α) became a gather per 8 elements.
+    /// </summary>
+    public SpecializedValue<int> OneItemExact { get; }
+
+    /// <summary>How many leading items of <paramref name="n"/> a launch with <see cref="OneItemExact"/> takes: whole groups on OpenCL, else 0.</summary>
+    public int ExactPart(int n) => Kind == BackendKind.OpenCL ? n / GroupSize * GroupSize : 0;
+
     /// <summary>The matmul kernel this accelerator runs by default.</summary>
     public MatMulAlgorithm MatMulAlgorithm { get; }
 
@@ -50,10 +60,12 @@ public sealed class LaunchPlan
     public int BlockedGroupSize { get; }
 
     /// <summary>
-    /// Whether 2×2 max pooling's backward runs one window per work-item (PoolKernels.Halves): everywhere but
-    /// the CPU accelerator, where a simulated thread wants long loops and a select is a jump.
+    /// Whether pooling and column sums run in the layouts PoCL vectorises across work-items (2×2 max pooling
+    /// one window per work-item, neighbouring work-items on neighbouring memory; column sums with a
+    /// loop shared by the whole group): everywhere but the CPU accelerator, where a simulated thread wants
+    /// long loops of its own and a select is a jump.
     /// </summary>
-    public bool PerElementPooling => Kind != BackendKind.Cpu;
+    public bool AcrossWorkItems => Kind != BackendKind.Cpu;
 
     public LaunchPlan(Accelerator accelerator)
     {
@@ -75,6 +87,7 @@ public sealed class LaunchPlan
                 MaxGroups = int.MaxValue;
                 MinItemsPerThread = 1;
                 OneItem = SpecializedValue.New(1); // the grid always covers n (MaxGroups unbounded)
+                OneItemExact = SpecializedValue.New(2);
                 break;
             default:
                 GroupSize = Math.Min(256, maxGroup);

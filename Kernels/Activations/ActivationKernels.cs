@@ -88,7 +88,8 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     }
 
     // Each kernel: one element per work-item where oneItem is 1 (compiled without a loop, see
-    // LaunchPlan.OneItem), else a grid-stride loop; both call the same element function.
+    // LaunchPlan.OneItem) or 2 (without the bounds test either: LaunchPlan.OneItemExact), else a
+    // grid-stride loop; all call the same element function.
 
     /// <summary>y = f(x; p).</summary>
     private static void ForwardKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int n, int inner, int channels,
@@ -97,7 +98,7 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
         if (oneItem.Value != 0)
         {
             int j = Grid.GlobalIndex.X;
-            if (j < n) y[j] = F(x[j], Load(p, Channel(j, inner, channels, perLayer.Value), channels, count.Value));
+            if (oneItem.Value == 2 || j < n) y[j] = F(x[j], Load(p, Channel(j, inner, channels, perLayer.Value), channels, count.Value));
             return;
         }
         int stride = Grid.DimX * Group.DimX;
@@ -114,7 +115,7 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
         if (oneItem.Value != 0)
         {
             int j = Grid.GlobalIndex.X;
-            if (j < n) d[j] = dy[j] * Slope(x[j], y[j], Load(p, Channel(j, inner, channels, perLayer.Value), channels, count.Value), which, derived);
+            if (oneItem.Value == 2 || j < n) d[j] = dy[j] * Slope(x[j], y[j], Load(p, Channel(j, inner, channels, perLayer.Value), channels, count.Value), which, derived);
             return;
         }
         int stride = Grid.DimX * Group.DimX;
@@ -209,11 +210,20 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
 
     public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int inner = 1)
     {
-        int channels = Channels(p), n = (int)x.Length, w = WidePart(n, channels, x, y);
+        int channels = Channels(p), n = (int)x.Length, w = WidePart(n, channels, x, y), e = ExactPart(n - w, channels);
         var count = SpecializedValue.New(Count);
+        var perLayer = SpecializedValue.New(channels == 1 ? 1 : 0);
         if (w > 0) _forwardWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Vec8f>(), y.SubView(0, w).Cast<Vec8f>(), p, w / 8, count);
-        if (n > w) _forward(_plan.GridStride(n - w), x.SubView(w), y.SubView(w), p, n - w, inner, channels, _plan.OneItem, SpecializedValue.New(channels == 1 ? 1 : 0), count);
+        if (e > 0) _forward(_plan.GridStride(e), x.SubView(w, e), y.SubView(w, e), p, e, inner, channels, _plan.OneItemExact, perLayer, count);
+        int s = w + e;
+        if (n > s) _forward(_plan.GridStride(n - s), x.SubView(s), y.SubView(s), p, n - s, inner, channels, _plan.OneItem, perLayer, count);
     }
+
+    /// <summary>
+    /// How many elements after the wide part run in whole groups without a bounds test (OpenCL, one
+    /// parameter set: with one per channel, a second launch would start its channel count at the wrong element).
+    /// </summary>
+    private int ExactPart(int n, int channels) => channels == 1 ? _plan.ExactPart(n) : 0;
 
     /// <summary>dx = dy · ∂f/∂x; <paramref name="derived"/> forces the dual-number derivative even where T has a hand-written one.</summary>
     public void Backward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx,
@@ -230,14 +240,19 @@ public sealed class ActivationKernels<T> : IKernelFamily<ActivationKernels<T>> w
     private void Derivative(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> d,
         ArrayView<float> p, int inner, int which, bool derived)
     {
-        int channels = Channels(p), n = (int)x.Length, w = WidePart(n, channels, x, y, dy, d);
+        int channels = Channels(p), n = (int)x.Length, w = WidePart(n, channels, x, y, dy, d), e = ExactPart(n - w, channels);
         var count = SpecializedValue.New(Count);
+        var perLayer = SpecializedValue.New(channels == 1 ? 1 : 0);
         var mode = SpecializedValue.New(which << 1 | (derived || !T.HasBackward ? 1 : 0));
         if (w > 0)
             _derivativeWide(_plan.GridStride(w / 8), x.SubView(0, w).Cast<Vec8f>(), y.SubView(0, w).Cast<Vec8f>(),
                 dy.SubView(0, w).Cast<Vec8f>(), d.SubView(0, w).Cast<Vec8f>(), p, w / 8, count, mode);
-        if (n > w)
-            _derivative(_plan.GridStride(n - w), x.SubView(w), y.SubView(w), dy.SubView(w), d.SubView(w), p, n - w, inner,
-                channels, _plan.OneItem, SpecializedValue.New(channels == 1 ? 1 : 0), count, mode);
+        if (e > 0)
+            _derivative(_plan.GridStride(e), x.SubView(w, e), y.SubView(w, e), dy.SubView(w, e), d.SubView(w, e), p, e, inner,
+                channels, _plan.OneItemExact, perLayer, count, mode);
+        int s = w + e;
+        if (n > s)
+            _derivative(_plan.GridStride(n - s), x.SubView(s), y.SubView(s), dy.SubView(s), d.SubView(s), p, n - s, inner,
+                channels, _plan.OneItem, perLayer, count, mode);
     }
 }

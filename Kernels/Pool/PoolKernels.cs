@@ -21,6 +21,7 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>> _backward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _avgForward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>> _maxBackwardHalving;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry> _maxForwardHalving;
 
     private PoolKernels(Accelerator accelerator, LaunchPlan plan)
     {
@@ -29,11 +30,12 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         _backward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(BackwardKernel);
         _avgForward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(AvgForwardKernel);
         _maxBackwardHalving = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(MaxBackwardHalvingKernel);
+        _maxForwardHalving = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry>(MaxForwardHalvingKernel);
     }
 
     public static PoolKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
 
-    // Every kernel gives a work-item one line of its output (a row of y, or of dx) and derives the
+    // The general kernels give a work-item one line of its output (a row of y, or of dx) and derive the
     // line's coordinates once: with an integer division per element, the MNIST CNN's pooling
     // backward cost as much per step as all its matmuls on PoCL (docs/performance.md).
 
@@ -147,11 +149,12 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         }
     }
 
-    // Max pooling backward over 2×2 windows with stride 2 that tile the input exactly (the CNN's and
-    // LeNet's): one window per work-item writes its 4 elements of dx, with no loop over taps and no
-    // zeroing pass. The row and plane of window u come from a multiplication by a double reciprocal,
-    // not an integer division (exact: see Quotient). The same per-window form of the forward pass
-    // measured no faster than the per-row kernel on PoCL (docs/performance.md), so it was dropped.
+    // Max pooling over 2×2 windows with stride 2 that tile the input exactly (the CNN's and LeNet's),
+    // one window per work-item with no loop over taps. Backward: window u writes its 4 elements of dx
+    // (no zeroing pass); its row and plane come from a multiplication by a double reciprocal, not an
+    // integer division (exact: see Quotient). Forward: a 2-D grid, x along the output row and y over
+    // rows, so neighbouring work-items read neighbouring pairs of input at addresses affine in x;
+    // from one flat index every load was a gather and PoCL's cost model declined to vectorise it.
 
     /// <summary>Whether <paramref name="g"/> is a 2×2 window with stride 2 and no padding whose windows cover the input exactly.</summary>
     public static bool Halves(ConvGeometry g) =>
@@ -173,6 +176,48 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         }
     }
 
+    /// <summary>
+    /// Work-item (ow, row) writes y and idx at output column ow of output row row = plane·Ho + oh. The
+    /// indices are clamped so that every work-item loads (only the stores are guarded): the loads then
+    /// need no mask when vectorised. Taps in the reference's order, first maximum kept, NaN winning.
+    /// </summary>
+    private static void MaxForwardHalvingKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g)
+    {
+        int rows = g.N * g.C * g.OutH, outW = g.OutW, w = g.W;
+        int ow = Grid.GlobalIndex.X, row = Grid.GlobalIndex.Y;
+        int c = ow < outW ? ow : outW - 1, r = row < rows ? row : rows - 1;
+        int at = 2 * (r * w + c); // H = 2·Ho: plane·H·W + 2oh·W + 2ow
+        float best = x[at];
+        int k = 0;
+        TakeIfMax(ref best, ref k, x[at + 1], 1);
+        TakeIfMax(ref best, ref k, x[at + w], w);
+        TakeIfMax(ref best, ref k, x[at + w + 1], w + 1);
+        if (ow >= outW || row >= rows) return;
+        int oh = r % g.OutH; // the same for the whole row of work-items: computed once per row
+        y[row * outW + ow] = best;
+        idx[row * outW + ow] = 2 * (oh * w + c) + k;
+    }
+
+    /// <summary>
+    /// The max pool's step as a select: v replaces best when larger or NaN, unless best is NaN. v's NaN
+    /// test is v ≠ v, one comparison: PoCL's SLP pass, run on one work-item first, paired isnan's bit
+    /// tests of two taps into a 2-lane vector, and the loop vectoriser leaves a loop holding vector code
+    /// alone. (!(v ≤ best) would say the same in one test, but ILGPU compiles it to v &gt; best.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TakeIfMax(ref float best, ref int at, float v, int vAt)
+    {
+        bool take = !XMath.IsNaN(best) & (v > best | NotSelf(v));
+        best = take ? v : best;
+        at = take ? vAt : at;
+    }
+
+    /// <summary>v ≠ v: NaN's test as one comparison (see <see cref="TakeIfMax"/>).</summary>
+#pragma warning disable CS1718 // comparing v with itself is the point
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NotSelf(float v) => v != v;
+#pragma warning restore CS1718
+
     /// <summary>Work-item u of N·C·Ho·Wo writes the 4 elements of dx under its window: dy[u] at the argmax, 0 elsewhere.</summary>
     private static void MaxBackwardHalvingKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g,
         SpecializedValue<int> oneItem) =>
@@ -193,12 +238,27 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         }
     }
 
-    public void MaxForward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g) =>
-        _maxForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, idx, g);
+    public void MaxForward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g)
+    {
+        if (_plan.AcrossWorkItems && Halves(g)) MaxForwardHalving(x, y, idx, g);
+        else _maxForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, idx, g);
+    }
+
+    /// <summary>Max pooling forward by the per-window kernel; <see cref="Halves"/> must hold.</summary>
+    public void MaxForwardHalving(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g)
+    {
+        if (!Halves(g)) throw new ArgumentException($"the halving max pool needs a 2×2 window, stride 2, no padding and even H, W; got {g}");
+        int rows = g.N * g.C * g.OutH;
+        if (rows == 0 || g.OutW == 0) return;
+        // x: the output row rounded up to whole 8-lane vectors; y: enough rows to fill a group.
+        int groupX = Math.Min((g.OutW + 7) / 8 * 8, _plan.GroupSize), groupY = Math.Max(1, _plan.GroupSize / groupX);
+        var grid = new Index2D((g.OutW + groupX - 1) / groupX, (rows + groupY - 1) / groupY);
+        _maxForwardHalving(new KernelConfig(grid, new Index2D(groupX, groupY)), x, y, idx, g);
+    }
 
     public void MaxBackward(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g)
     {
-        if (_plan.PerElementPooling && Halves(g)) MaxBackwardHalving(dy, idx, dx, g);
+        if (_plan.AcrossWorkItems && Halves(g)) MaxBackwardHalving(dy, idx, dx, g);
         else _backward(_plan.GridStride((long)g.N * g.C * g.H), dy, idx, dx, g, SpecializedValue.New(1));
     }
 

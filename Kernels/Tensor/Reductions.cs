@@ -7,6 +7,9 @@
 // One thread per output element in a grid-stride loop. A long reduced axis is split into chunks
 // first (of at most MaxChunkLength, for accuracy; more of them when there are few outputs, so
 // that many threads share the work), then the chunk partials are summed: two launches, no atomics.
+// Sums over columns (inner ≥ 8: the bias gradients) run on OpenCL and CUDA with a group per chunk
+// of a row of columns (SumColumns): the loop over r then has the same bounds in every work-item, and
+// a barrier lets PoCL run its work-item loop inside it, vectorised along k; same sums, same order.
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -17,6 +20,7 @@ public sealed class ReductionKernels : IKernelFamily<ReductionKernels>
 {
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, int, float> _sum;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, float> _sumColumns;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int> _max;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int> _maxBackward;
 
@@ -24,6 +28,7 @@ public sealed class ReductionKernels : IKernelFamily<ReductionKernels>
     {
         _plan = plan;
         _sum = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int, int, float>(SumKernel);
+        _sumColumns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int, float>(SumColumnsKernel);
         _max = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>(MaxKernel);
         _maxBackward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>(MaxBackwardKernel);
     }
@@ -51,6 +56,26 @@ public sealed class ReductionKernels : IKernelFamily<ReductionKernels>
                 acc += X[baseIndex + r * Inner];
             Y[t] = Scale * acc;
         }
+    }
+
+    /// <summary>
+    /// Output (o, c, k) at work-item k of group row t = o·chunks + c: as <see cref="SumAt"/>, with k clamped
+    /// so the loop is entered by every work-item (only the store is guarded). The barrier is what makes
+    /// PoCL put its work-item loop inside the r loop (it adds implicit barriers to loops with uniform
+    /// bounds only in kernels that have one).
+    /// </summary>
+    private static void SumColumnsKernel(ArrayView<float> x, ArrayView<float> y, int red, int inner, int chunks, int chunkLen, float scale)
+    {
+        int k = Grid.GlobalIndex.X, t = Grid.IdxY;
+        int c = t % chunks, o = t / chunks;
+        int r0 = c * chunkLen;
+        int r1 = r0 + chunkLen < red ? r0 + chunkLen : red;
+        int baseIndex = o * red * inner + (k < inner ? k : inner - 1);
+        float acc = 0f;
+        for (int r = r0; r < r1; r++)
+            acc += x[baseIndex + r * inner];
+        if (k < inner) y[t * inner + k] = scale * acc;
+        Group.Barrier();
     }
 
     /// <summary>Where column t = (o, k) of (outer, red, inner) data starts: the index of [o, 0, k].</summary>
@@ -105,7 +130,23 @@ public sealed class ReductionKernels : IKernelFamily<ReductionKernels>
         int n = outer * chunks * inner;
         if (n == 0) return;
         int chunkLen = red == 0 ? 0 : (red + chunks - 1) / chunks;
-        _sum(_plan.GridStride(n), x, y, outer, red, inner, chunks, chunkLen, scale);
+        if (_plan.AcrossWorkItems && inner >= 8) SumColumns(x, y, outer, red, inner, chunks, chunkLen, scale);
+        else _sum(_plan.GridStride(n), x, y, outer, red, inner, chunks, chunkLen, scale);
+    }
+
+    /// <summary><see cref="Sum"/> by the column kernel, for any inner ≥ 1 (public for the tests).</summary>
+    public void SumColumns(ArrayView<float> x, ArrayView<float> y, int outer, int red, int inner, int chunks, float scale)
+    {
+        if (outer * chunks * inner == 0) return;
+        SumColumns(x, y, outer, red, inner, chunks, red == 0 ? 0 : (red + chunks - 1) / chunks, scale);
+    }
+
+    private void SumColumns(ArrayView<float> x, ArrayView<float> y, int outer, int red, int inner, int chunks, int chunkLen, float scale)
+    {
+        // A group is one row t of columns, rounded up to whole 8-lane vectors.
+        int groupX = Math.Min((inner + 7) / 8 * 8, _plan.GroupSize);
+        var grid = new Index2D((inner + groupX - 1) / groupX, outer * chunks);
+        _sumColumns(new KernelConfig(grid, new Index2D(groupX, 1)), x, y, red, inner, chunks, chunkLen, scale);
     }
 
     /// <summary>Longest run of one sequential float sum (see <see cref="ChunksFor"/>).</summary>

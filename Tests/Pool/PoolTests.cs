@@ -71,15 +71,16 @@ public class PoolTests
     }
 
     /// <summary>
-    /// The per-window 2×2 backward kernel (the default for such windows on OpenCL and CUDA) against
-    /// the reference on every accelerator: several planes with odd Ho, ties, a NaN and ±∞ in x.
+    /// The per-window 2×2 kernels (the default for such windows on OpenCL and CUDA) against the
+    /// reference on every accelerator: several planes with odd Ho, ties, a NaN and ±∞ in x; a row
+    /// of 18 outputs (more than a group's row of 16 work-items on the CPU accelerator) and one of 5.
     /// </summary>
     [SkippableTheory]
-    [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
-    public void HalvingMaxPoolBackwardMatchesReference(string device)
+    [MemberData(nameof(HalvingCases))]
+    public void HalvingMaxPoolMatchesReference(string device, int outW)
     {
         var d = TestDevices.Get(device);
-        var g = new ConvGeometry(3, 5, 14, 10, 2, 2, 2, 0);
+        var g = new ConvGeometry(3, 5, 14, 2 * outW, 2, 2, 2, 0);
         Assert.True(PoolKernels.Halves(g));
         Assert.False(PoolKernels.Halves(g with { W = 11 }));
         Assert.False(PoolKernels.Halves(g with { Pad = 1 }));
@@ -93,7 +94,7 @@ public class PoolTests
         var tx = Tensor.FromArray(d, x, g.N, g.C, g.H, g.W);
         var ty = Tensor.Empty(d, g.N, g.C, g.OutH, g.OutW);
         using var idx = new IntBuffer(d, ty.Length);
-        kernels.MaxForward(tx.View, ty.View, idx.View, g);
+        kernels.MaxForwardHalving(tx.View, ty.View, idx.View, g);
         var (yRef, idxRef) = PoolKernels.MaxReference(x, g);
         Assert.Equal(idxRef, idx.ToArray());
         var y = ty.ToArray();
@@ -106,7 +107,10 @@ public class PoolTests
         kernels.MaxBackwardHalving(tdy.View, idx.View, dx.View, g);
         Expect.Close(dx.ToArray(), PoolKernels.MaxBackwardReference(dy, idxRef, g), 0, 0, "max_pool2d backward (halving)");
         Assert.Throws<ArgumentException>(() => kernels.MaxBackwardHalving(tdy.View, idx.View, dx.View, g with { Stride = 1 }));
+        Assert.Throws<ArgumentException>(() => kernels.MaxForwardHalving(tx.View, ty.View, idx.View, g with { Stride = 1 }));
     }
+
+    public static IEnumerable<object[]> HalvingCases() => TestDevices.With([5, 18], w => [w]);
 
     [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
