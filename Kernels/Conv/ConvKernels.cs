@@ -16,14 +16,14 @@ namespace Activations.Kernels.Conv;
 public sealed class ConvKernels : IKernelFamily<ConvKernels>
 {
     private readonly LaunchPlan _plan;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry, int> _im2col;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry, SpecializedValue<int>> _im2col;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _col2im;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _transpose3;
 
     private ConvKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
-        _im2col = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry, int>(Im2ColKernel);
+        _im2col = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(Im2ColKernel);
         _col2im = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(Col2ImKernel);
         _transpose3 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(Transpose3Kernel);
     }
@@ -45,8 +45,9 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
     /// ((q / 8)·rows + r)·8 + q % 8 (<see cref="AsPanels"/>, the packed B of gᵀ·cols); packed, the
     /// strip or panel past the last row or column is completed with zeros.
     /// </summary>
-    private static void Im2ColKernel(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g, int layout) =>
-        GridLoop.For(g.N * g.C * g.OutH, new Im2ColAt(x, cols, g, g.OutH, g.OutW, layout));
+    /// <remarks>The layout is a compile-time constant (one kernel per layout), so each address is plain arithmetic.</remarks>
+    private static void Im2ColKernel(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g, SpecializedValue<int> layout) =>
+        GridLoop.For(g.N * g.C * g.OutH, new Im2ColAt(x, cols, g, g.OutH, g.OutW, layout.Value));
 
     private readonly record struct Im2ColAt(ArrayView<float> X, ArrayView<float> Cols, ConvGeometry G, int OutH, int OutW, int Layout) : IGridBody
     {
@@ -138,7 +139,7 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
 
     /// <summary>x (N, C, H, W) → cols (N·Ho·Wo, C·kh·kw).</summary>
     public void Im2Col(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g) =>
-        _im2col(_plan.GridStride((long)g.N * g.C * g.OutH), x, cols, g, AsMatrix);
+        _im2col(_plan.GridStride((long)g.N * g.C * g.OutH), x, cols, g, SpecializedValue.New(AsMatrix));
 
     /// <summary>
     /// x (N, C, H, W) → cols packed as the A of cols·Wᵀ (⌈N·Ho·Wo / 8⌉ strips of C·kh·kw: a
@@ -157,7 +158,7 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
     private void Im2ColPacked(ArrayView<float> x, ArrayView<Vec8f> packed, ConvGeometry g, int layout, long length)
     {
         if (packed.Length < length) throw new ArgumentException($"im2col: {packed.Length} packed values are too few for {g} (needs {length})");
-        _im2col(_plan.GridStride((long)g.N * g.C * g.OutH), x, packed.Cast<float>(), g, layout);
+        _im2col(_plan.GridStride((long)g.N * g.C * g.OutH), x, packed.Cast<float>(), g, SpecializedValue.New(layout));
     }
 
     /// <summary>dcols (N·Ho·Wo, C·kh·kw) → dx (N, C, H, W), overwriting dx.</summary>
