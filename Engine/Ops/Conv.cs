@@ -1,10 +1,14 @@
-// 2-D convolution over NCHW tensors as im2col + the tiled matmul (Linear), composed from recorded
-// ops so that autograd derives the backward:
-//   cols = im2col(x)                      (N·Ho·Wo, C·kh·kw)       backward: col2im (a gather)
+// 2-D convolution over NCHW tensors as a matrix product over the im2col matrix, forward and
+// backward side by side:
+//   cols = im2col(x)                      (N·Ho·Wo, C·kh·kw)
 //   rows = cols · Wᵀ + b                  (N·Ho·Wo, Cout)          W viewed as (Cout, C·kh·kw)
-//   y    = rows viewed (N, Ho·Wo, Cout) → permuted (N, Cout, Ho·Wo) → (N, Cout, Ho, Wo)
-// so dW = rowsGradᵀ·cols, dcols = rowsGrad·W, dx = col2im(dcols), db = Σ rowsGrad.
+//   y    = rows viewed (N, Ho·Wo, Cout) → transposed (N, Cout, Ho·Wo) → (N, Cout, Ho, Wo)
+// so with rowsGrad = ∂y transposed back: dW = rowsGradᵀ·cols, db = Σ rowsGrad,
+// dx = col2im(rowsGrad·W). Where the packed matmul runs, im2col writes cols straight into its packed
+// operands, strips of A forward and panels of B for dW (no matrix, no packing pass), and the
+// backward pass builds them again from x rather than keeping cols from the forward.
 using Activations.Kernels.Conv;
+using Activations.Kernels.MatMul;
 
 namespace Activations.Engine;
 
@@ -25,21 +29,48 @@ public sealed partial class Tensor
         var problem = g.Problem();
         if (problem is not null) throw new ArgumentException($"conv2d on {Describe()} with weight {weight.Describe()}: {problem}");
 
-        var cols = Im2Col(g);
-        var rows = Linear(cols, weight.Reshape(cout, g.Patch), bias);                 // (N·Ho·Wo, Cout)
-        var nchw = rows.Reshape(g.N, g.OutH * g.OutW, cout).SwapLastAxes();         // (N, Cout, Ho·Wo)
-        return nchw.Reshape(g.N, cout, g.OutH, g.OutW);
-    }
-
-    /// <summary>The im2col matrix (N·Ho·Wo, C·kh·kw) of this NCHW tensor; backward is col2im.</summary>
-    public Tensor Im2Col(ConvGeometry g)
-    {
-        ThrowIfDisposed();
+        var w2 = weight.Reshape(cout, g.Patch);
         var kernels = Device.Kernels.Get<ConvKernels>();
-        var cols = new Tensor(Device, new Shape(g.Rows, g.Patch));
-        kernels.Im2Col(View, cols.View, g);
+        var matmul = Device.Kernels.Get<MatMulKernels>();
+        int plane = g.OutH * g.OutW;
+        var y = new Tensor(Device, new Shape(g.N, cout, g.OutH, g.OutW));
+        var biasView = bias is null ? default : bias.View;
         var x = this;
-        return cols.Record("im2col", [this], gc => x.AccumulateGrad(gx => kernels.Col2Im(gc.View, gx, g)));
+        using (var rows = new Tensor(Device, new Shape(g.Rows, cout)))
+        {
+            if (matmul.DefaultAlgorithm == MatMulAlgorithm.Packed)
+                matmul.MatMulPacked(strips => kernels.Im2ColStrips(x.View, strips, g), null, default, w2.View, rows.View,
+                    g.Rows, cout, g.Patch, transposeB: true, bias: biasView);
+            else
+            {
+                using var cols = new Tensor(Device, new Shape(g.Rows, g.Patch));
+                kernels.Im2Col(View, cols.View, g);
+                matmul.MatMul(cols.View, w2.View, rows.View, g.Rows, cout, g.Patch, false, true, biasView);
+            }
+            kernels.Transpose3(rows.View, y.View, g.N, plane, cout);
+        }
+        Tensor[] parents = bias is null ? [this, w2] : [this, w2, bias];
+        return y.Record("conv2d", parents, gy =>
+        {
+            using var rowsGrad = new Tensor(Device, new Shape(g.Rows, cout));
+            kernels.Transpose3(gy.View, rowsGrad.View, g.N, cout, plane);
+            if (x.RequiresGrad)
+            {
+                using var dcols = new Tensor(Device, new Shape(g.Rows, g.Patch));
+                matmul.MatMul(rowsGrad.View, w2.View, dcols.View, g.Rows, g.Patch, cout);
+                x.AccumulateGrad(gx => kernels.Col2Im(dcols.View, gx, g));
+            }
+            if (matmul.DefaultAlgorithm == MatMulAlgorithm.Packed)
+                w2.AccumulateProduct((dw, accumulate) => matmul.MatMulPacked(null, panels => kernels.Im2ColPanels(x.View, panels, g),
+                    rowsGrad.View, default, dw, cout, g.Patch, g.Rows, transposeA: true, accumulate: accumulate));
+            else if (w2.RequiresGrad)
+            {
+                using var cols = new Tensor(Device, new Shape(g.Rows, g.Patch));
+                kernels.Im2Col(x.View, cols.View, g);
+                w2.AccumulateMatMul(rowsGrad, cols, true, false);
+            }
+            bias?.AccumulateRowSum(rowsGrad);
+        }, x, w2);
     }
 
     /// <summary>(B, R, C) → (B, C, R), materialised; its backward is the same swap.</summary>

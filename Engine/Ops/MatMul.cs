@@ -5,6 +5,7 @@
 //   C = op(A)·op(B)           ∂op(A) = g·op(B)ᵀ            ∂op(B) = op(A)ᵀ·g
 //   y = x·Wᵀ + b  (Linear)    ∂x = g·W    ∂W = gᵀ·x    ∂b = Σ_rows g
 using Activations.Kernels.MatMul;
+using ILGPU;
 
 namespace Activations.Engine;
 
@@ -51,14 +52,18 @@ public sealed partial class Tensor
         {
             x.AccumulateMatMul(g, weight, false, false);   // ∂x (N, in)  = g (N, out) · W (out, in)
             weight.AccumulateMatMul(g, x, true, false);    // ∂W (out, in) = gᵀ (out, N) · x (N, in)
-            if (bias is { RequiresGrad: true })
-            {
-                var db = ReduceSum(g, [0], 1f);             // (1, out)
-                var shaped = db.ViewAs(bias.Shape);
-                db.Dispose();
-                bias.AccumulateGrad(shaped, owned: true);
-            }
+            bias?.AccumulateRowSum(g);                      // ∂b (out) = Σ_rows g
         }, x, weight);
+    }
+
+    /// <summary>Grad += the sum of <paramref name="g"/>'s rows (a bias's gradient: g is (rows, this length)).</summary>
+    internal void AccumulateRowSum(Tensor g)
+    {
+        if (!RequiresGrad) return;
+        var db = ReduceSum(g, [0], 1f);                     // (1, length)
+        var shaped = db.ViewAs(Shape);
+        db.Dispose();
+        AccumulateGrad(shaped, owned: true);
     }
 
     /// <summary>(M, N, K) of op(a)·op(b), or an error naming both shapes.</summary>
@@ -78,16 +83,25 @@ public sealed partial class Tensor
     /// <summary>Grad += op(x)·op(y), in place when a gradient exists already.</summary>
     private void AccumulateMatMul(Tensor x, Tensor y, bool transposeX, bool transposeY)
     {
-        if (!RequiresGrad) return;
         int m = Shape[0], n = Shape[1], k = transposeX ? x.Shape[0] : x.Shape[1];
         var kernels = Device.Kernels.Get<MatMulKernels>();
+        AccumulateProduct((g, accumulate) => kernels.MatMul(x.View, y.View, g, m, n, k, transposeX, transposeY, accumulate: accumulate));
+    }
+
+    /// <summary>
+    /// Grad += a product that <paramref name="product"/> writes into its view (adding to it when told
+    /// to), in place when a gradient exists already; nothing runs where no gradient is wanted.
+    /// </summary>
+    internal void AccumulateProduct(Action<ArrayView<float>, bool> product)
+    {
+        if (!RequiresGrad) return;
         if (Grad is not null)
         {
-            kernels.MatMul(x.View, y.View, Grad.View, m, n, k, transposeX, transposeY, accumulate: true);
+            product(Grad.View, true);
             return;
         }
         var g = new Tensor(Device, Shape);
-        kernels.MatMul(x.View, y.View, g.View, m, n, k, transposeX, transposeY);
+        product(g.View, false);
         AccumulateGrad(g, owned: true);
     }
 }

@@ -169,7 +169,8 @@ public static class KernelCases
         return null;
     }
 
-    private static string? Im2Col(Device d, WindowShape s)
+    /// <summary>im2col (plain and packed) and col2im against their references; null when they match.</summary>
+    public static string? Im2Col(Device d, WindowShape s)
     {
         var g = s.Geometry;
         using var scope = TensorScope.Begin();
@@ -180,7 +181,25 @@ public static class KernelCases
         var dc = CounterRng.Uniform(2, g.Rows * g.Patch, -1f, 1f);
         var dx = Tensor.Empty(d, g.N, g.C, g.H, g.W);
         kernels.Col2Im(Tensor.FromArray(d, dc, g.Rows, g.Patch).View, dx.View, g);
-        return Diff("im2col", cols.ToArray(), ConvKernels.Im2ColReference(x, g), 0, 0)
+        // Packed as strips of 8 rows and as panels of 8 columns, each completed with zeros.
+        var reference = ConvKernels.Im2ColReference(x, g);
+        int rows8 = (g.Rows + 7) / 8 * 8, patch8 = (g.Patch + 7) / 8 * 8;
+        var strips = Tensor.Full(d, new Shape(rows8 * g.Patch), float.NaN);
+        var panels = Tensor.Full(d, new Shape(g.Rows * patch8), float.NaN);
+        var tx = Tensor.FromArray(d, x, g.N, g.C, g.H, g.W);
+        kernels.Im2ColStrips(tx.View, strips.View.Cast<Vec8f>(), g);
+        kernels.Im2ColPanels(tx.View, panels.View.Cast<Vec8f>(), g);
+        var wantStrips = new double[strips.Length];
+        var wantPanels = new double[panels.Length];
+        for (int row = 0; row < g.Rows; row++)
+            for (int col = 0; col < g.Patch; col++)
+            {
+                wantStrips[(row / 8 * g.Patch + col) * 8 + row % 8] = reference[row * g.Patch + col];
+                wantPanels[(col / 8 * g.Rows + row) * 8 + col % 8] = reference[row * g.Patch + col];
+            }
+        return Diff("im2col", cols.ToArray(), reference, 0, 0)
+            ?? Diff("im2col strips", strips.ToArray(), wantStrips, 0, 0)
+            ?? Diff("im2col panels", panels.ToArray(), wantPanels, 0, 0)
             ?? Diff("col2im", dx.ToArray(), ConvKernels.Col2ImReference(dc, g), Tolerances.ShortSumRel, Tolerances.ShortSumAbs);
     }
 

@@ -2,6 +2,8 @@
 //
 //   im2col:  cols[(n, oh, ow), (c, i, j)] = x[n, c, oh·s − p + i, ow·s − p + j]   (0 outside)
 //            cols is (N·Ho·Wo, C·kh·kw), so conv rows = cols · Wᵀ with W (Cout, C·kh·kw) (PyTorch layout)
+//            It also writes the same values straight in the packed matmul's layouts (strips of 8 rows,
+//            panels of 8 columns), so that the convolution's products skip the matrix and its packing.
 //   col2im:  dx[n, c, h, w] = Σ_{i, j : (h + p − i) and (w + p − j) divisible by s, in range}
 //                             dcols[(n, (h + p − i)/s, (w + p − j)/s), (c, i, j)]
 //            a gather (one work-item per input row): deterministic, no atomics.
@@ -14,14 +16,14 @@ namespace Activations.Kernels.Conv;
 public sealed class ConvKernels : IKernelFamily<ConvKernels>
 {
     private readonly LaunchPlan _plan;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _im2col;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry, SpecializedValue<int>> _im2col;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _col2im;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _transpose3;
 
     private ConvKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
-        _im2col = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(Im2ColKernel);
+        _im2col = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(Im2ColKernel);
         _col2im = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(Col2ImKernel);
         _transpose3 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(Transpose3Kernel);
     }
@@ -33,36 +35,57 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
     // the line are additions only. One element per work-item, with six divisions each, made
     // im2col + col2im of the MNIST CNN's conv2 cost more per step than its three matmuls.
 
-    /// <summary>Work-item u of N·C·Ho writes cols for channel c of output row (n, oh): Wo·kh·kw values.</summary>
-    private static void Im2ColKernel(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g) =>
-        GridLoop.For(g.N * g.C * g.OutH, new Im2ColAt(x, cols, g, g.OutH, g.OutW));
+    // How im2col lays out cols (row r, column q): as a matrix, or as the packed matmul's operands.
+    private const int AsMatrix = 0, AsStrips = 1, AsPanels = 2;
 
-    private readonly record struct Im2ColAt(ArrayView<float> X, ArrayView<float> Cols, ConvGeometry G, int OutH, int OutW) : IGridBody
+    /// <summary>
+    /// Work-item u of N·C·Ho writes cols for channel c of output row (n, oh): Wo·kh·kw values, at
+    /// r·patch + q (<see cref="AsMatrix"/>), in strips of 8 rows ((r / 8)·patch + q)·8 + r % 8
+    /// (<see cref="AsStrips"/>, the packed A of cols·Wᵀ), or in panels of 8 columns
+    /// ((q / 8)·rows + r)·8 + q % 8 (<see cref="AsPanels"/>, the packed B of gᵀ·cols); packed, the
+    /// strip or panel past the last row or column is completed with zeros.
+    /// </summary>
+    /// <remarks>The layout is a compile-time constant (one kernel per layout), so each address is plain arithmetic.</remarks>
+    private static void Im2ColKernel(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g, SpecializedValue<int> layout) =>
+        GridLoop.For(g.N * g.C * g.OutH, new Im2ColAt(x, cols, g, g.OutH, g.OutW, layout.Value));
+
+    private readonly record struct Im2ColAt(ArrayView<float> X, ArrayView<float> Cols, ConvGeometry G, int OutH, int OutW, int Layout) : IGridBody
     {
         public void Invoke(int u)
         {
             var g = G;
-            int oh = OutH, ow = OutW, patch = g.Patch, taps = g.KH * g.KW;
+            int oh = OutH, ow = OutW, taps = g.KH * g.KW;
             int c = u % g.C, r = u / g.C;
             int ohi = r % oh, n = r / oh;
             int plane = (n * g.C + c) * g.H;
-            int at = (n * oh + ohi) * ow * patch + c * taps;
-            for (int owi = 0; owi < ow; owi++, at += patch)
+            int row = (n * oh + ohi) * ow;
+            int end = Layout == AsStrips && r == g.N * oh - 1 ? ow + ((8 - (g.Rows & 7)) & 7) : ow;
+            int endColumn = Layout == AsPanels && c == g.C - 1 ? (g.Patch + 7) / 8 * 8 : (c + 1) * taps;
+            for (int owi = 0; owi < end; owi++, row++)
             {
+                int q = c * taps;
                 int w0 = owi * g.Stride - g.Pad;
                 for (int i = 0; i < g.KH; i++)
                 {
                     int h = ohi * g.Stride - g.Pad + i;
-                    bool rowIn = h >= 0 && h < g.H;
+                    bool rowIn = h >= 0 && h < g.H && owi < ow;
                     int xRow = (plane + h) * g.W;
-                    for (int j = 0; j < g.KW; j++)
+                    for (int j = 0; j < g.KW; j++, q++)
                     {
                         int w = w0 + j;
-                        Cols[at + i * g.KW + j] = rowIn && w >= 0 && w < g.W ? X[xRow + w] : 0f;
+                        Cols[At(row, q)] = rowIn && w >= 0 && w < g.W ? X[xRow + w] : 0f;
                     }
                 }
+                for (; q < endColumn; q++) Cols[At(row, q)] = 0f;
             }
         }
+
+        private int At(int row, int q) => Layout switch
+        {
+            AsMatrix => row * G.Patch + q,
+            AsStrips => ((row >> 3) * G.Patch + q) * 8 + (row & 7),
+            _ => ((q >> 3) * G.Rows + row) * 8 + (q & 7),
+        };
     }
 
     /// <summary>
@@ -116,7 +139,27 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
 
     /// <summary>x (N, C, H, W) → cols (N·Ho·Wo, C·kh·kw).</summary>
     public void Im2Col(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g) =>
-        _im2col(_plan.GridStride((long)g.N * g.C * g.OutH), x, cols, g);
+        _im2col(_plan.GridStride((long)g.N * g.C * g.OutH), x, cols, g, SpecializedValue.New(AsMatrix));
+
+    /// <summary>
+    /// x (N, C, H, W) → cols packed as the A of cols·Wᵀ (⌈N·Ho·Wo / 8⌉ strips of C·kh·kw: a
+    /// MatMulKernels.MatMulPacked pack of A).
+    /// </summary>
+    public void Im2ColStrips(ArrayView<float> x, ArrayView<Vec8f> strips, ConvGeometry g) =>
+        Im2ColPacked(x, strips, g, AsStrips, (g.Rows + 7) / 8 * (long)g.Patch);
+
+    /// <summary>
+    /// x (N, C, H, W) → cols packed as the B of gᵀ·cols (⌈C·kh·kw / 8⌉ panels of N·Ho·Wo: a
+    /// MatMulKernels.MatMulPacked pack of B).
+    /// </summary>
+    public void Im2ColPanels(ArrayView<float> x, ArrayView<Vec8f> panels, ConvGeometry g) =>
+        Im2ColPacked(x, panels, g, AsPanels, (g.Patch + 7) / 8 * (long)g.Rows);
+
+    private void Im2ColPacked(ArrayView<float> x, ArrayView<Vec8f> packed, ConvGeometry g, int layout, long length)
+    {
+        if (packed.Length < length) throw new ArgumentException($"im2col: {packed.Length} packed values are too few for {g} (needs {length})");
+        _im2col(_plan.GridStride((long)g.N * g.C * g.OutH), x, packed.Cast<float>(), g, SpecializedValue.New(layout));
+    }
 
     /// <summary>dcols (N·Ho·Wo, C·kh·kw) → dx (N, C, H, W), overwriting dx.</summary>
     public void Col2Im(ArrayView<float> cols, ArrayView<float> dx, ConvGeometry g) =>

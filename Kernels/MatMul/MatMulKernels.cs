@@ -114,6 +114,9 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     // (65 spreads the transposing stores over the banks of a GPU's shared memory).
     private const int Tile = 64, Side = 16, SliceK = 16, Pad = Tile + 1;
 
+    /// <summary>Strips of A per band of the packed kernel's block order (8 strips of 8 rows at K = 1024: 256 KB).</summary>
+    private const int BandStrips = 8;
+
     /// <summary>Threads per group the tiled kernel needs (16×16).</summary>
     public const int TiledGroupThreads = Side * Side;
     private const int GroupThreads = TiledGroupThreads;
@@ -275,7 +278,9 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
 
     /// <summary>
     /// Thread t of T computes the 8×8 blocks [t·B/T, (t+1)·B/T) of C from packed strips of A and
-    /// panels of B, numbered down each column panel first (consecutive blocks share their panel).
+    /// panels of B. Blocks are numbered by bands of <see cref="BandStrips"/> strips, down each column
+    /// panel of a band first: a band's strips of A stay in L2 while its panels of B pass by, each used
+    /// by the band's strips in turn.
     /// </summary>
     private static void PackedKernel(ArrayView<Vec8f> ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
     {
@@ -283,7 +288,9 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         GridLoop.Share((long)strips * panels, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
-            int strip = u % strips, panel = u / strips;
+            int band = u / (BandStrips * panels), inBand = u - band * BandStrips * panels;
+            int height = Math.Min(BandStrips, strips - band * BandStrips);
+            int strip = band * BandStrips + inBand % height, panel = inBand / height;
             int pa = strip * p.K, pb = panel * p.K;
             var acc = default(Block8x8);
             for (int k = 0; k < p.K; k++)
@@ -322,43 +329,73 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     public void MatMul(MatMulAlgorithm algorithm, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k,
         bool transposeA = false, bool transposeB = false, ArrayView<float> bias = default, bool accumulate = false)
     {
-        if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), $"matmul sizes must be ≥ 0; got M={m}, N={n}, K={k}");
-        if (a.Length < (long)m * k || b.Length < (long)k * n || c.Length < (long)m * n)
-            throw new ArgumentException($"matmul views too short for M={m}, N={n}, K={k}: a {a.Length}, b {b.Length}, c {c.Length}");
-        bool hasBias = bias.IsValid && bias.Length > 0;
-        if (hasBias && bias.Length < n) throw new ArgumentException($"bias has {bias.Length} values; needs N={n}");
+        var args = Check(a, b, c, m, n, k, transposeA, transposeB, bias, accumulate, true, true);
         // Tiled needs 256-thread groups; an accelerator with smaller groups (the CPU simulator) runs
         // its own default kernel instead: a fallback, never a failure.
         algorithm = Resolve(algorithm);
         if (m == 0 || n == 0) return;
-        var args = MatMulArgs.For(m, n, k, transposeA, transposeB, hasBias, accumulate);
-        var biasView = hasBias ? bias : c; // an unused but valid view
+        var biasView = args.HasBias != 0 ? bias : c; // an unused but valid view
         if (algorithm == MatMulAlgorithm.Tiled)
         {
             int groups = (m + Tile - 1) / Tile * ((n + Tile - 1) / Tile);
             _tiled(new KernelConfig(groups, GroupThreads), a, b, c, biasView, args);
         }
         else if (algorithm == MatMulAlgorithm.Packed)
-        {
-            long strips = (m + 7) / 8, panels = (n + 7) / 8;
-            long aLen = strips * k * 8, bLen = panels * k * 8;
-            lock (_scratchLock)
-            {
-                var scratch = Scratch(Math.Max(1, aLen + bLen));
-                var ap = scratch.SubView(0, aLen).Cast<Vec8f>();
-                var bp = scratch.SubView(aLen, bLen).Cast<Vec8f>();
-                if (k > 0)
-                {
-                    _pack(_plan.GridStride(ap.Length), a, ap, m, k, args.StrideAi, args.StrideAk, _plan.OneItem);
-                    _pack(_plan.GridStride(bp.Length), b, bp, n, k, args.StrideBj, args.StrideBk, _plan.OneItem);
-                }
-                _packed(_plan.BlockShare(strips * panels, _plan.PackedGroupSize), ap, bp, c, biasView, args);
-            }
-        }
+            RunPacked(null, null, a, b, c, biasView, args);
         else
         {
             long blocks = (long)((m + 3) / 4) * ((n + 3) / 4);
             _blocked(_plan.BlockShare(blocks, _plan.BlockedGroupSize), a, b, c, biasView, args);
+        }
+    }
+
+    /// <summary>
+    /// As MatMul with the packed kernel, where the caller may pack an operand itself (a convolution
+    /// packs straight from its NCHW input, with no im2col matrix): <paramref name="packA"/> writes
+    /// ⌈M/8⌉ strips of K values of 8 rows, <paramref name="packB"/> ⌈N/8⌉ panels of K values of 8
+    /// columns, zero past the last row or column (the layout of <see cref="PackKernel"/>). Where a pack
+    /// is null its view is packed as MatMul does; where it is given its view is not read.
+    /// </summary>
+    public void MatMulPacked(Action<ArrayView<Vec8f>>? packA, Action<ArrayView<Vec8f>>? packB, ArrayView<float> a, ArrayView<float> b,
+        ArrayView<float> c, int m, int n, int k, bool transposeA = false, bool transposeB = false, ArrayView<float> bias = default,
+        bool accumulate = false)
+    {
+        var args = Check(a, b, c, m, n, k, transposeA, transposeB, bias, accumulate, packA is null, packB is null);
+        if (m == 0 || n == 0) return;
+        RunPacked(packA, packB, a, b, c, args.HasBias != 0 ? bias : c, args);
+    }
+
+    /// <summary>The launch arguments, after checking sizes and the views that will be read.</summary>
+    private static MatMulArgs Check(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k,
+        bool transposeA, bool transposeB, ArrayView<float> bias, bool accumulate, bool readsA, bool readsB)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), $"matmul sizes must be ≥ 0; got M={m}, N={n}, K={k}");
+        if ((readsA && a.Length < (long)m * k) || (readsB && b.Length < (long)k * n) || c.Length < (long)m * n)
+            throw new ArgumentException($"matmul views too short for M={m}, N={n}, K={k}: a {a.Length}, b {b.Length}, c {c.Length}");
+        bool hasBias = bias.IsValid && bias.Length > 0;
+        if (hasBias && bias.Length < n) throw new ArgumentException($"bias has {bias.Length} values; needs N={n}");
+        return MatMulArgs.For(m, n, k, transposeA, transposeB, hasBias, accumulate);
+    }
+
+    /// <summary>Packs A and B into the scratch buffer (by the given packs, else from the views) and runs the packed kernel.</summary>
+    private void RunPacked(Action<ArrayView<Vec8f>>? packA, Action<ArrayView<Vec8f>>? packB, ArrayView<float> a, ArrayView<float> b,
+        ArrayView<float> c, ArrayView<float> biasView, MatMulArgs args)
+    {
+        long strips = (args.M + 7) / 8, panels = (args.N + 7) / 8;
+        long aLen = strips * args.K * 8, bLen = panels * args.K * 8;
+        lock (_scratchLock)
+        {
+            var scratch = Scratch(Math.Max(1, aLen + bLen));
+            var ap = scratch.SubView(0, aLen).Cast<Vec8f>();
+            var bp = scratch.SubView(aLen, bLen).Cast<Vec8f>();
+            if (args.K > 0)
+            {
+                if (packA is not null) packA(ap);
+                else _pack(_plan.GridStride(ap.Length), a, ap, args.M, args.K, args.StrideAi, args.StrideAk, _plan.OneItem);
+                if (packB is not null) packB(bp);
+                else _pack(_plan.GridStride(bp.Length), b, bp, args.N, args.K, args.StrideBj, args.StrideBk, _plan.OneItem);
+            }
+            _packed(_plan.BlockShare(strips * panels, _plan.PackedGroupSize), ap, bp, c, biasView, args);
         }
     }
 }

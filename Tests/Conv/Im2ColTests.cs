@@ -13,24 +13,10 @@ public class Im2ColTests
 
     [SkippableTheory]
     [MemberData(nameof(Cases))]
-    public void Im2ColAndCol2ImMatchReferences(string device, int n, int c, int h, int w, int k, int s, int pad)
+    public void Im2ColPackedAndCol2ImMatchReferences(string device, int n, int c, int h, int w, int k, int s, int pad)
     {
-        var d = TestDevices.Get(device);
-        var g = new ConvGeometry(n, c, h, w, k, k, s, pad);
-        Assert.Null(g.Problem());
-        using var scope = TensorScope.Begin();
-        var kernels = d.Kernels.Get<ConvKernels>();
-        var x = CounterRng.Uniform(1, n * c * h * w, -1f, 1f);
-        var tx = Tensor.FromArray(d, x, n, c, h, w);
-        var cols = Tensor.Empty(d, g.Rows, g.Patch);
-        kernels.Im2Col(tx.View, cols.View, g);
-        Expect.Close(cols.ToArray(), ConvKernels.Im2ColReference(x, g), 0, 0, "im2col");
-
-        var dc = CounterRng.Uniform(2, g.Rows * g.Patch, -1f, 1f);
-        var tdc = Tensor.FromArray(d, dc, g.Rows, g.Patch);
-        var dx = Tensor.Empty(d, n, c, h, w);
-        kernels.Col2Im(tdc.View, dx.View, g);
-        Expect.Close(dx.ToArray(), ConvKernels.Col2ImReference(dc, g), Tolerances.ShortSumRel, Tolerances.ShortSumAbs, "col2im");
+        Assert.Null(new ConvGeometry(n, c, h, w, k, k, s, pad).Problem());
+        Assert.Null(KernelCases.Im2Col(TestDevices.Get(device), new WindowShape(n, c, h, w, k, s, pad)));
     }
 
     [SkippableTheory]
