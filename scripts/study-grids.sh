@@ -6,7 +6,11 @@ set -u
 APP=${APP:-activations}; OUT=${OUT:-runs/study}
 COMMON="--device ${DEVICE:-opencl} --val 5000"
 MNIST="--seeds 0-4 --epochs 5 --batch 64 --optimizer sgd --lr 0.01 --momentum 0.9 --schedule constant"
-run() { local name=$1; shift; echo "$(date -u +%T) start $name"; $APP compare "$@" $COMMON --out "$OUT/$name"; echo "$(date -u +%T) end $name rc=$?"; }
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# A grid that a machine left unfinished keeps its finished runs' logs (no checkpoints) in docs/study/<grid>;
+# a new machine starts from them, so compare trains only the runs that are not done.
+seed() { local from="$ROOT/docs/study/$1"; [ -e "$OUT/$1" ] || ! compgen -G "$from/*/done.json" >/dev/null || { mkdir -p "$OUT"; cp -r "$from" "$OUT/$1"; echo "resuming $1 from $from"; }; }
+run() { local name=$1; shift; seed "$name"; echo "$(date -u +%T) start $name"; $APP compare "$@" $COMMON --out "$OUT/$name"; echo "$(date -u +%T) end $name rc=$?"; }
 for g in "${@:-grid1-mnist-mlp grid1-mnist-cnn grid2-fashion-mlp grid2-fashion-cnn grid3-cifar10-lenet grid4-cifar10-lenetbn}"; do
   for one in $g; do
     case $one in
