@@ -109,9 +109,10 @@ public class InterruptionTests(ITestOutputHelper output)
         using var dir = new TempDir();
         string interrupted = Path.Combine(dir.Path, "interrupted"), whole = Path.Combine(dir.Path, "whole");
         string[] common = ["train", "--device", device, "--data", mirror, "--limit-train", "6400", "--limit-test", "500", "--batch", "16",
-            "--epochs", "2", "--activation", "exlu", "--alpha", "0.2", "--seed", "1"];
+            "--epochs", device == "cpu" ? "2" : "20", "--activation", "exlu", "--alpha", "0.2", "--seed", "1"];
 
-        // The real app, as a user runs it; stopped by a signal soon after training starts.
+        // The real app, as a user runs it; stopped by a signal soon after training starts (OpenCL runs an
+        // epoch of these 6,400 images in under half a second, so it gets enough epochs to be still training).
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "activations.dll"));
         foreach (var a in common.Append("--out").Append(interrupted)) psi.ArgumentList.Add(a);
