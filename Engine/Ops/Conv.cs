@@ -6,7 +6,9 @@
 // so with rowsGrad = ∂y transposed back: dW = rowsGradᵀ·cols, db = Σ rowsGrad,
 // dx = col2im(rowsGrad·W). Where the packed matmul runs, im2col writes cols straight into its packed
 // operands, strips of A forward and panels of B for dW (no matrix, no packing pass), and the
-// backward pass builds them again from x rather than keeping cols from the forward.
+// backward pass builds them again from x rather than keeping cols from the forward. On OpenCL CPUs,
+// convolutions with stride 1, no padding and output rows of at least 8 compute y and dW straight
+// from x (ConvDirectKernels), with the same sums in the same order.
 using Activations.Kernels.Conv;
 using Activations.Kernels.MatMul;
 
@@ -36,8 +38,18 @@ public sealed partial class Tensor
         var y = new Tensor(Device, new Shape(g.N, cout, g.OutH, g.OutW));
         var biasView = bias is null ? default : bias.View;
         var x = this;
-        using (var rows = new Tensor(Device, new Shape(g.Rows, cout)))
+        var direct = Device.Kernels.Plan.DirectConv && ConvDirectKernels.Takes(g) ? Device.Kernels.Get<ConvDirectKernels>() : null;
+        int padded = ConvDirectKernels.PaddedChannels(cout);
+        if (direct is not null)
         {
+            // The direct kernels read w and g with whole 8-lane panels of output channels.
+            using var w8 = new Tensor(Device, new Shape(g.Patch, padded));
+            kernels.Transpose3(w2.View, w8.View, 1, cout, g.Patch, padded);
+            direct.Forward(View, w8.View, biasView, y.View, g, cout);
+        }
+        else
+        {
+            using var rows = new Tensor(Device, new Shape(g.Rows, cout));
             if (matmul.DefaultAlgorithm == MatMulAlgorithm.Packed)
                 matmul.MatMulPacked(strips => kernels.Im2ColStrips(x.View, strips, g), null, default, w2.View, rows.View,
                     g.Rows, cout, g.Patch, transposeB: true, bias: biasView);
@@ -60,7 +72,14 @@ public sealed partial class Tensor
                 matmul.MatMul(rowsGrad.View, w2.View, dcols.View, g.Rows, g.Patch, cout);
                 x.AccumulateGrad(gx => kernels.Col2Im(dcols.View, gx, g));
             }
-            if (matmul.DefaultAlgorithm == MatMulAlgorithm.Packed)
+            if (direct is not null && w2.RequiresGrad)
+            {
+                using var g8 = padded == cout ? null : new Tensor(Device, new Shape(g.Rows, padded));
+                if (g8 is not null) kernels.Transpose3(gy.View, g8.View, g.N, cout, plane, padded);
+                var g8View = g8 is null ? rowsGrad.View : g8.View;
+                w2.AccumulateProduct((dw, accumulate) => direct.Weights(x.View, g8View, dw, g, cout, accumulate));
+            }
+            else if (matmul.DefaultAlgorithm == MatMulAlgorithm.Packed)
                 w2.AccumulateProduct((dw, accumulate) => matmul.MatMulPacked(null, panels => kernels.Im2ColPanels(x.View, panels, g),
                     rowsGrad.View, default, dw, cout, g.Patch, g.Rows, transposeA: true, accumulate: accumulate));
             else if (w2.RequiresGrad)
