@@ -64,31 +64,42 @@ public sealed partial class Tensor
         Tensor[] parents = bias is null ? [this, w2] : [this, w2, bias];
         return y.Record("conv2d", parents, gy =>
         {
-            using var rowsGrad = new Tensor(Device, new Shape(g.Rows, cout));
-            kernels.Transpose3(gy.View, rowsGrad.View, g.N, cout, plane);
-            if (x.RequiresGrad)
+            // g as (N·Ho·Wo, Cout) rows: for the bias, the im2col path, and the direct ∂w when Cout fills whole panels.
+            bool needsRows = direct is null || bias is not null || (w2.RequiresGrad && padded == cout);
+            using var rowsGrad = needsRows ? new Tensor(Device, new Shape(g.Rows, cout)) : null;
+            if (rowsGrad is not null) kernels.Transpose3(gy.View, rowsGrad.View, g.N, cout, plane);
+            if (x.RequiresGrad && direct is not null)
+            {
+                int kw = g.KW - 1, channels = ConvDirectKernels.PaddedChannels(g.C);
+                using var gp = new Tensor(Device, new Shape(g.N * cout * g.OutH, g.OutW + 2 * kw));
+                using var w8 = new Tensor(Device, new Shape(cout, g.KH * g.KW, channels));
+                direct.PadColumns(gy.View, gp.View, g.N * cout * g.OutH, g.OutW, kw);
+                kernels.Transpose3(w2.View, w8.View, cout, g.C, g.KH * g.KW, channels);
+                x.AccumulateGrad(gx => direct.Input(gp.View, w8.View, gx, g, cout));
+            }
+            else if (x.RequiresGrad)
             {
                 using var dcols = new Tensor(Device, new Shape(g.Rows, g.Patch));
-                matmul.MatMul(rowsGrad.View, w2.View, dcols.View, g.Rows, g.Patch, cout);
+                matmul.MatMul(rowsGrad!.View, w2.View, dcols.View, g.Rows, g.Patch, cout);
                 x.AccumulateGrad(gx => kernels.Col2Im(dcols.View, gx, g));
             }
             if (direct is not null && w2.RequiresGrad)
             {
                 using var g8 = padded == cout ? null : new Tensor(Device, new Shape(g.Rows, padded));
                 if (g8 is not null) kernels.Transpose3(gy.View, g8.View, g.N, cout, plane, padded);
-                var g8View = g8 is null ? rowsGrad.View : g8.View;
+                var g8View = g8 is null ? rowsGrad!.View : g8.View;
                 w2.AccumulateProduct((dw, accumulate) => direct.Weights(x.View, g8View, dw, g, cout, accumulate));
             }
             else if (matmul.DefaultAlgorithm == MatMulAlgorithm.Packed)
                 w2.AccumulateProduct((dw, accumulate) => matmul.MatMulPacked(null, panels => kernels.Im2ColPanels(x.View, panels, g),
-                    rowsGrad.View, default, dw, cout, g.Patch, g.Rows, transposeA: true, accumulate: accumulate));
+                    rowsGrad!.View, default, dw, cout, g.Patch, g.Rows, transposeA: true, accumulate: accumulate));
             else if (w2.RequiresGrad)
             {
                 using var cols = new Tensor(Device, new Shape(g.Rows, g.Patch));
                 kernels.Im2Col(x.View, cols.View, g);
-                w2.AccumulateMatMul(rowsGrad, cols, true, false);
+                w2.AccumulateMatMul(rowsGrad!, cols, true, false);
             }
-            bias?.AccumulateRowSum(rowsGrad);
+            bias?.AccumulateRowSum(rowsGrad!);
         }, x, w2);
     }
 

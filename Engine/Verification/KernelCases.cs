@@ -89,7 +89,7 @@ public static class KernelCases
         foreach (var s in Im2ColShapes) yield return new("conv", $"im2col/col2im {s}", d => Im2Col(d, s));
         foreach (var s in ConvShapes) yield return new("conv", $"conv2d forward/backward {s}", d => Conv2d(d, s));
         foreach (var s in ConvShapes.Where(s => ConvDirectKernels.Takes(new ConvGeometry(s.N, s.C, s.Size, s.Size, s.K, s.K, s.Stride, s.Pad))))
-            yield return new("conv", $"direct conv forward/weights {s}", d => ConvDirect(d, s));
+            yield return new("conv", $"direct conv forward/input/weights {s}", d => ConvDirect(d, s));
         foreach (var s in PoolShapes)
         {
             yield return new("pool", $"max forward/backward {s}", d => Pool(d, s, max: true));
@@ -231,7 +231,7 @@ public static class KernelCases
             ?? Diff("∂b", tb.Grad!.ToArray(), db, rel, abs);
     }
 
-    /// <summary>The direct kernels themselves (which the op runs on OpenCL CPUs only) against the reference, ∂w written and accumulated.</summary>
+    /// <summary>The direct kernels themselves (which the op runs on OpenCL CPUs only) against the reference: y, ∂x, and ∂w written and accumulated.</summary>
     public static string? ConvDirect(Device d, ConvShape s)
     {
         var (n, c, size, cout, k, o) = (s.N, s.C, s.Size, s.COut, s.K, s.Out);
@@ -256,10 +256,18 @@ public static class KernelCases
         conv.Transpose3(Tensor.FromArray(d, dy).View, g8.View, n, cout, o * o, padded);
         direct.Weights(tx.View, g8.View, dw.View, g, cout, accumulate: false);
         direct.Weights(tx.View, g8.View, dwAdded.View, g, cout, accumulate: true);
+        int channels = ConvDirectKernels.PaddedChannels(c);
+        var gp = Tensor.Full(d, new Shape(n * cout * o * (o + 2 * (k - 1))), float.NaN);
+        var wx8 = Tensor.Full(d, new Shape(cout * k * k * channels), float.NaN);
+        var dx = Tensor.Full(d, new Shape(x.Length), float.NaN);
+        direct.PadColumns(Tensor.FromArray(d, dy).View, gp.View, n * cout * o, o, k - 1);
+        conv.Transpose3(Tensor.FromArray(d, w).View, wx8.View, cout, c, k * k, channels);
+        direct.Input(gp.View, wx8.View, dx.View, g, cout);
         var (xd, wd) = (Doubles(x), Doubles(w));
-        var (_, dwRef, _) = ConvReference.Conv2dBackward(xd, wd, Doubles(dy), n, c, size, size, cout, k, s.Stride, s.Pad);
+        var (dxRef, dwRef, _) = ConvReference.Conv2dBackward(xd, wd, Doubles(dy), n, c, size, size, cout, k, s.Stride, s.Pad);
         const double rel = Tolerances.ShortSumRel, abs = Tolerances.ShortSumAbs;
         return Diff("y", y.ToArray(), ConvReference.Conv2d(xd, wd, Doubles(b), n, c, size, size, cout, k, s.Stride, s.Pad), rel, abs)
+            ?? Diff("∂x", dx.ToArray(), dxRef, rel, abs)
             ?? Diff("∂w", dw.ToArray(), dwRef, rel, abs)
             ?? Diff("∂w accumulated", dwAdded.ToArray(), dwRef.Select((v, i) => v + old[i]).ToArray(), rel, abs);
     }

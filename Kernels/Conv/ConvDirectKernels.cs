@@ -10,9 +10,15 @@
 //             g8 is (N·Ho·Wo, Cout rounded up to 8) (ConvKernels.Transpose3 with padded rows); a block is
 //             8 output channels × the kw taps of one tap row (c, i); per r one 8-float row of g8 (each
 //             lane broadcast) and one 8-float run of an input row (kw ≤ 8 of its lanes used).
-// Each sum runs over q (forward) or r (weights) in the order the im2col product sums it, from 0, the
-// bias added (or the old ∂w accumulated) last: the results are those of im2col + the packed matmul,
-// bit for bit. On PoCL the SLP vectoriser turns each block update into 8-lane multiplies and adds.
+//   input:    ∂x[n, c, h, w] = Σ_{i, j in order} (Σ_o g[n, o, h − i, w − j] · w[o, c, i, j])  over the taps
+//             whose output exists; gp is g with kw − 1 zero columns each side of every row (PadColumns),
+//             w8 is w as (Cout, kh·kw, C rounded up to 8), zero past C (ConvKernels.Transpose3); a block is
+//             8 input channels × 8 neighbouring inputs of one input row; per tap and o one 8-float row
+//             of w8 (each lane broadcast) and one 8-float run of a row of gp. A tap with no output
+//             there reads gp's zeros and adds +0.
+// Each sum runs in the order the im2col path sums it (over q, r, or o then the taps), from 0, the
+// bias added (or the old ∂w accumulated) last: the results are those of im2col + the packed matmul
+// (+ col2im), bit for bit. On PoCL the SLP vectoriser turns each block update into 8-lane multiplies and adds.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -25,12 +31,16 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int> _forward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int> _weights;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int> _input;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _padColumns;
 
     private ConvDirectKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
         _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(ForwardKernel);
         _weights = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int>(WeightsKernel);
+        _input = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int>(InputKernel);
+        _padColumns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(PadColumnsKernel);
     }
 
     public static ConvDirectKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -160,6 +170,78 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         }
     }
 
+    /// <summary>
+    /// Work-item blocks u = ((n·H + h)·⌈C/8⌉ + panel)·⌈W/8⌉ + s: ∂x for input channels 8·panel.. at
+    /// input columns w0 = min(8s, W − 8).. of input row h (the last run overlaps the one before it).
+    /// </summary>
+    private static void InputKernel(ArrayView<float> gp, ArrayView<Vec8f> w8, ArrayView<float> dx, ConvGeometry g, int cout)
+    {
+        int outH = g.OutH, taps = g.KH * g.KW, padded = g.OutW + 2 * (g.KW - 1);
+        int runs = (g.W + 7) / 8, panels = (g.C + 7) / 8, gPlane = outH * padded;
+        GridLoop.Share((long)g.N * g.H * panels * runs, out int begin, out int end);
+        for (int u = begin; u < end; u++)
+        {
+            int s = u % runs, t = u / runs;
+            int panel = t % panels, row = t / panels; // row = n·H + h
+            int h = row % g.H, n = row / g.H;
+            int w0 = Math.Min(8 * s, g.W - 8);
+            var acc = default(Block8x8);
+            for (int i = 0; i < g.KH; i++)
+            {
+                int oh = h - i;
+                if (oh < 0 || oh >= outH) continue;
+                for (int j = 0; j < g.KW; j++)
+                {
+                    // gp's column of output column w − j is w − j + kw − 1.
+                    int at = (n * cout * outH + oh) * padded + w0 - j + g.KW - 1;
+                    int tap = (i * g.KW + j) * panels + panel, tapStride = taps * panels;
+                    var sum = default(Block8x8);
+                    for (int o = 0; o < cout; o++, at += gPlane, tap += tapStride)
+                    {
+                        Vec8f b;
+                        b.V0 = gp[at]; b.V1 = gp[at + 1]; b.V2 = gp[at + 2]; b.V3 = gp[at + 3];
+                        b.V4 = gp[at + 4]; b.V5 = gp[at + 5]; b.V6 = gp[at + 6]; b.V7 = gp[at + 7];
+                        sum.Add(w8[tap], b);
+                    }
+                    AddInto(ref acc.R0, sum.R0); AddInto(ref acc.R1, sum.R1); AddInto(ref acc.R2, sum.R2); AddInto(ref acc.R3, sum.R3);
+                    AddInto(ref acc.R4, sum.R4); AddInto(ref acc.R5, sum.R5); AddInto(ref acc.R6, sum.R6); AddInto(ref acc.R7, sum.R7);
+                }
+            }
+            int c0 = 8 * panel, plane = g.H * g.W, to = ((n * g.C + c0) * g.H + h) * g.W + w0;
+            StoreRow(dx, default, to, c0, g.C, 0, acc.R0); to += plane;
+            StoreRow(dx, default, to, c0 + 1, g.C, 0, acc.R1); to += plane;
+            StoreRow(dx, default, to, c0 + 2, g.C, 0, acc.R2); to += plane;
+            StoreRow(dx, default, to, c0 + 3, g.C, 0, acc.R3); to += plane;
+            StoreRow(dx, default, to, c0 + 4, g.C, 0, acc.R4); to += plane;
+            StoreRow(dx, default, to, c0 + 5, g.C, 0, acc.R5); to += plane;
+            StoreRow(dx, default, to, c0 + 6, g.C, 0, acc.R6); to += plane;
+            StoreRow(dx, default, to, c0 + 7, g.C, 0, acc.R7);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddInto(ref Vec8f a, in Vec8f b)
+    {
+        a.V0 += b.V0; a.V1 += b.V1; a.V2 += b.V2; a.V3 += b.V3; a.V4 += b.V4; a.V5 += b.V5; a.V6 += b.V6; a.V7 += b.V7;
+    }
+
+    /// <summary>Work-item u of <paramref name="rows"/> writes row u of y: <paramref name="pad"/> zeros, row u of x (<paramref name="width"/> values), pad zeros.</summary>
+    private static void PadColumnsKernel(ArrayView<float> x, ArrayView<float> y, int rows, int width, int pad) =>
+        GridLoop.For(rows, new PadColumnsAt(x, y, width, pad));
+
+    private readonly record struct PadColumnsAt(ArrayView<float> X, ArrayView<float> Y, int Width, int Pad) : IGridBody
+    {
+        public void Invoke(int u)
+        {
+            int to = u * (Width + 2 * Pad), from = u * Width;
+            for (int k = 0; k < Pad; k++) Y[to + k] = 0f;
+            to += Pad;
+            for (int k = 0; k < Width; k++) Y[to + k] = X[from + k];
+            to += Width;
+            for (int k = 0; k < Pad; k++) Y[to + k] = 0f;
+        }
+    }
+
     /// <summary>Output channels rounded up to whole 8-lane panels: the row length of the weights kernel's g.</summary>
     public static int PaddedChannels(int cout) => (cout + 7) / 8 * 8;
 
@@ -190,6 +272,28 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         long blocks = (long)g.C * g.KH * ((cout + 7) / 8);
         // Few blocks, each a long sum: one work-item per group, so that every core takes some.
         _weights(_plan.BlockShare(blocks, _plan.Kind == BackendKind.OpenCL ? 1 : _plan.GroupSize), x, g8.Cast<Vec8f>(), dw, g, cout, accumulate ? 1 : 0);
+    }
+
+    /// <summary>y (rows, width + 2·pad) = x (rows, width) with pad zero columns each side.</summary>
+    public void PadColumns(ArrayView<float> x, ArrayView<float> y, int rows, int width, int pad)
+    {
+        if (x.Length < (long)rows * width || y.Length < (long)rows * (width + 2 * pad))
+            throw new ArgumentException($"pad columns: x {x.Length} or y {y.Length} too short for {rows} rows of {width} + 2·{pad}");
+        if (rows > 0) _padColumns(_plan.GridStride(rows), x, y, rows, width, pad);
+    }
+
+    /// <summary>
+    /// ∂x (N, C, H, W), overwritten, from gp = g (N, Cout, Ho, Wo) with kw − 1 zero columns each side
+    /// (<see cref="PadColumns"/>) and w8 = w (Cout, C, kh·kw) transposed to (Cout, kh·kw,
+    /// <see cref="PaddedChannels"/>(C)), zero past C; <see cref="Takes"/> must hold.
+    /// </summary>
+    public void Input(ArrayView<float> gp, ArrayView<float> w8, ArrayView<float> dx, ConvGeometry g, int cout)
+    {
+        Require(g);
+        if (gp.Length < (long)g.N * cout * g.OutH * (g.OutW + 2 * (g.KW - 1)) || w8.Length < (long)cout * g.KH * g.KW * PaddedChannels(g.C))
+            throw new ArgumentException($"conv input gradient: gp ({gp.Length}) or w8 ({w8.Length}) too short for {g} with {cout} channels");
+        long blocks = (long)g.N * g.H * ((g.C + 7) / 8) * ((g.W + 7) / 8);
+        _input(_plan.BlockShare(blocks, _plan.PackedGroupSize), gp, w8.Cast<Vec8f>(), dx, g, cout);
     }
 
     private static void Require(ConvGeometry g)
