@@ -37,9 +37,9 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     private ConvDirectKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
-        _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(ForwardKernel);
-        _weights = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int>(WeightsKernel);
-        _input = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int>(InputKernel);
+        _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardKernel);
+        _weights = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int>(DirectWeightsKernel);
+        _input = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int>(DirectInputKernel);
         _padColumns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(PadColumnsKernel);
     }
 
@@ -53,7 +53,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     /// output columns ow0 = min(8s, Wo − 8).. (the last run of a row overlaps the one before it and
     /// writes the same values again). Channels past Cout are computed from w8's zeros and not stored.
     /// </summary>
-    private static void ForwardKernel(ArrayView<float> x, ArrayView<Vec8f> w8, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g,
+    private static void DirectForwardKernel(ArrayView<float> x, ArrayView<Vec8f> w8, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g,
         int cout, int hasBias)
     {
         int outH = g.OutH, outW = g.OutW;
@@ -116,7 +116,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     /// (c, i, 0..kw − 1), one per lane, summed over every output position r in order. A tap row's kw
     /// inputs are neighbours in x, so each r reads one 8-float run; the lanes past kw are not stored.
     /// </summary>
-    private static void WeightsKernel(ArrayView<float> x, ArrayView<Vec8f> g8, ArrayView<float> dw, ConvGeometry g, int cout, int accumulate)
+    private static void DirectWeightsKernel(ArrayView<float> x, ArrayView<Vec8f> g8, ArrayView<float> dw, ConvGeometry g, int cout, int accumulate)
     {
         int tapRows = g.C * g.KH, panels = (cout + 7) / 8, sample = g.C * g.H * g.W;
         GridLoop.Share((long)tapRows * panels, out int begin, out int end);
@@ -174,7 +174,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     /// Work-item blocks u = ((n·H + h)·⌈C/8⌉ + panel)·⌈W/8⌉ + s: ∂x for input channels 8·panel.. at
     /// input columns w0 = min(8s, W − 8).. of input row h (the last run overlaps the one before it).
     /// </summary>
-    private static void InputKernel(ArrayView<float> gp, ArrayView<Vec8f> w8, ArrayView<float> dx, ConvGeometry g, int cout)
+    private static void DirectInputKernel(ArrayView<float> gp, ArrayView<Vec8f> w8, ArrayView<float> dx, ConvGeometry g, int cout)
     {
         int outH = g.OutH, taps = g.KH * g.KW, padded = g.OutW + 2 * (g.KW - 1);
         int runs = (g.W + 7) / 8, panels = (g.C + 7) / 8, gPlane = outH * padded;
