@@ -7,8 +7,9 @@
 // dx = col2im(rowsGrad·W). Where the packed matmul runs, im2col writes cols straight into its packed
 // operands, strips of A forward and panels of B for dW (no matrix, no packing pass), and the
 // backward pass builds them again from x rather than keeping cols from the forward. On OpenCL CPUs,
-// convolutions with stride 1, no padding and output rows of at least 8 compute y and dW straight
-// from x (ConvDirectKernels), with the same sums in the same order.
+// convolutions with stride 1 and output rows of at least 8 compute y and dx straight from x and g
+// (ConvDirectKernels; with padding, from a zero-padded copy), and dW too where there is no padding,
+// with the same sums in the same order.
 using Activations.Kernels.Conv;
 using Activations.Kernels.MatMul;
 
@@ -38,14 +39,24 @@ public sealed partial class Tensor
         var y = new Tensor(Device, new Shape(g.N, cout, g.OutH, g.OutW));
         var biasView = bias is null ? default : bias.View;
         var x = this;
-        var direct = Device.Kernels.Plan.DirectConv && ConvDirectKernels.Takes(g) ? Device.Kernels.Get<ConvDirectKernels>() : null;
+        // With zero padding the direct kernels run on x padded by a copy (gp: the same convolution without padding).
+        var gp = g with { H = g.H + 2 * g.Pad, W = g.W + 2 * g.Pad, Pad = 0 };
+        var direct = Device.Kernels.Plan.DirectConv && ConvDirectKernels.Takes(gp) ? Device.Kernels.Get<ConvDirectKernels>() : null;
+        // ∂w directly only without padding: the padded copy of x is not kept for backward.
+        bool directWeights = direct is not null && g.Pad == 0;
         int padded = ConvDirectKernels.PaddedChannels(cout);
         if (direct is not null)
         {
             // The direct kernels read w and g with whole 8-lane panels of output channels.
             using var w8 = new Tensor(Device, new Shape(g.Patch, padded));
             kernels.Transpose3(w2.View, w8.View, 1, cout, g.Patch, padded);
-            direct.Forward(View, w8.View, biasView, y.View, g, cout);
+            if (g.Pad == 0) direct.Forward(View, w8.View, biasView, y.View, g, cout);
+            else
+            {
+                using var xp = new Tensor(Device, new Shape(g.N, g.C, gp.H, gp.W));
+                direct.Pad(View, xp.View, g.N * g.C, g.H, g.W, g.Pad, g.Pad);
+                direct.Forward(xp.View, w8.View, biasView, y.View, gp, cout);
+            }
         }
         else
         {
@@ -65,17 +76,23 @@ public sealed partial class Tensor
         return y.Record("conv2d", parents, gy =>
         {
             // g as (N·Ho·Wo, Cout) rows: for the bias, the im2col path, and the direct ∂w when Cout fills whole panels.
-            bool needsRows = direct is null || bias is not null || (w2.RequiresGrad && padded == cout);
+            bool needsRows = !directWeights || bias is not null || (w2.RequiresGrad && padded == cout);
             using var rowsGrad = needsRows ? new Tensor(Device, new Shape(g.Rows, cout)) : null;
             if (rowsGrad is not null) kernels.Transpose3(gy.View, rowsGrad.View, g.N, cout, plane);
             if (x.RequiresGrad && direct is not null)
             {
                 int kw = g.KW - 1, channels = ConvDirectKernels.PaddedChannels(g.C);
-                using var gp = new Tensor(Device, new Shape(g.N * cout * g.OutH, g.OutW + 2 * kw));
+                using var gpad = new Tensor(Device, new Shape(g.N * cout * g.OutH, g.OutW + 2 * kw));
                 using var w8 = new Tensor(Device, new Shape(cout, g.KH * g.KW, channels));
-                direct.PadColumns(gy.View, gp.View, g.N * cout * g.OutH, g.OutW, kw);
+                direct.Pad(gy.View, gpad.View, g.N * cout * g.OutH, 1, g.OutW, 0, kw);
                 kernels.Transpose3(w2.View, w8.View, cout, g.C, g.KH * g.KW, channels);
-                x.AccumulateGrad(gx => direct.Input(gp.View, w8.View, gx, g, cout));
+                if (g.Pad == 0) x.AccumulateGrad(gx => direct.Input(gpad.View, w8.View, gx, g, cout));
+                else x.AccumulateGrad(gx =>
+                {
+                    using var dxp = new Tensor(Device, new Shape(g.N, g.C, gp.H, gp.W));
+                    direct.Input(gpad.View, w8.View, dxp.View, gp, cout);
+                    direct.Crop(dxp.View, gx, g.N * g.C, g.H, g.W, g.Pad, g.Pad);
+                });
             }
             else if (x.RequiresGrad)
             {
@@ -83,12 +100,12 @@ public sealed partial class Tensor
                 matmul.MatMul(rowsGrad!.View, w2.View, dcols.View, g.Rows, g.Patch, cout);
                 x.AccumulateGrad(gx => kernels.Col2Im(dcols.View, gx, g));
             }
-            if (direct is not null && w2.RequiresGrad)
+            if (directWeights && w2.RequiresGrad)
             {
                 using var g8 = padded == cout ? null : new Tensor(Device, new Shape(g.Rows, padded));
                 if (g8 is not null) kernels.Transpose3(gy.View, g8.View, g.N, cout, plane, padded);
                 var g8View = g8 is null ? rowsGrad!.View : g8.View;
-                w2.AccumulateProduct((dw, accumulate) => direct.Weights(x.View, g8View, dw, g, cout, accumulate));
+                w2.AccumulateProduct((dw, accumulate) => direct!.Weights(x.View, g8View, dw, g, cout, accumulate));
             }
             else if (matmul.DefaultAlgorithm == MatMulAlgorithm.Packed)
                 w2.AccumulateProduct((dw, accumulate) => matmul.MatMulPacked(null, panels => kernels.Im2ColPanels(x.View, panels, g),

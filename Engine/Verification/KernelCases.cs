@@ -65,6 +65,7 @@ public static class KernelCases
         // Taken by the direct kernels where they run (ConvDirectKernels.Takes): a part-filled panel of
         // output channels, two panels, an output row of 10 (its second run of 8 overlaps the first).
         new(2, 3, 12, 6, 5, 1, 0), new(1, 2, 10, 9, 3, 1, 0), new(1, 2, 12, 3, 3, 1, 0),
+        new(2, 2, 8, 9, 3, 1, 1),   // with padding: y and ∂x from a zero-padded copy of x
     ];
 
     public static readonly WindowShape[] Im2ColShapes =
@@ -231,7 +232,7 @@ public static class KernelCases
             ?? Diff("∂b", tb.Grad!.ToArray(), db, rel, abs);
     }
 
-    /// <summary>The direct kernels themselves (which the op runs on OpenCL CPUs only) against the reference: y, ∂x, and ∂w written and accumulated.</summary>
+    /// <summary>The direct kernels themselves (which the op runs on OpenCL CPUs only) against the reference: y, ∂x, ∂w written and accumulated, pad and crop.</summary>
     public static string? ConvDirect(Device d, ConvShape s)
     {
         var (n, c, size, cout, k, o) = (s.N, s.C, s.Size, s.COut, s.K, s.Out);
@@ -260,16 +261,28 @@ public static class KernelCases
         var gp = Tensor.Full(d, new Shape(n * cout * o * (o + 2 * (k - 1))), float.NaN);
         var wx8 = Tensor.Full(d, new Shape(cout * k * k * channels), float.NaN);
         var dx = Tensor.Full(d, new Shape(x.Length), float.NaN);
-        direct.PadColumns(Tensor.FromArray(d, dy).View, gp.View, n * cout * o, o, k - 1);
+        direct.Pad(Tensor.FromArray(d, dy).View, gp.View, n * cout * o, 1, o, 0, k - 1);
         conv.Transpose3(Tensor.FromArray(d, w).View, wx8.View, cout, c, k * k, channels);
         direct.Input(gp.View, wx8.View, dx.View, g, cout);
+        // Pad and its inverse Crop, by 1 row and 2 columns.
+        var xp = Tensor.Full(d, new Shape(n * c * (size + 2) * (size + 4)), float.NaN);
+        var back = Tensor.Full(d, new Shape(x.Length), float.NaN);
+        direct.Pad(tx.View, xp.View, n * c, size, size, 1, 2);
+        direct.Crop(xp.View, back.View, n * c, size, size, 1, 2);
+        var wantPadded = new double[xp.Length];
+        for (int p = 0; p < n * c; p++)
+            for (int r = 0; r < size; r++)
+                for (int col = 0; col < size; col++)
+                    wantPadded[(p * (size + 2) + r + 1) * (size + 4) + col + 2] = x[(p * size + r) * size + col];
         var (xd, wd) = (Doubles(x), Doubles(w));
         var (dxRef, dwRef, _) = ConvReference.Conv2dBackward(xd, wd, Doubles(dy), n, c, size, size, cout, k, s.Stride, s.Pad);
         const double rel = Tolerances.ShortSumRel, abs = Tolerances.ShortSumAbs;
         return Diff("y", y.ToArray(), ConvReference.Conv2d(xd, wd, Doubles(b), n, c, size, size, cout, k, s.Stride, s.Pad), rel, abs)
             ?? Diff("∂x", dx.ToArray(), dxRef, rel, abs)
             ?? Diff("∂w", dw.ToArray(), dwRef, rel, abs)
-            ?? Diff("∂w accumulated", dwAdded.ToArray(), dwRef.Select((v, i) => v + old[i]).ToArray(), rel, abs);
+            ?? Diff("∂w accumulated", dwAdded.ToArray(), dwRef.Select((v, i) => v + old[i]).ToArray(), rel, abs)
+            ?? Diff("padded", xp.ToArray(), wantPadded, 0, 0)
+            ?? Diff("cropped", back.ToArray(), xd, 0, 0);
     }
 
     private static string? Pool(Device d, WindowShape s, bool max)

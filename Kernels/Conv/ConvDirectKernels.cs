@@ -11,7 +11,7 @@
 //             8 output channels × the kw taps of one tap row (c, i); per r one 8-float row of g8 (each
 //             lane broadcast) and one 8-float run of an input row (kw ≤ 8 of its lanes used).
 //   input:    ∂x[n, c, h, w] = Σ_{i, j in order} (Σ_o g[n, o, h − i, w − j] · w[o, c, i, j])  over the taps
-//             whose output exists; gp is g with kw − 1 zero columns each side of every row (PadColumns),
+//             whose output exists; gp is g with kw − 1 zero columns each side of every row (Pad),
 //             w8 is w as (Cout, kh·kw, C rounded up to 8), zero past C (ConvKernels.Transpose3); a block is
 //             8 input channels × 8 neighbouring inputs of one input row; per tap and o one 8-float row
 //             of w8 (each lane broadcast) and one 8-float run of a row of gp. A tap with no output
@@ -32,7 +32,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int> _forward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int> _weights;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int> _input;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _padColumns;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int> _pad, _crop;
 
     private ConvDirectKernels(Accelerator accelerator, LaunchPlan plan)
     {
@@ -40,7 +40,8 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardKernel);
         _weights = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int>(DirectWeightsKernel);
         _input = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int>(DirectInputKernel);
-        _padColumns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(PadColumnsKernel);
+        _pad = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(PadKernel);
+        _crop = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(CropKernel);
     }
 
     public static ConvDirectKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -225,20 +226,45 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         a.V0 += b.V0; a.V1 += b.V1; a.V2 += b.V2; a.V3 += b.V3; a.V4 += b.V4; a.V5 += b.V5; a.V6 += b.V6; a.V7 += b.V7;
     }
 
-    /// <summary>Work-item u of <paramref name="rows"/> writes row u of y: <paramref name="pad"/> zeros, row u of x (<paramref name="width"/> values), pad zeros.</summary>
-    private static void PadColumnsKernel(ArrayView<float> x, ArrayView<float> y, int rows, int width, int pad) =>
-        GridLoop.For(rows, new PadColumnsAt(x, y, width, pad));
+    /// <summary>
+    /// Work-item u of planes·(H + 2·padRows) writes row u of y (planes, H + 2·padRows, W + 2·padColumns):
+    /// x (planes, H, W) with zeros around each plane.
+    /// </summary>
+    private static void PadKernel(ArrayView<float> x, ArrayView<float> y, int h, int w, int padRows, int padColumns) =>
+        GridLoop.For((int)(y.Length / (w + 2 * padColumns)), new PadAt(x, y, h, w, padRows, padColumns));
 
-    private readonly record struct PadColumnsAt(ArrayView<float> X, ArrayView<float> Y, int Width, int Pad) : IGridBody
+    private readonly record struct PadAt(ArrayView<float> X, ArrayView<float> Y, int H, int W, int PadRows, int PadColumns) : IGridBody
     {
         public void Invoke(int u)
         {
-            int to = u * (Width + 2 * Pad), from = u * Width;
-            for (int k = 0; k < Pad; k++) Y[to + k] = 0f;
-            to += Pad;
-            for (int k = 0; k < Width; k++) Y[to + k] = X[from + k];
-            to += Width;
-            for (int k = 0; k < Pad; k++) Y[to + k] = 0f;
+            int rows = H + 2 * PadRows, width = W + 2 * PadColumns;
+            int plane = u / rows, r = u - plane * rows - PadRows;
+            int to = u * width;
+            if (r < 0 || r >= H)
+            {
+                for (int k = 0; k < width; k++) Y[to + k] = 0f;
+                return;
+            }
+            int from = (plane * H + r) * W;
+            for (int k = 0; k < PadColumns; k++) Y[to + k] = 0f;
+            to += PadColumns;
+            for (int k = 0; k < W; k++) Y[to + k] = X[from + k];
+            to += W;
+            for (int k = 0; k < PadColumns; k++) Y[to + k] = 0f;
+        }
+    }
+
+    /// <summary>Work-item u of planes·H writes row u of x (planes, H, W): the inside of y (planes, H + 2·padRows, W + 2·padColumns).</summary>
+    private static void CropKernel(ArrayView<float> y, ArrayView<float> x, int h, int w, int padRows, int padColumns) =>
+        GridLoop.For((int)(x.Length / w), new CropAt(y, x, h, w, padRows, padColumns));
+
+    private readonly record struct CropAt(ArrayView<float> Y, ArrayView<float> X, int H, int W, int PadRows, int PadColumns) : IGridBody
+    {
+        public void Invoke(int u)
+        {
+            int plane = u / H, r = u - plane * H;
+            int from = (plane * (H + 2 * PadRows) + r + PadRows) * (W + 2 * PadColumns) + PadColumns, to = u * W;
+            for (int k = 0; k < W; k++) X[to + k] = Y[from + k];
         }
     }
 
@@ -274,17 +300,26 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         _weights(_plan.BlockShare(blocks, _plan.Kind == BackendKind.OpenCL ? 1 : _plan.GroupSize), x, g8.Cast<Vec8f>(), dw, g, cout, accumulate ? 1 : 0);
     }
 
-    /// <summary>y (rows, width + 2·pad) = x (rows, width) with pad zero columns each side.</summary>
-    public void PadColumns(ArrayView<float> x, ArrayView<float> y, int rows, int width, int pad)
+    /// <summary>y (planes, h + 2·padRows, w + 2·padColumns) = x (planes, h, w) with zeros around each plane.</summary>
+    public void Pad(ArrayView<float> x, ArrayView<float> y, int planes, int h, int w, int padRows, int padColumns)
     {
-        if (x.Length < (long)rows * width || y.Length < (long)rows * (width + 2 * pad))
-            throw new ArgumentException($"pad columns: x {x.Length} or y {y.Length} too short for {rows} rows of {width} + 2·{pad}");
-        if (rows > 0) _padColumns(_plan.GridStride(rows), x, y, rows, width, pad);
+        long rows = (long)planes * (h + 2 * padRows);
+        if (x.Length != (long)planes * h * w || y.Length != rows * (w + 2 * padColumns))
+            throw new ArgumentException($"pad: x {x.Length} or y {y.Length} is not {planes} planes of {h}×{w}, padded by {padRows} rows and {padColumns} columns");
+        if (rows > 0) _pad(_plan.GridStride(rows), x, y, h, w, padRows, padColumns);
+    }
+
+    /// <summary>x (planes, h, w) = the inside of y (planes, h + 2·padRows, w + 2·padColumns): the inverse of <see cref="Pad"/>.</summary>
+    public void Crop(ArrayView<float> y, ArrayView<float> x, int planes, int h, int w, int padRows, int padColumns)
+    {
+        if (x.Length != (long)planes * h * w || y.Length != (long)planes * (h + 2 * padRows) * (w + 2 * padColumns))
+            throw new ArgumentException($"crop: x {x.Length} or y {y.Length} is not {planes} planes of {h}×{w}, padded by {padRows} rows and {padColumns} columns");
+        if (x.Length > 0) _crop(_plan.GridStride((long)planes * h), y, x, h, w, padRows, padColumns);
     }
 
     /// <summary>
     /// ∂x (N, C, H, W), overwritten, from gp = g (N, Cout, Ho, Wo) with kw − 1 zero columns each side
-    /// (<see cref="PadColumns"/>) and w8 = w (Cout, C, kh·kw) transposed to (Cout, kh·kw,
+    /// (<see cref="Pad"/>) and w8 = w (Cout, C, kh·kw) transposed to (Cout, kh·kw,
     /// <see cref="PaddedChannels"/>(C)), zero past C; <see cref="Takes"/> must hold.
     /// </summary>
     public void Input(ArrayView<float> gp, ArrayView<float> w8, ArrayView<float> dx, ConvGeometry g, int cout)
