@@ -1,5 +1,6 @@
 // Convolution products read straight from x (no im2col matrix, no packing), for stride 1 and no
-// padding, as 8×8 register blocks like the packed matmul's (Block8x8):
+// padding (a padded convolution runs on a zero-padded copy of x: Pad, and Crop for ∂x), as 8×8
+// register blocks like the packed matmul's (Block8x8):
 //
 //   forward:  y[n, o, oh, ow] = bias[o] + Σ_q w[o, q] · x[n, c, oh + i, ow + j],  q = (c·kh + i)·kw + j
 //             w8 is w transposed to (C·kh·kw, Cout rounded up to 8), zero past Cout (ConvKernels.Transpose3
