@@ -67,6 +67,13 @@ public sealed class LaunchPlan
     /// </summary>
     public bool AcrossWorkItems => Kind != BackendKind.Cpu;
 
+    /// <summary>
+    /// Whether convolutions that <see cref="Conv.ConvDirectKernels.Takes"/> read x directly instead of
+    /// through im2col and the packed matmul: on OpenCL CPUs (PoCL), whose SLP vectoriser makes their
+    /// blocks vector code. The CPU accelerator keeps the packed path, which it runs with 8-float view accesses.
+    /// </summary>
+    public bool DirectConv => Kind == BackendKind.OpenCL && MatMulAlgorithm == MatMulAlgorithm.Packed;
+
     public LaunchPlan(Accelerator accelerator)
     {
         Kind = KindOf(accelerator);

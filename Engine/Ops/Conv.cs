@@ -6,7 +6,10 @@
 // so with rowsGrad = ∂y transposed back: dW = rowsGradᵀ·cols, db = Σ rowsGrad,
 // dx = col2im(rowsGrad·W). Where the packed matmul runs, im2col writes cols straight into its packed
 // operands, strips of A forward and panels of B for dW (no matrix, no packing pass), and the
-// backward pass builds them again from x rather than keeping cols from the forward.
+// backward pass builds them again from x rather than keeping cols from the forward. On OpenCL CPUs,
+// convolutions with stride 1 and output rows of at least 8 compute y and dx straight from x and g
+// (ConvDirectKernels; with padding, from a zero-padded copy), and dW too where there is no padding,
+// with the same sums in the same order.
 using Activations.Kernels.Conv;
 using Activations.Kernels.MatMul;
 
@@ -36,8 +39,28 @@ public sealed partial class Tensor
         var y = new Tensor(Device, new Shape(g.N, cout, g.OutH, g.OutW));
         var biasView = bias is null ? default : bias.View;
         var x = this;
-        using (var rows = new Tensor(Device, new Shape(g.Rows, cout)))
+        // With zero padding the direct kernels run on x padded by a copy (gp: the same convolution without padding).
+        var gp = g with { H = g.H + 2 * g.Pad, W = g.W + 2 * g.Pad, Pad = 0 };
+        var direct = Device.Kernels.Plan.DirectConv && ConvDirectKernels.Takes(gp) ? Device.Kernels.Get<ConvDirectKernels>() : null;
+        // ∂w directly only without padding: the padded copy of x is not kept for backward.
+        bool directWeights = direct is not null && g.Pad == 0;
+        int padded = ConvDirectKernels.PaddedChannels(cout);
+        if (direct is not null)
         {
+            // The direct kernels read w and g with whole 8-lane panels of output channels.
+            using var w8 = new Tensor(Device, new Shape(g.Patch, padded));
+            kernels.Transpose3(w2.View, w8.View, 1, cout, g.Patch, padded);
+            if (g.Pad == 0) direct.Forward(View, w8.View, biasView, y.View, g, cout);
+            else
+            {
+                using var xp = new Tensor(Device, new Shape(g.N, g.C, gp.H, gp.W));
+                direct.Pad(View, xp.View, g.N * g.C, g.H, g.W, g.Pad, g.Pad);
+                direct.Forward(xp.View, w8.View, biasView, y.View, gp, cout);
+            }
+        }
+        else
+        {
+            using var rows = new Tensor(Device, new Shape(g.Rows, cout));
             if (matmul.DefaultAlgorithm == MatMulAlgorithm.Packed)
                 matmul.MatMulPacked(strips => kernels.Im2ColStrips(x.View, strips, g), null, default, w2.View, rows.View,
                     g.Rows, cout, g.Patch, transposeB: true, bias: biasView);
@@ -52,24 +75,48 @@ public sealed partial class Tensor
         Tensor[] parents = bias is null ? [this, w2] : [this, w2, bias];
         return y.Record("conv2d", parents, gy =>
         {
-            using var rowsGrad = new Tensor(Device, new Shape(g.Rows, cout));
-            kernels.Transpose3(gy.View, rowsGrad.View, g.N, cout, plane);
-            if (x.RequiresGrad)
+            // g as (N·Ho·Wo, Cout) rows: for the bias, the im2col path, and the direct ∂w when Cout fills whole panels.
+            bool needsRows = !directWeights || bias is not null || (w2.RequiresGrad && padded == cout);
+            using var rowsGrad = needsRows ? new Tensor(Device, new Shape(g.Rows, cout)) : null;
+            if (rowsGrad is not null) kernels.Transpose3(gy.View, rowsGrad.View, g.N, cout, plane);
+            if (x.RequiresGrad && direct is not null)
+            {
+                int kw = g.KW - 1, channels = ConvDirectKernels.PaddedChannels(g.C);
+                using var gpad = new Tensor(Device, new Shape(g.N * cout * g.OutH, g.OutW + 2 * kw));
+                using var w8 = new Tensor(Device, new Shape(cout, g.KH * g.KW, channels));
+                direct.Pad(gy.View, gpad.View, g.N * cout * g.OutH, 1, g.OutW, 0, kw);
+                kernels.Transpose3(w2.View, w8.View, cout, g.C, g.KH * g.KW, channels);
+                if (g.Pad == 0) x.AccumulateGrad(gx => direct.Input(gpad.View, w8.View, gx, g, cout));
+                else x.AccumulateGrad(gx =>
+                {
+                    using var dxp = new Tensor(Device, new Shape(g.N, g.C, gp.H, gp.W));
+                    direct.Input(gpad.View, w8.View, dxp.View, gp, cout);
+                    direct.Crop(dxp.View, gx, g.N * g.C, g.H, g.W, g.Pad, g.Pad);
+                });
+            }
+            else if (x.RequiresGrad)
             {
                 using var dcols = new Tensor(Device, new Shape(g.Rows, g.Patch));
-                matmul.MatMul(rowsGrad.View, w2.View, dcols.View, g.Rows, g.Patch, cout);
+                matmul.MatMul(rowsGrad!.View, w2.View, dcols.View, g.Rows, g.Patch, cout);
                 x.AccumulateGrad(gx => kernels.Col2Im(dcols.View, gx, g));
             }
-            if (matmul.DefaultAlgorithm == MatMulAlgorithm.Packed)
+            if (directWeights && w2.RequiresGrad)
+            {
+                using var g8 = padded == cout ? null : new Tensor(Device, new Shape(g.Rows, padded));
+                if (g8 is not null) kernels.Transpose3(gy.View, g8.View, g.N, cout, plane, padded);
+                var g8View = g8 is null ? rowsGrad!.View : g8.View;
+                w2.AccumulateProduct((dw, accumulate) => direct!.Weights(x.View, g8View, dw, g, cout, accumulate));
+            }
+            else if (matmul.DefaultAlgorithm == MatMulAlgorithm.Packed)
                 w2.AccumulateProduct((dw, accumulate) => matmul.MatMulPacked(null, panels => kernels.Im2ColPanels(x.View, panels, g),
-                    rowsGrad.View, default, dw, cout, g.Patch, g.Rows, transposeA: true, accumulate: accumulate));
+                    rowsGrad!.View, default, dw, cout, g.Patch, g.Rows, transposeA: true, accumulate: accumulate));
             else if (w2.RequiresGrad)
             {
                 using var cols = new Tensor(Device, new Shape(g.Rows, g.Patch));
                 kernels.Im2Col(x.View, cols.View, g);
-                w2.AccumulateMatMul(rowsGrad, cols, true, false);
+                w2.AccumulateMatMul(rowsGrad!, cols, true, false);
             }
-            bias?.AccumulateRowSum(rowsGrad);
+            bias?.AccumulateRowSum(rowsGrad!);
         }, x, w2);
     }
 

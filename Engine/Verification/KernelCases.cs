@@ -62,6 +62,10 @@ public static class KernelCases
     [
         new(1, 1, 5, 2, 3, 1, 1), new(3, 3, 7, 4, 3, 2, 1), new(1, 5, 6, 3, 5, 1, 2),
         new(3, 1, 9, 2, 1, 2, 0), new(1, 3, 8, 2, 5, 2, 2), new(3, 5, 5, 3, 3, 1, 0),
+        // Taken by the direct kernels where they run (ConvDirectKernels.Takes): a part-filled panel of
+        // output channels, two panels, an output row of 10 (its second run of 8 overlaps the first).
+        new(2, 3, 12, 6, 5, 1, 0), new(1, 2, 10, 9, 3, 1, 0), new(1, 2, 12, 3, 3, 1, 0),
+        new(2, 2, 8, 9, 3, 1, 1),   // with padding: y and ∂x from a zero-padded copy of x
     ];
 
     public static readonly WindowShape[] Im2ColShapes =
@@ -85,6 +89,8 @@ public static class KernelCases
                 yield return new("matmul", $"{alg} {s}", d => MatMul(d, alg, s));
         foreach (var s in Im2ColShapes) yield return new("conv", $"im2col/col2im {s}", d => Im2Col(d, s));
         foreach (var s in ConvShapes) yield return new("conv", $"conv2d forward/backward {s}", d => Conv2d(d, s));
+        foreach (var s in ConvShapes.Where(s => ConvDirectKernels.Takes(new ConvGeometry(s.N, s.C, s.Size, s.Size, s.K, s.K, s.Stride, s.Pad))))
+            yield return new("conv", $"direct conv forward/input/weights {s}", d => ConvDirect(d, s));
         foreach (var s in PoolShapes)
         {
             yield return new("pool", $"max forward/backward {s}", d => Pool(d, s, max: true));
@@ -224,6 +230,59 @@ public static class KernelCases
             ?? Diff("∂x", tx.Grad!.ToArray(), dx, rel, abs)
             ?? Diff("∂w", tw.Grad!.ToArray(), dw, rel, abs)
             ?? Diff("∂b", tb.Grad!.ToArray(), db, rel, abs);
+    }
+
+    /// <summary>The direct kernels themselves (which the op runs on OpenCL CPUs only) against the reference: y, ∂x, ∂w written and accumulated, pad and crop.</summary>
+    public static string? ConvDirect(Device d, ConvShape s)
+    {
+        var (n, c, size, cout, k, o) = (s.N, s.C, s.Size, s.COut, s.K, s.Out);
+        var g = new ConvGeometry(n, c, size, size, k, k, s.Stride, s.Pad);
+        var x = CounterRng.Uniform(1, n * c * size * size, -1f, 1f);
+        var w = CounterRng.Uniform(2, cout * g.Patch, -0.5f, 0.5f);
+        var b = CounterRng.Uniform(3, cout, -0.5f, 0.5f);
+        var dy = CounterRng.Uniform(4, n * cout * o * o, -1f, 1f);
+        var old = CounterRng.Uniform(5, cout * g.Patch, -1f, 1f);
+        using var scope = TensorScope.Begin();
+        var conv = d.Kernels.Get<ConvKernels>();
+        var direct = d.Kernels.Get<ConvDirectKernels>();
+        int padded = ConvDirectKernels.PaddedChannels(cout);
+        var tx = Tensor.FromArray(d, x);
+        var w8 = Tensor.Full(d, new Shape(g.Patch * padded), float.NaN);
+        var g8 = Tensor.Full(d, new Shape(g.Rows * padded), float.NaN);
+        var y = Tensor.Full(d, new Shape(n * cout * o * o), float.NaN);
+        var dw = Tensor.Full(d, new Shape(cout * g.Patch), float.NaN);
+        var dwAdded = Tensor.FromArray(d, old);
+        conv.Transpose3(Tensor.FromArray(d, w).View, w8.View, 1, cout, g.Patch, padded);
+        direct.Forward(tx.View, w8.View, Tensor.FromArray(d, b).View, y.View, g, cout);
+        conv.Transpose3(Tensor.FromArray(d, dy).View, g8.View, n, cout, o * o, padded);
+        direct.Weights(tx.View, g8.View, dw.View, g, cout, accumulate: false);
+        direct.Weights(tx.View, g8.View, dwAdded.View, g, cout, accumulate: true);
+        int channels = ConvDirectKernels.PaddedChannels(c);
+        var gp = Tensor.Full(d, new Shape(n * cout * o * (o + 2 * (k - 1))), float.NaN);
+        var wx8 = Tensor.Full(d, new Shape(cout * k * k * channels), float.NaN);
+        var dx = Tensor.Full(d, new Shape(x.Length), float.NaN);
+        direct.Pad(Tensor.FromArray(d, dy).View, gp.View, n * cout * o, 1, o, 0, k - 1);
+        conv.Transpose3(Tensor.FromArray(d, w).View, wx8.View, cout, c, k * k, channels);
+        direct.Input(gp.View, wx8.View, dx.View, g, cout);
+        // Pad and its inverse Crop, by 1 row and 2 columns.
+        var xp = Tensor.Full(d, new Shape(n * c * (size + 2) * (size + 4)), float.NaN);
+        var back = Tensor.Full(d, new Shape(x.Length), float.NaN);
+        direct.Pad(tx.View, xp.View, n * c, size, size, 1, 2);
+        direct.Crop(xp.View, back.View, n * c, size, size, 1, 2);
+        var wantPadded = new double[xp.Length];
+        for (int p = 0; p < n * c; p++)
+            for (int r = 0; r < size; r++)
+                for (int col = 0; col < size; col++)
+                    wantPadded[(p * (size + 2) + r + 1) * (size + 4) + col + 2] = x[(p * size + r) * size + col];
+        var (xd, wd) = (Doubles(x), Doubles(w));
+        var (dxRef, dwRef, _) = ConvReference.Conv2dBackward(xd, wd, Doubles(dy), n, c, size, size, cout, k, s.Stride, s.Pad);
+        const double rel = Tolerances.ShortSumRel, abs = Tolerances.ShortSumAbs;
+        return Diff("y", y.ToArray(), ConvReference.Conv2d(xd, wd, Doubles(b), n, c, size, size, cout, k, s.Stride, s.Pad), rel, abs)
+            ?? Diff("∂x", dx.ToArray(), dxRef, rel, abs)
+            ?? Diff("∂w", dw.ToArray(), dwRef, rel, abs)
+            ?? Diff("∂w accumulated", dwAdded.ToArray(), dwRef.Select((v, i) => v + old[i]).ToArray(), rel, abs)
+            ?? Diff("padded", xp.ToArray(), wantPadded, 0, 0)
+            ?? Diff("cropped", back.ToArray(), xd, 0, 0);
     }
 
     private static string? Pool(Device d, WindowShape s, bool max)

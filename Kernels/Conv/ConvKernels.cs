@@ -18,14 +18,14 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry, SpecializedValue<int>> _im2col;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _col2im;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _transpose3;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int> _transpose3;
 
     private ConvKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
         _im2col = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(Im2ColKernel);
         _col2im = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvGeometry>(Col2ImKernel);
-        _transpose3 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(Transpose3Kernel);
+        _transpose3 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(Transpose3Kernel);
     }
 
     public static ConvKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -122,18 +122,20 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
         }
     }
 
-    /// <summary>Work-item u of batch·columns writes y[b, c, ·]: one contiguous output line.</summary>
-    private static void Transpose3Kernel(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int columns) =>
-        GridLoop.For(batch * columns, new Transpose3At(x, y, rows, columns));
+    /// <summary>Work-item u of batch·columns writes y[b, c, ·]: one contiguous output line of outRows ≥ rows, zero past rows.</summary>
+    private static void Transpose3Kernel(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int columns, int outRows) =>
+        GridLoop.For(batch * columns, new Transpose3At(x, y, rows, columns, outRows));
 
-    private readonly record struct Transpose3At(ArrayView<float> X, ArrayView<float> Y, int Rows, int Columns) : IGridBody
+    private readonly record struct Transpose3At(ArrayView<float> X, ArrayView<float> Y, int Rows, int Columns, int OutRows) : IGridBody
     {
         public void Invoke(int u)
         {
             int c = u % Columns, b = u / Columns;
-            int from = b * Rows * Columns + c, to = u * Rows;
+            int from = b * Rows * Columns + c, to = u * OutRows;
             for (int r = 0; r < Rows; r++, from += Columns)
                 Y[to + r] = X[from];
+            for (int r = Rows; r < OutRows; r++)
+                Y[to + r] = 0f;
         }
     }
 
@@ -165,11 +167,16 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
     public void Col2Im(ArrayView<float> cols, ArrayView<float> dx, ConvGeometry g) =>
         _col2im(_plan.GridStride((long)g.N * g.C * g.H), cols, dx, g);
 
-    /// <summary>y[b, c, r] = x[b, r, c] for x of shape (batch, rows, columns).</summary>
-    public void Transpose3(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int columns)
+    /// <summary>
+    /// y[b, c, r] = x[b, r, c] for x of shape (batch, rows, columns); y is (batch, columns, outRows),
+    /// zero at r ≥ rows, where <paramref name="outRows"/> is given (≥ rows; default: rows).
+    /// </summary>
+    public void Transpose3(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int columns, int outRows = 0)
     {
+        outRows = Math.Max(outRows, rows);
         long total = (long)batch * rows * columns;
-        if (total > 0) _transpose3(_plan.GridStride((long)batch * columns), x, y, batch, rows, columns);
+        if (y.Length < (long)batch * columns * outRows) throw new ArgumentException($"transpose3: y has {y.Length} values, too few for ({batch}, {columns}, {outRows})");
+        if (total > 0) _transpose3(_plan.GridStride((long)batch * columns), x, y, batch, rows, columns, outRows);
     }
 
     // ---- scalar references (double) ----

@@ -36,6 +36,20 @@ public class Conv2dTests
             xs => ConvReference.Conv2d(xs[0], xs[1], xs[2], n, c, size, size, cout, k, s, p).Select((v, i) => v * probe[i]).Sum());
     }
 
+    /// <summary>device, and a shape the direct kernels take.</summary>
+    public static IEnumerable<object[]> DirectCases() => TestDevices.With(
+        KernelCases.ConvShapes.Where(s => ConvDirectKernels.Takes(new ConvGeometry(s.N, s.C, s.Size, s.Size, s.K, s.K, s.Stride, s.Pad))),
+        s => [s.N, s.C, s.Size, s.COut, s.K]);
+
+    [SkippableTheory]
+    [MemberData(nameof(DirectCases))]
+    public void DirectKernelsMatchReference(string device, int n, int c, int size, int cout, int k)
+    {
+        Assert.Null(KernelCases.ConvDirect(TestDevices.Get(device), new ConvShape(n, c, size, cout, k, 1, 0)));
+        var direct = TestDevices.Get(device).Kernels.Get<ConvDirectKernels>();
+        Assert.Throws<ArgumentException>(() => direct.Forward(default, default, default, default, new ConvGeometry(1, 1, 9, 9, 3, 3, 1, 1), 1));
+    }
+
     [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
     public void BadShapesGetClearErrors(string device)

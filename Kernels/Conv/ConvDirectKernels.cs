@@ -1,0 +1,339 @@
+// Convolution products read straight from x (no im2col matrix, no packing), for stride 1 and no
+// padding (a padded convolution runs on a zero-padded copy of x: Pad, and Crop for ∂x), as 8×8
+// register blocks like the packed matmul's (Block8x8):
+//
+//   forward:  y[n, o, oh, ow] = bias[o] + Σ_q w[o, q] · x[n, c, oh + i, ow + j],  q = (c·kh + i)·kw + j
+//             w8 is w transposed to (C·kh·kw, Cout rounded up to 8), zero past Cout (ConvKernels.Transpose3
+//             with padded rows); a block is 8 output channels × 8 neighbouring outputs of one output row;
+//             per q one 8-float row of w8 (each lane broadcast) and one 8-float run of an input row,
+//             written to y in NCHW.
+//   weights:  ∂w[o, q] (+)= Σ_r g[r, o] · x[n, c, oh + i, ow + j],  r = (n·Ho + oh)·Wo + ow in order
+//             g8 is (N·Ho·Wo, Cout rounded up to 8) (ConvKernels.Transpose3 with padded rows); a block is
+//             8 output channels × the kw taps of one tap row (c, i); per r one 8-float row of g8 (each
+//             lane broadcast) and one 8-float run of an input row (kw ≤ 8 of its lanes used).
+//   input:    ∂x[n, c, h, w] = Σ_{i, j in order} (Σ_o g[n, o, h − i, w − j] · w[o, c, i, j])  over the taps
+//             whose output exists; gp is g with kw − 1 zero columns each side of every row (Pad),
+//             w8 is w as (Cout, kh·kw, C rounded up to 8), zero past C (ConvKernels.Transpose3); a block is
+//             8 input channels × 8 neighbouring inputs of one input row; per tap and o one 8-float row
+//             of w8 (each lane broadcast) and one 8-float run of a row of gp. A tap with no output
+//             there reads gp's zeros and adds +0.
+// Each sum runs in the order the im2col path sums it (over q, r, or o then the taps), from 0, the
+// bias added (or the old ∂w accumulated) last: the results are those of im2col + the packed matmul
+// (+ col2im), bit for bit. On PoCL the SLP vectoriser turns each block update into 8-lane multiplies and adds.
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
+using Activations.Kernels.MatMul;
+
+namespace Activations.Kernels.Conv;
+
+public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
+{
+    private readonly LaunchPlan _plan;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int> _forward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int> _weights;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int> _input;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int> _pad, _crop;
+
+    private ConvDirectKernels(Accelerator accelerator, LaunchPlan plan)
+    {
+        _plan = plan;
+        _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardKernel);
+        _weights = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int>(DirectWeightsKernel);
+        _input = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int>(DirectInputKernel);
+        _pad = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(PadKernel);
+        _crop = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(CropKernel);
+    }
+
+    public static ConvDirectKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
+
+    /// <summary>Whether these kernels take <paramref name="g"/>: stride 1, no padding, output rows of at least 8, windows at most 8 wide.</summary>
+    public static bool Takes(ConvGeometry g) => g.Stride == 1 && g.Pad == 0 && g.OutW >= 8 && g.KW <= 8;
+
+    /// <summary>
+    /// Work-item blocks u = ((n·Ho + oh)·⌈Cout/8⌉ + panel)·⌈Wo/8⌉ + s: output channels 8·panel.. of
+    /// output columns ow0 = min(8s, Wo − 8).. (the last run of a row overlaps the one before it and
+    /// writes the same values again). Channels past Cout are computed from w8's zeros and not stored.
+    /// </summary>
+    private static void DirectForwardKernel(ArrayView<float> x, ArrayView<Vec8f> w8, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g,
+        int cout, int hasBias)
+    {
+        int outH = g.OutH, outW = g.OutW;
+        int runs = (outW + 7) / 8, panels = (cout + 7) / 8;
+        GridLoop.Share((long)g.N * outH * panels * runs, out int begin, out int end);
+        for (int u = begin; u < end; u++)
+        {
+            int s = u % runs, t = u / runs;
+            int panel = t % panels, row = t / panels; // row = n·Ho + oh
+            int oh = row % outH, n = row / outH;
+            int ow0 = Math.Min(8 * s, outW - 8), o0 = 8 * panel;
+            var acc = default(Block8x8);
+            int q = panel; // w8's Vec8f for tap q and this panel: q·panels + panel
+            for (int c = 0; c < g.C; c++)
+            {
+                for (int i = 0; i < g.KH; i++)
+                {
+                    int at = ((n * g.C + c) * g.H + oh + i) * g.W + ow0;
+                    for (int j = 0; j < g.KW; j++, q += panels, at++)
+                    {
+                        Vec8f b;
+                        b.V0 = x[at]; b.V1 = x[at + 1]; b.V2 = x[at + 2]; b.V3 = x[at + 3];
+                        b.V4 = x[at + 4]; b.V5 = x[at + 5]; b.V6 = x[at + 6]; b.V7 = x[at + 7];
+                        acc.Add(w8[q], b);
+                    }
+                }
+            }
+            int plane = outH * outW, o = ((n * cout + o0) * outH + oh) * outW + ow0;
+            StoreRow(y, bias, o, o0, cout, hasBias, acc.R0); o += plane;
+            StoreRow(y, bias, o, o0 + 1, cout, hasBias, acc.R1); o += plane;
+            StoreRow(y, bias, o, o0 + 2, cout, hasBias, acc.R2); o += plane;
+            StoreRow(y, bias, o, o0 + 3, cout, hasBias, acc.R3); o += plane;
+            StoreRow(y, bias, o, o0 + 4, cout, hasBias, acc.R4); o += plane;
+            StoreRow(y, bias, o, o0 + 5, cout, hasBias, acc.R5); o += plane;
+            StoreRow(y, bias, o, o0 + 6, cout, hasBias, acc.R6); o += plane;
+            StoreRow(y, bias, o, o0 + 7, cout, hasBias, acc.R7);
+        }
+    }
+
+    /// <summary>Writes 8 outputs of channel <paramref name="channel"/> (when it exists), its bias added last.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(ArrayView<float> y, ArrayView<float> bias, int at, int channel, int cout, int hasBias, in Vec8f v)
+    {
+        if (channel >= cout) return;
+        if (hasBias != 0)
+        {
+            float b = bias[channel];
+            y[at] = v.V0 + b; y[at + 1] = v.V1 + b; y[at + 2] = v.V2 + b; y[at + 3] = v.V3 + b;
+            y[at + 4] = v.V4 + b; y[at + 5] = v.V5 + b; y[at + 6] = v.V6 + b; y[at + 7] = v.V7 + b;
+        }
+        else
+        {
+            y[at] = v.V0; y[at + 1] = v.V1; y[at + 2] = v.V2; y[at + 3] = v.V3;
+            y[at + 4] = v.V4; y[at + 5] = v.V5; y[at + 6] = v.V6; y[at + 7] = v.V7;
+        }
+    }
+
+    /// <summary>
+    /// Work-item blocks u = panel·C·kh + c·kh + i: ∂w for output channels 8·panel.. and the kw taps
+    /// (c, i, 0..kw − 1), one per lane, summed over every output position r in order. A tap row's kw
+    /// inputs are neighbours in x, so each r reads one 8-float run; the lanes past kw are not stored.
+    /// </summary>
+    private static void DirectWeightsKernel(ArrayView<float> x, ArrayView<Vec8f> g8, ArrayView<float> dw, ConvGeometry g, int cout, int accumulate)
+    {
+        int tapRows = g.C * g.KH, panels = (cout + 7) / 8, sample = g.C * g.H * g.W;
+        GridLoop.Share((long)tapRows * panels, out int begin, out int end);
+        for (int u = begin; u < end; u++)
+        {
+            int tapRow = u % tapRows, panel = u / tapRows; // tapRow = c·kh + i
+            int c = tapRow / g.KH, i = tapRow - c * g.KH;
+            int corner = (c * g.H + i) * g.W;
+            var acc = default(Block8x8);
+            int r = panel;
+            for (int n = 0; n < g.N; n++)
+            {
+                for (int oh = 0; oh < g.OutH; oh++)
+                {
+                    int at = n * sample + oh * g.W + corner;
+                    if (at + g.OutW + 6 < x.Length)
+                    {
+                        for (int ow = 0; ow < g.OutW; ow++, at++, r += panels)
+                        {
+                            Vec8f b;
+                            b.V0 = x[at]; b.V1 = x[at + 1]; b.V2 = x[at + 2]; b.V3 = x[at + 3];
+                            b.V4 = x[at + 4]; b.V5 = x[at + 5]; b.V6 = x[at + 6]; b.V7 = x[at + 7];
+                            acc.Add(g8[r], b);
+                        }
+                    }
+                    else
+                    {
+                        // x's last row: the unused lanes read the row's last tap instead of past x's end.
+                        int kw = g.KW - 1;
+                        for (int ow = 0; ow < g.OutW; ow++, at++, r += panels)
+                        {
+                            Vec8f b;
+                            b.V0 = x[at]; b.V1 = x[at + Math.Min(1, kw)]; b.V2 = x[at + Math.Min(2, kw)]; b.V3 = x[at + Math.Min(3, kw)];
+                            b.V4 = x[at + Math.Min(4, kw)]; b.V5 = x[at + Math.Min(5, kw)]; b.V6 = x[at + Math.Min(6, kw)]; b.V7 = x[at + kw];
+                            acc.Add(g8[r], b);
+                        }
+                    }
+                }
+            }
+            int o0 = 8 * panel, q0 = tapRow * g.KW;
+            for (int m = 0; m < 8 && o0 + m < cout; m++)
+            {
+                int to = (o0 + m) * g.Patch + q0;
+                for (int j = 0; j < g.KW; j++)
+                {
+                    float v = acc.Get(m, j);
+                    if (accumulate != 0) dw[to + j] += v;
+                    else dw[to + j] = v;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Work-item blocks u = ((n·H + h)·⌈C/8⌉ + panel)·⌈W/8⌉ + s: ∂x for input channels 8·panel.. at
+    /// input columns w0 = min(8s, W − 8).. of input row h (the last run overlaps the one before it).
+    /// </summary>
+    private static void DirectInputKernel(ArrayView<float> gp, ArrayView<Vec8f> w8, ArrayView<float> dx, ConvGeometry g, int cout)
+    {
+        int outH = g.OutH, taps = g.KH * g.KW, padded = g.OutW + 2 * (g.KW - 1);
+        int runs = (g.W + 7) / 8, panels = (g.C + 7) / 8, gPlane = outH * padded;
+        GridLoop.Share((long)g.N * g.H * panels * runs, out int begin, out int end);
+        for (int u = begin; u < end; u++)
+        {
+            int s = u % runs, t = u / runs;
+            int panel = t % panels, row = t / panels; // row = n·H + h
+            int h = row % g.H, n = row / g.H;
+            int w0 = Math.Min(8 * s, g.W - 8);
+            var acc = default(Block8x8);
+            for (int i = 0; i < g.KH; i++)
+            {
+                int oh = h - i;
+                if (oh < 0 || oh >= outH) continue;
+                for (int j = 0; j < g.KW; j++)
+                {
+                    // gp's column of output column w − j is w − j + kw − 1.
+                    int at = (n * cout * outH + oh) * padded + w0 - j + g.KW - 1;
+                    int tap = (i * g.KW + j) * panels + panel, tapStride = taps * panels;
+                    var sum = default(Block8x8);
+                    for (int o = 0; o < cout; o++, at += gPlane, tap += tapStride)
+                    {
+                        Vec8f b;
+                        b.V0 = gp[at]; b.V1 = gp[at + 1]; b.V2 = gp[at + 2]; b.V3 = gp[at + 3];
+                        b.V4 = gp[at + 4]; b.V5 = gp[at + 5]; b.V6 = gp[at + 6]; b.V7 = gp[at + 7];
+                        sum.Add(w8[tap], b);
+                    }
+                    AddInto(ref acc.R0, sum.R0); AddInto(ref acc.R1, sum.R1); AddInto(ref acc.R2, sum.R2); AddInto(ref acc.R3, sum.R3);
+                    AddInto(ref acc.R4, sum.R4); AddInto(ref acc.R5, sum.R5); AddInto(ref acc.R6, sum.R6); AddInto(ref acc.R7, sum.R7);
+                }
+            }
+            int c0 = 8 * panel, plane = g.H * g.W, to = ((n * g.C + c0) * g.H + h) * g.W + w0;
+            StoreRow(dx, default, to, c0, g.C, 0, acc.R0); to += plane;
+            StoreRow(dx, default, to, c0 + 1, g.C, 0, acc.R1); to += plane;
+            StoreRow(dx, default, to, c0 + 2, g.C, 0, acc.R2); to += plane;
+            StoreRow(dx, default, to, c0 + 3, g.C, 0, acc.R3); to += plane;
+            StoreRow(dx, default, to, c0 + 4, g.C, 0, acc.R4); to += plane;
+            StoreRow(dx, default, to, c0 + 5, g.C, 0, acc.R5); to += plane;
+            StoreRow(dx, default, to, c0 + 6, g.C, 0, acc.R6); to += plane;
+            StoreRow(dx, default, to, c0 + 7, g.C, 0, acc.R7);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddInto(ref Vec8f a, in Vec8f b)
+    {
+        a.V0 += b.V0; a.V1 += b.V1; a.V2 += b.V2; a.V3 += b.V3; a.V4 += b.V4; a.V5 += b.V5; a.V6 += b.V6; a.V7 += b.V7;
+    }
+
+    /// <summary>
+    /// Work-item u of planes·(H + 2·padRows) writes row u of y (planes, H + 2·padRows, W + 2·padColumns):
+    /// x (planes, H, W) with zeros around each plane.
+    /// </summary>
+    private static void PadKernel(ArrayView<float> x, ArrayView<float> y, int h, int w, int padRows, int padColumns) =>
+        GridLoop.For((int)(y.Length / (w + 2 * padColumns)), new PadAt(x, y, h, w, padRows, padColumns));
+
+    private readonly record struct PadAt(ArrayView<float> X, ArrayView<float> Y, int H, int W, int PadRows, int PadColumns) : IGridBody
+    {
+        public void Invoke(int u)
+        {
+            int rows = H + 2 * PadRows, width = W + 2 * PadColumns;
+            int plane = u / rows, r = u - plane * rows - PadRows;
+            int to = u * width;
+            if (r < 0 || r >= H)
+            {
+                for (int k = 0; k < width; k++) Y[to + k] = 0f;
+                return;
+            }
+            int from = (plane * H + r) * W;
+            for (int k = 0; k < PadColumns; k++) Y[to + k] = 0f;
+            to += PadColumns;
+            for (int k = 0; k < W; k++) Y[to + k] = X[from + k];
+            to += W;
+            for (int k = 0; k < PadColumns; k++) Y[to + k] = 0f;
+        }
+    }
+
+    /// <summary>Work-item u of planes·H writes row u of x (planes, H, W): the inside of y (planes, H + 2·padRows, W + 2·padColumns).</summary>
+    private static void CropKernel(ArrayView<float> y, ArrayView<float> x, int h, int w, int padRows, int padColumns) =>
+        GridLoop.For((int)(x.Length / w), new CropAt(y, x, h, w, padRows, padColumns));
+
+    private readonly record struct CropAt(ArrayView<float> Y, ArrayView<float> X, int H, int W, int PadRows, int PadColumns) : IGridBody
+    {
+        public void Invoke(int u)
+        {
+            int plane = u / H, r = u - plane * H;
+            int from = (plane * (H + 2 * PadRows) + r + PadRows) * (W + 2 * PadColumns) + PadColumns, to = u * W;
+            for (int k = 0; k < W; k++) X[to + k] = Y[from + k];
+        }
+    }
+
+    /// <summary>Output channels rounded up to whole 8-lane panels: the row length of the weights kernel's g.</summary>
+    public static int PaddedChannels(int cout) => (cout + 7) / 8 * 8;
+
+    /// <summary>
+    /// y (N, Cout, Ho, Wo) = conv2d(x, w) + bias (Cout, or empty), from w8 = w (Cout, C·kh·kw)
+    /// transposed to (C·kh·kw, <see cref="PaddedChannels"/>(Cout)), zero past Cout; <see cref="Takes"/> must hold.
+    /// </summary>
+    public void Forward(ArrayView<float> x, ArrayView<float> w8, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g, int cout)
+    {
+        Require(g);
+        if (w8.Length < (long)g.Patch * PaddedChannels(cout))
+            throw new ArgumentException($"conv forward: w8 has {w8.Length} values, too few for {g} with {cout} channels padded to 8");
+        bool hasBias = bias.IsValid && bias.Length > 0;
+        long blocks = (long)g.N * g.OutH * ((cout + 7) / 8) * ((g.OutW + 7) / 8);
+        _forward(_plan.BlockShare(blocks, _plan.PackedGroupSize), x, w8.Cast<Vec8f>(), hasBias ? bias : y, y, g, cout, hasBias ? 1 : 0);
+    }
+
+    /// <summary>
+    /// ∂w (Cout, C·kh·kw) = (or +=, when <paramref name="accumulate"/>) Σ over output positions of
+    /// g8 (N·Ho·Wo, <see cref="PaddedChannels"/>(Cout), zero past Cout) times the im2col row of x;
+    /// <see cref="Takes"/> must hold.
+    /// </summary>
+    public void Weights(ArrayView<float> x, ArrayView<float> g8, ArrayView<float> dw, ConvGeometry g, int cout, bool accumulate)
+    {
+        Require(g);
+        if (g8.Length < (long)g.Rows * PaddedChannels(cout))
+            throw new ArgumentException($"conv weights: g has {g8.Length} values, too few for {g} with {cout} channels padded to 8");
+        long blocks = (long)g.C * g.KH * ((cout + 7) / 8);
+        // Few blocks, each a long sum: one work-item per group, so that every core takes some.
+        _weights(_plan.BlockShare(blocks, _plan.Kind == BackendKind.OpenCL ? 1 : _plan.GroupSize), x, g8.Cast<Vec8f>(), dw, g, cout, accumulate ? 1 : 0);
+    }
+
+    /// <summary>y (planes, h + 2·padRows, w + 2·padColumns) = x (planes, h, w) with zeros around each plane.</summary>
+    public void Pad(ArrayView<float> x, ArrayView<float> y, int planes, int h, int w, int padRows, int padColumns)
+    {
+        long rows = (long)planes * (h + 2 * padRows);
+        if (x.Length != (long)planes * h * w || y.Length != rows * (w + 2 * padColumns))
+            throw new ArgumentException($"pad: x {x.Length} or y {y.Length} is not {planes} planes of {h}×{w}, padded by {padRows} rows and {padColumns} columns");
+        if (rows > 0) _pad(_plan.GridStride(rows), x, y, h, w, padRows, padColumns);
+    }
+
+    /// <summary>x (planes, h, w) = the inside of y (planes, h + 2·padRows, w + 2·padColumns): the inverse of <see cref="Pad"/>.</summary>
+    public void Crop(ArrayView<float> y, ArrayView<float> x, int planes, int h, int w, int padRows, int padColumns)
+    {
+        if (x.Length != (long)planes * h * w || y.Length != (long)planes * (h + 2 * padRows) * (w + 2 * padColumns))
+            throw new ArgumentException($"crop: x {x.Length} or y {y.Length} is not {planes} planes of {h}×{w}, padded by {padRows} rows and {padColumns} columns");
+        if (x.Length > 0) _crop(_plan.GridStride((long)planes * h), y, x, h, w, padRows, padColumns);
+    }
+
+    /// <summary>
+    /// ∂x (N, C, H, W), overwritten, from gp = g (N, Cout, Ho, Wo) with kw − 1 zero columns each side
+    /// (<see cref="Pad"/>) and w8 = w (Cout, C, kh·kw) transposed to (Cout, kh·kw,
+    /// <see cref="PaddedChannels"/>(C)), zero past C; <see cref="Takes"/> must hold.
+    /// </summary>
+    public void Input(ArrayView<float> gp, ArrayView<float> w8, ArrayView<float> dx, ConvGeometry g, int cout)
+    {
+        Require(g);
+        if (gp.Length < (long)g.N * cout * g.OutH * (g.OutW + 2 * (g.KW - 1)) || w8.Length < (long)cout * g.KH * g.KW * PaddedChannels(g.C))
+            throw new ArgumentException($"conv input gradient: gp ({gp.Length}) or w8 ({w8.Length}) too short for {g} with {cout} channels");
+        long blocks = (long)g.N * g.H * ((g.C + 7) / 8) * ((g.W + 7) / 8);
+        _input(_plan.BlockShare(blocks, _plan.PackedGroupSize), gp, w8.Cast<Vec8f>(), dx, g, cout);
+    }
+
+    private static void Require(ConvGeometry g)
+    {
+        if (!Takes(g)) throw new ArgumentException($"the direct convolution needs stride 1, no padding and output rows of at least 8; got {g}");
+    }
+}
