@@ -17,12 +17,13 @@
 //           stays in cache while rows of A stream by). Edge blocks clamp loads and mask stores.
 //   Packed  (CPUs: the CPU accelerator and OpenCL on PoCL): a pack kernel copies op(A) into strips
 //           of 8 rows and op(B) into panels of 8 columns, interleaved along K, zero-padded; then each
-//           work-item computes whole 8×8 blocks, reading 8 floats of A and 8 of B per k with one
-//           view access each. Packing costs O(MK + KN) against O(MNK) and makes all layouts alike.
-//           On the CPU simulator every view access costs a trip through ILGPU's accessor (see
-//           Vec8f), so fewer, wider accesses are what make it fast there. On PoCL, LLVM's SLP
-//           vectoriser turns the 64 accumulators into vector FMAs of 8 lanes, which needs
-//           scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released runs its pipeline with SLP
+//           work-item computes whole 8×8 blocks (8×16 on PoCL: a strip by two panels), reading 8
+//           floats of A and 8 of each panel of B per k with one view access each. Packing costs
+//           O(MK + KN) against O(MNK) and makes all layouts alike. On the CPU simulator every view
+//           access costs a trip through ILGPU's accessor (see Vec8f), so fewer, wider accesses are
+//           what make it fast there. On PoCL, LLVM's SLP vectoriser turns each row of accumulators
+//           into 8-lane vector multiplies and adds (not fused: OpenCL C contracts only within one
+//           expression), which needs scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released runs its pipeline with SLP
 //           vectorisation off); the pack kernel has no loop on OpenCL, so PoCL vectorises it across
 //           work-items.
 using System.Runtime.CompilerServices;
@@ -146,7 +147,8 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         _tiled = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(TiledKernel);
         _blocked = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(BlockedKernel);
         _pack = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, int, int, int, int, SpecializedValue<int>>(PackKernel);
-        _packed = accelerator.LoadStreamKernel<ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(PackedKernel);
+        _packed = accelerator.LoadStreamKernel<ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(
+            plan.PackedPanels == 2 ? PackedPairsKernel : PackedKernel);
     }
 
     public static MatMulKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -278,9 +280,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
 
     /// <summary>
     /// Thread t of T computes the 8×8 blocks [t·B/T, (t+1)·B/T) of C from packed strips of A and
-    /// panels of B. Blocks are numbered by bands of <see cref="BandStrips"/> strips, down each column
-    /// panel of a band first: a band's strips of A stay in L2 while its panels of B pass by, each used
-    /// by the band's strips in turn.
+    /// panels of B (the CPU accelerator's form, see <see cref="LaunchPlan.PackedPanels"/>).
     /// </summary>
     private static void PackedKernel(ArrayView<Vec8f> ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
     {
@@ -288,18 +288,105 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         GridLoop.Share((long)strips * panels, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
-            int band = u / (BandStrips * panels), inBand = u - band * BandStrips * panels;
-            int height = Math.Min(BandStrips, strips - band * BandStrips);
-            int strip = band * BandStrips + inBand % height, panel = inBand / height;
+            UnitAt(u, strips, panels, out int strip, out int panel);
             int pa = strip * p.K, pb = panel * p.K;
             var acc = default(Block8x8);
             for (int k = 0; k < p.K; k++)
                 acc.Add(ap[pa + k], bp[pb + k]);
-            int i0 = strip * 8, j0 = panel * 8;
-            for (int r = 0; r < 8 && i0 + r < p.M; r++)
-                for (int s = 0; s < 8 && j0 + s < p.N; s++)
-                    Store(c, bias, p, i0 + r, j0 + s, acc.Get(r, s));
+            StoreBlock(c, bias, p, strip * 8, panel * 8, acc);
         }
+    }
+
+    /// <summary>
+    /// As <see cref="PackedKernel"/> with 8×16 units, a strip by a pair of panels (the last panel alone
+    /// where the panels are odd): each 8 values of A loaded serve 16 columns (PoCL's form).
+    /// </summary>
+    private static void PackedPairsKernel(ArrayView<Vec8f> ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+    {
+        int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8, pairs = (panels + 1) / 2;
+        GridLoop.Share((long)strips * pairs, out int begin, out int end);
+        for (int u = begin; u < end; u++)
+        {
+            UnitAt(u, strips, pairs, out int strip, out int pair);
+            int panel = pair * 2, pa = strip * p.K, pb = panel * p.K;
+            int i0 = strip * 8, j0 = panel * 8;
+            if (panel + 1 < panels)
+            {
+                var left = default(Block8x8);
+                var right = default(Block8x8);
+                int pc = pb + p.K;
+                for (int k = 0; k < p.K; k++)
+                {
+                    var a = ap[pa + k];
+                    left.Add(a, bp[pb + k]);
+                    right.Add(a, bp[pc + k]);
+                }
+                StoreBlock(c, bias, p, i0, j0, left);
+                StoreBlock(c, bias, p, i0, j0 + 8, right);
+            }
+            else
+            {
+                var acc = default(Block8x8);
+                for (int k = 0; k < p.K; k++)
+                    acc.Add(ap[pa + k], bp[pb + k]);
+                StoreBlock(c, bias, p, i0, j0, acc);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The strip and column (panel or pair of panels) of unit <paramref name="u"/>. Units are numbered
+    /// by bands of <see cref="BandStrips"/> strips, down each column of a band first: a band's strips
+    /// of A stay in L2 while its panels of B pass by, each used by the band's strips in turn.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UnitAt(int u, int strips, int columns, out int strip, out int column)
+    {
+        int band = u / (BandStrips * columns), inBand = u - band * BandStrips * columns;
+        int height = Math.Min(BandStrips, strips - band * BandStrips);
+        strip = band * BandStrips + inBand % height;
+        column = inBand / height;
+    }
+
+    /// <summary>Stores the 8×8 block at (i0, j0), clipped to C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreBlock(ArrayView<float> c, ArrayView<float> bias, MatMulArgs p, int i0, int j0, Block8x8 acc)
+    {
+        if (i0 + 8 <= p.M && j0 + 8 <= p.N)
+        {
+            // Whole rows of 8 with the flags tested once per row: PoCL stores each row as one vector.
+            int at = i0 * p.N + j0;
+            StoreRow(c, bias, p, at, j0, acc.R0);
+            StoreRow(c, bias, p, at + p.N, j0, acc.R1);
+            StoreRow(c, bias, p, at + 2 * p.N, j0, acc.R2);
+            StoreRow(c, bias, p, at + 3 * p.N, j0, acc.R3);
+            StoreRow(c, bias, p, at + 4 * p.N, j0, acc.R4);
+            StoreRow(c, bias, p, at + 5 * p.N, j0, acc.R5);
+            StoreRow(c, bias, p, at + 6 * p.N, j0, acc.R6);
+            StoreRow(c, bias, p, at + 7 * p.N, j0, acc.R7);
+            return;
+        }
+        for (int r = 0; r < 8 && i0 + r < p.M; r++)
+            for (int s = 0; s < 8 && j0 + s < p.N; s++)
+                Store(c, bias, p, i0 + r, j0 + s, acc.Get(r, s));
+    }
+
+    /// <summary>As <see cref="Store"/> for the 8 outputs from <paramref name="at"/> (column <paramref name="j"/>) on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(ArrayView<float> c, ArrayView<float> bias, MatMulArgs p, int at, int j, Vec8f v)
+    {
+        if (p.HasBias != 0)
+        {
+            v.V0 += bias[j]; v.V1 += bias[j + 1]; v.V2 += bias[j + 2]; v.V3 += bias[j + 3];
+            v.V4 += bias[j + 4]; v.V5 += bias[j + 5]; v.V6 += bias[j + 6]; v.V7 += bias[j + 7];
+        }
+        if (p.Accumulate != 0)
+        {
+            v.V0 += c[at]; v.V1 += c[at + 1]; v.V2 += c[at + 2]; v.V3 += c[at + 3];
+            v.V4 += c[at + 4]; v.V5 += c[at + 5]; v.V6 += c[at + 6]; v.V7 += c[at + 7];
+        }
+        c[at] = v.V0; c[at + 1] = v.V1; c[at + 2] = v.V2; c[at + 3] = v.V3;
+        c[at + 4] = v.V4; c[at + 5] = v.V5; c[at + 6] = v.V6; c[at + 7] = v.V7;
     }
 
     private readonly object _scratchLock = new();
@@ -395,7 +482,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
                 if (packB is not null) packB(bp);
                 else _pack(_plan.GridStride(bp.Length), b, bp, args.N, args.K, args.StrideBj, args.StrideBk, _plan.OneItem);
             }
-            _packed(_plan.BlockShare(strips * panels, _plan.PackedGroupSize), ap, bp, c, biasView, args);
+            _packed(_plan.PackedShare(strips * ((panels + _plan.PackedPanels - 1) / _plan.PackedPanels)), ap, bp, c, biasView, args);
         }
     }
 }
