@@ -64,6 +64,15 @@ public sealed class LaunchPlan
     public int PackedPanels => Kind == BackendKind.Cpu ? 1 : 2;
 
     /// <summary>
+    /// Up to how many columns of C the packed matmul reads an A whose rows run along K in place
+    /// (<see cref="MatMul.RowsAlongK"/>) instead of packing it: on OpenCL, where the pack of A costs
+    /// about as much as the product when C is that narrow, but 8 row streams run the product itself
+    /// slower than one packed strip when it is wider; 0 (never) on the CPU accelerator, which pays per
+    /// view access.
+    /// </summary>
+    public int PackedInPlaceColumns => Kind == BackendKind.OpenCL ? 128 : 0;
+
+    /// <summary>
     /// A grid for the packed matmul's <paramref name="units"/> (<see cref="BlockShare"/> with <see cref="PackedGroupSize"/>),
     /// on OpenCL with smaller groups where that leaves fewer groups than compute units: PoCL runs a
     /// group on one core, so a small product in one group would leave the other cores idle.
