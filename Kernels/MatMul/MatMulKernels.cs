@@ -23,9 +23,9 @@
 //           access costs a trip through ILGPU's accessor (see Vec8f), so fewer, wider accesses are
 //           what make it fast there. On PoCL, LLVM's SLP vectoriser turns each row of accumulators
 //           into 8-lane vector multiplies and adds (not fused: OpenCL C contracts only within one
-//           expression), which needs scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released runs its pipeline with SLP
-//           vectorisation off); the pack kernel has no loop on OpenCL, so PoCL vectorises it across
-//           work-items.
+//           expression), which needs scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released
+//           runs its pipeline with SLP vectorisation off). On PoCL an A whose rows run along K is
+//           read in place when C is narrow (RowsAlongK, LaunchPlan.PackedInPlaceColumns).
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -203,7 +203,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
             plan.PackedPanels == 2 ? PackedPairsKernel : PackedKernel);
         if (plan.PackedInPlaceColumns > 0)
             _packedInPlace = accelerator.LoadStreamKernel<RowsAlongK, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(
-                PackedPairsKernel);
+                PackedPairsInPlaceKernel);
     }
 
     public static MatMulKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -357,7 +357,15 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     /// As <see cref="PackedKernel"/> with 8×16 units, a strip by a pair of panels (the last panel alone
     /// where the panels are odd): each 8 values of A loaded serve 16 columns (PoCL's form).
     /// </summary>
-    private static void PackedPairsKernel<TA>(TA ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+    private static void PackedPairsKernel(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p) =>
+        PackedPairs(ap, bp, c, bias, p);
+
+    /// <summary>As <see cref="PackedPairsKernel"/> with A read in place (<see cref="RowsAlongK"/>).</summary>
+    private static void PackedPairsInPlaceKernel(RowsAlongK ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p) =>
+        PackedPairs(ap, bp, c, bias, p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackedPairs<TA>(TA ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
         where TA : struct, IStripSource<TA>
     {
         int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8, pairs = (panels + 1) / 2;
