@@ -56,6 +56,35 @@ public sealed class LaunchPlan
     /// <summary>Threads per group for the packed matmul (each work-item loops over whole 8×8 blocks of C).</summary>
     public int PackedGroupSize { get; }
 
+    /// <summary>
+    /// Panels of B (8 columns each) per unit of the packed matmul: 2 on OpenCL, where PoCL keeps the
+    /// 16 rows of 8 accumulators in vector registers; 1 on the CPU accelerator, whose JIT runs the
+    /// wider unit slower (docs/performance.md).
+    /// </summary>
+    public int PackedPanels => Kind == BackendKind.Cpu ? 1 : 2;
+
+    /// <summary>
+    /// Up to how many columns of C the packed matmul reads an A whose rows run along K in place
+    /// (<see cref="MatMul.RowsAlongK"/>) instead of packing it: on OpenCL, where the pack of A costs
+    /// about as much as the product when C is that narrow, but 8 row streams run the product itself
+    /// slower than one packed strip when it is wider; 0 (never) on the CPU accelerator, which pays per
+    /// view access.
+    /// </summary>
+    public int PackedInPlaceColumns => Kind == BackendKind.OpenCL ? 128 : 0;
+
+    /// <summary>
+    /// A grid for the packed matmul's <paramref name="units"/> (<see cref="BlockShare"/> with <see cref="PackedGroupSize"/>),
+    /// on OpenCL with smaller groups where that leaves fewer groups than compute units: PoCL runs a
+    /// group on one core, so a small product in one group would leave the other cores idle.
+    /// </summary>
+    public KernelConfig PackedShare(long units)
+    {
+        long size = Kind == BackendKind.OpenCL ? Math.Clamp((units + _units - 1) / _units, 1, PackedGroupSize) : PackedGroupSize;
+        return BlockShare(units, (int)size);
+    }
+
+    private readonly int _units;
+
     /// <summary>Threads per group for the blocked matmul (each work-item loops over whole 4×4 blocks of C).</summary>
     public int BlockedGroupSize { get; }
 
@@ -77,6 +106,7 @@ public sealed class LaunchPlan
     public LaunchPlan(Accelerator accelerator)
     {
         Kind = KindOf(accelerator);
+        _units = Math.Max(1, accelerator.NumMultiprocessors);
         int maxGroup = accelerator.MaxNumThreadsPerGroup;
         switch (Kind)
         {

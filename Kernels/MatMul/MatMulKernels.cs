@@ -17,14 +17,15 @@
 //           stays in cache while rows of A stream by). Edge blocks clamp loads and mask stores.
 //   Packed  (CPUs: the CPU accelerator and OpenCL on PoCL): a pack kernel copies op(A) into strips
 //           of 8 rows and op(B) into panels of 8 columns, interleaved along K, zero-padded; then each
-//           work-item computes whole 8×8 blocks, reading 8 floats of A and 8 of B per k with one
-//           view access each. Packing costs O(MK + KN) against O(MNK) and makes all layouts alike.
-//           On the CPU simulator every view access costs a trip through ILGPU's accessor (see
-//           Vec8f), so fewer, wider accesses are what make it fast there. On PoCL, LLVM's SLP
-//           vectoriser turns the 64 accumulators into vector FMAs of 8 lanes, which needs
-//           scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released runs its pipeline with SLP
-//           vectorisation off); the pack kernel has no loop on OpenCL, so PoCL vectorises it across
-//           work-items.
+//           work-item computes whole 8×8 blocks (8×16 on PoCL: a strip by two panels), reading 8
+//           floats of A and 8 of each panel of B per k with one view access each. Packing costs
+//           O(MK + KN) against O(MNK) and makes all layouts alike. On the CPU simulator every view
+//           access costs a trip through ILGPU's accessor (see Vec8f), so fewer, wider accesses are
+//           what make it fast there. On PoCL, LLVM's SLP vectoriser turns each row of accumulators
+//           into 8-lane vector multiplies and adds (not fused: OpenCL C contracts only within one
+//           expression), which needs scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released
+//           runs its pipeline with SLP vectorisation off). On PoCL an A whose rows run along K is
+//           read in place when C is narrow (RowsAlongK, LaunchPlan.PackedInPlaceColumns).
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -108,6 +109,57 @@ internal struct Block8x8
     };
 }
 
+/// <summary>Where a packed kernel reads A: the 8 values of one strip's rows at each k.</summary>
+public interface IStripSource<TSelf> where TSelf : struct, IStripSource<TSelf>
+{
+    /// <summary>This source, positioned at strip <paramref name="strip"/> (rows 8·strip to 8·strip + 7).</summary>
+    TSelf At(int strip, MatMulArgs p);
+
+    /// <summary>A(8·strip + r, k) for r = 0..7.</summary>
+    Vec8f Get(int k);
+}
+
+/// <summary>A packed into strips of 8 rows interleaved along K (the pack kernel's layout, or a convolution's).</summary>
+public readonly struct PackedStrips(ArrayView<Vec8f> strips, int start) : IStripSource<PackedStrips>
+{
+    /// <summary>The strips, ⌈M/8⌉ runs of K.</summary>
+    public ArrayView<Vec8f> Strips { get; } = strips;
+
+    private readonly int _start = start;
+
+    public PackedStrips At(int strip, MatMulArgs p) => new(Strips, strip * p.K);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vec8f Get(int k) => Strips[_start + k];
+}
+
+/// <summary>
+/// A read where it lies, for an A whose rows run along K (stride 1 in k): 8 row streams instead of a
+/// pack. Rows past M read the last row; their results are never stored.
+/// </summary>
+public readonly struct RowsAlongK(ArrayView<float> a, int r0, int r1, int r2, int r3, int r4, int r5, int r6, int r7)
+    : IStripSource<RowsAlongK>
+{
+    private readonly ArrayView<float> _a = a;
+    private readonly int _r0 = r0, _r1 = r1, _r2 = r2, _r3 = r3, _r4 = r4, _r5 = r5, _r6 = r6, _r7 = r7;
+
+    public RowsAlongK At(int strip, MatMulArgs p)
+    {
+        int i = strip * 8, last = p.M - 1, s = p.StrideAi;
+        return new(_a, Math.Min(i, last) * s, Math.Min(i + 1, last) * s, Math.Min(i + 2, last) * s, Math.Min(i + 3, last) * s,
+            Math.Min(i + 4, last) * s, Math.Min(i + 5, last) * s, Math.Min(i + 6, last) * s, Math.Min(i + 7, last) * s);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vec8f Get(int k)
+    {
+        Vec8f v;
+        v.V0 = _a[_r0 + k]; v.V1 = _a[_r1 + k]; v.V2 = _a[_r2 + k]; v.V3 = _a[_r3 + k];
+        v.V4 = _a[_r4 + k]; v.V5 = _a[_r5 + k]; v.V6 = _a[_r6 + k]; v.V7 = _a[_r7 + k];
+        return v;
+    }
+}
+
 public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
 {
     // Tiled: block tile, threads per side, k-slice, and the padded row length of the shared tiles
@@ -125,7 +177,8 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs> _tiled;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs> _blocked;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, int, int, int, int, SpecializedValue<int>> _pack;
-    private readonly Action<KernelConfig, ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs> _packed;
+    private readonly Action<KernelConfig, PackedStrips, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs> _packed;
+    private readonly Action<KernelConfig, RowsAlongK, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>? _packedInPlace;
     private readonly Accelerator _accelerator;
     private readonly int _maxGroupSize;
 
@@ -146,7 +199,11 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         _tiled = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(TiledKernel);
         _blocked = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(BlockedKernel);
         _pack = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, int, int, int, int, SpecializedValue<int>>(PackKernel);
-        _packed = accelerator.LoadStreamKernel<ArrayView<Vec8f>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(PackedKernel);
+        _packed = accelerator.LoadStreamKernel<PackedStrips, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(
+            plan.PackedPanels == 2 ? PackedPairsKernel : PackedKernel);
+        if (plan.PackedInPlaceColumns > 0)
+            _packedInPlace = accelerator.LoadStreamKernel<RowsAlongK, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(
+                PackedPairsInPlaceKernel);
     }
 
     public static MatMulKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -278,28 +335,124 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
 
     /// <summary>
     /// Thread t of T computes the 8×8 blocks [t·B/T, (t+1)·B/T) of C from packed strips of A and
-    /// panels of B. Blocks are numbered by bands of <see cref="BandStrips"/> strips, down each column
-    /// panel of a band first: a band's strips of A stay in L2 while its panels of B pass by, each used
-    /// by the band's strips in turn.
+    /// panels of B (the CPU accelerator's form, see <see cref="LaunchPlan.PackedPanels"/>).
     /// </summary>
-    private static void PackedKernel(ArrayView<Vec8f> ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+    private static void PackedKernel(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
     {
+        var strips8 = ap.Strips; // indexed here directly: through Get the CPU accelerator ran 10% slower
         int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8;
         GridLoop.Share((long)strips * panels, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
-            int band = u / (BandStrips * panels), inBand = u - band * BandStrips * panels;
-            int height = Math.Min(BandStrips, strips - band * BandStrips);
-            int strip = band * BandStrips + inBand % height, panel = inBand / height;
+            UnitAt(u, strips, panels, out int strip, out int panel);
             int pa = strip * p.K, pb = panel * p.K;
             var acc = default(Block8x8);
             for (int k = 0; k < p.K; k++)
-                acc.Add(ap[pa + k], bp[pb + k]);
-            int i0 = strip * 8, j0 = panel * 8;
-            for (int r = 0; r < 8 && i0 + r < p.M; r++)
-                for (int s = 0; s < 8 && j0 + s < p.N; s++)
-                    Store(c, bias, p, i0 + r, j0 + s, acc.Get(r, s));
+                acc.Add(strips8[pa + k], bp[pb + k]);
+            StoreBlock(c, bias, p, strip * 8, panel * 8, acc);
         }
+    }
+
+    /// <summary>
+    /// As <see cref="PackedKernel"/> with 8×16 units, a strip by a pair of panels (the last panel alone
+    /// where the panels are odd): each 8 values of A loaded serve 16 columns (PoCL's form).
+    /// </summary>
+    private static void PackedPairsKernel(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p) =>
+        PackedPairs(ap, bp, c, bias, p);
+
+    /// <summary>As <see cref="PackedPairsKernel"/> with A read in place (<see cref="RowsAlongK"/>).</summary>
+    private static void PackedPairsInPlaceKernel(RowsAlongK ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p) =>
+        PackedPairs(ap, bp, c, bias, p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackedPairs<TA>(TA ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+        where TA : struct, IStripSource<TA>
+    {
+        int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8, pairs = (panels + 1) / 2;
+        GridLoop.Share((long)strips * pairs, out int begin, out int end);
+        for (int u = begin; u < end; u++)
+        {
+            UnitAt(u, strips, pairs, out int strip, out int pair);
+            var strips8 = ap.At(strip, p);
+            int panel = pair * 2, pb = panel * p.K;
+            int i0 = strip * 8, j0 = panel * 8;
+            if (panel + 1 < panels)
+            {
+                var left = default(Block8x8);
+                var right = default(Block8x8);
+                int pc = pb + p.K;
+                for (int k = 0; k < p.K; k++)
+                {
+                    var a = strips8.Get(k);
+                    left.Add(a, bp[pb + k]);
+                    right.Add(a, bp[pc + k]);
+                }
+                StoreBlock(c, bias, p, i0, j0, left);
+                StoreBlock(c, bias, p, i0, j0 + 8, right);
+            }
+            else
+            {
+                var acc = default(Block8x8);
+                for (int k = 0; k < p.K; k++)
+                    acc.Add(strips8.Get(k), bp[pb + k]);
+                StoreBlock(c, bias, p, i0, j0, acc);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The strip and column (panel or pair of panels) of unit <paramref name="u"/>. Units are numbered
+    /// by bands of <see cref="BandStrips"/> strips, down each column of a band first: a band's strips
+    /// of A stay in L2 while its panels of B pass by, each used by the band's strips in turn.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UnitAt(int u, int strips, int columns, out int strip, out int column)
+    {
+        int band = u / (BandStrips * columns), inBand = u - band * BandStrips * columns;
+        int height = Math.Min(BandStrips, strips - band * BandStrips);
+        strip = band * BandStrips + inBand % height;
+        column = inBand / height;
+    }
+
+    /// <summary>Stores the 8×8 block at (i0, j0), clipped to C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreBlock(ArrayView<float> c, ArrayView<float> bias, MatMulArgs p, int i0, int j0, Block8x8 acc)
+    {
+        if (i0 + 8 <= p.M && j0 + 8 <= p.N)
+        {
+            // Whole rows of 8 with the flags tested once per row: PoCL stores each row as one vector.
+            int at = i0 * p.N + j0;
+            StoreRow(c, bias, p, at, j0, acc.R0);
+            StoreRow(c, bias, p, at + p.N, j0, acc.R1);
+            StoreRow(c, bias, p, at + 2 * p.N, j0, acc.R2);
+            StoreRow(c, bias, p, at + 3 * p.N, j0, acc.R3);
+            StoreRow(c, bias, p, at + 4 * p.N, j0, acc.R4);
+            StoreRow(c, bias, p, at + 5 * p.N, j0, acc.R5);
+            StoreRow(c, bias, p, at + 6 * p.N, j0, acc.R6);
+            StoreRow(c, bias, p, at + 7 * p.N, j0, acc.R7);
+            return;
+        }
+        for (int r = 0; r < 8 && i0 + r < p.M; r++)
+            for (int s = 0; s < 8 && j0 + s < p.N; s++)
+                Store(c, bias, p, i0 + r, j0 + s, acc.Get(r, s));
+    }
+
+    /// <summary>As <see cref="Store"/> for the 8 outputs from <paramref name="at"/> (column <paramref name="j"/>) on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(ArrayView<float> c, ArrayView<float> bias, MatMulArgs p, int at, int j, Vec8f v)
+    {
+        if (p.HasBias != 0)
+        {
+            v.V0 += bias[j]; v.V1 += bias[j + 1]; v.V2 += bias[j + 2]; v.V3 += bias[j + 3];
+            v.V4 += bias[j + 4]; v.V5 += bias[j + 5]; v.V6 += bias[j + 6]; v.V7 += bias[j + 7];
+        }
+        if (p.Accumulate != 0)
+        {
+            v.V0 += c[at]; v.V1 += c[at + 1]; v.V2 += c[at + 2]; v.V3 += c[at + 3];
+            v.V4 += c[at + 4]; v.V5 += c[at + 5]; v.V6 += c[at + 6]; v.V7 += c[at + 7];
+        }
+        c[at] = v.V0; c[at + 1] = v.V1; c[at + 2] = v.V2; c[at + 3] = v.V3;
+        c[at + 4] = v.V4; c[at + 5] = v.V5; c[at + 6] = v.V6; c[at + 7] = v.V7;
     }
 
     private readonly object _scratchLock = new();
@@ -382,7 +535,8 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         ArrayView<float> c, ArrayView<float> biasView, MatMulArgs args)
     {
         long strips = (args.M + 7) / 8, panels = (args.N + 7) / 8;
-        long aLen = strips * args.K * 8, bLen = panels * args.K * 8;
+        bool inPlace = packA is null && _packedInPlace is not null && args.StrideAk == 1 && args.N <= _plan.PackedInPlaceColumns;
+        long aLen = inPlace ? 0 : strips * args.K * 8, bLen = panels * args.K * 8;
         lock (_scratchLock)
         {
             var scratch = Scratch(Math.Max(1, aLen + bLen));
@@ -391,11 +545,13 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
             if (args.K > 0)
             {
                 if (packA is not null) packA(ap);
-                else _pack(_plan.GridStride(ap.Length), a, ap, args.M, args.K, args.StrideAi, args.StrideAk, _plan.OneItem);
+                else if (!inPlace) _pack(_plan.GridStride(ap.Length), a, ap, args.M, args.K, args.StrideAi, args.StrideAk, _plan.OneItem);
                 if (packB is not null) packB(bp);
                 else _pack(_plan.GridStride(bp.Length), b, bp, args.N, args.K, args.StrideBj, args.StrideBk, _plan.OneItem);
             }
-            _packed(_plan.BlockShare(strips * panels, _plan.PackedGroupSize), ap, bp, c, biasView, args);
+            var grid = _plan.PackedShare(strips * ((panels + _plan.PackedPanels - 1) / _plan.PackedPanels));
+            if (inPlace) _packedInPlace!(grid, new RowsAlongK(a, 0, 0, 0, 0, 0, 0, 0, 0), bp, c, biasView, args);
+            else _packed(grid, new PackedStrips(ap, 0), bp, c, biasView, args);
         }
     }
 }
