@@ -89,7 +89,8 @@ public class RunClaimTests
         using var dir = new TempDir();
         string run = dir.File("run"), path = Path.Combine(run, RunClaim.FileName);
         Directory.CreateDirectory(run);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        // Until the reader has read 100 claims (a loaded machine may need long for that), at most 60 s.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         Exception? failure = null;
         var claimant = new Thread(() =>
         {
@@ -98,15 +99,22 @@ public class RunClaimTests
         });
         claimant.Start();
         int seen = 0;
-        while (!stop.IsCancellationRequested)
+        try
         {
-            string text;
-            try { text = File.ReadAllText(path); }
-            catch (FileNotFoundException) { continue; }
-            Assert.NotNull(JsonSerializer.Deserialize<ClaimInfo>(text, Json));
-            seen++;
+            while (seen < 100 && !stop.IsCancellationRequested)
+            {
+                string text;
+                try { text = File.ReadAllText(path); }
+                catch (FileNotFoundException) { continue; }
+                Assert.NotNull(JsonSerializer.Deserialize<ClaimInfo>(text, Json));
+                seen++;
+            }
         }
-        claimant.Join();
+        finally
+        {
+            stop.Cancel();
+            claimant.Join();
+        }
         Assert.Null(failure);
         Assert.True(seen > 0, "the reader never found the claim");
     }
