@@ -95,6 +95,24 @@ public sealed class GridShardingTests
     }
 
     [Fact]
+    public void AWorkerStartingWhileAnotherAppendsToTheInvocationLogWaitsForIt()
+    {
+        // The cause of a flaky WorkersSharingAFolderNeverTrainARunTwice: a worker reading invocations.log
+        // (to check the spec) while another held it for its append got "being used by another process".
+        using var dir = new TempDir();
+        var spec = Spec() with { Seeds = [0] };
+        new GridRunner(spec, dir.Path, (c, f, _) => Fake(c)).Run("first worker");
+        // Another worker appending: it holds the log exclusively for 300 ms from before this worker starts.
+        var appending = new FileStream(Path.Combine(dir.Path, GridRunner.InvocationsFile), FileMode.Open, FileAccess.Write, FileShare.None);
+        var other = new Thread(() => { Thread.Sleep(300); appending.Dispose(); });
+        other.Start();
+        var outcome = new GridRunner(spec, dir.Path, (c, f, _) => Fake(c)).Run("second worker");
+        other.Join();
+        Assert.True(outcome.Complete);
+        Assert.Equal(["first worker", "second worker"], GridRunner.ReadManifest(dir.Path).Invocations.Select(i => i.CommandLine));
+    }
+
+    [Fact]
     public void AWorkerInClaimModeWaitsForAHeldRunAndTakesItOverWhenItsClaimGoesStale()
     {
         using var dir = new TempDir();

@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Activations.Tests.Infrastructure;
+using Activations.Training;
 using Activations.Training.Run;
 
 namespace Activations.Tests.Training;
@@ -64,6 +65,58 @@ public class RunClaimTests
         Parallel.For(0, claims.Length, i => claims[i] = RunClaim.TryAcquire(run, TimeSpan.FromMinutes(1), out _));
         Assert.Single(claims, c => c is not null);
         foreach (var c in claims) c?.Dispose();
+    }
+
+    [Fact]
+    public void CreateNewHasExactlyOneWinnerWhoseContentStaysEveryRound()
+    {
+        // File.Move without overwrite checks and then renames, so two racers could both "create" a file.
+        using var dir = new TempDir();
+        for (int round = 0; round < 200; round++)
+        {
+            string path = dir.File($"f{round}");
+            var won = new bool[8];
+            Parallel.For(0, won.Length, new ParallelOptions { MaxDegreeOfParallelism = won.Length }, i => won[i] = AtomicFile.CreateNew(path, $"writer {i}"));
+            Assert.Single(won, w => w);
+            Assert.Equal($"writer {Array.IndexOf(won, true)}", File.ReadAllText(path));
+        }
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+    }
+
+    [Fact]
+    public void AReaderNeverSeesAClaimWithoutItsContent()
+    {
+        using var dir = new TempDir();
+        string run = dir.File("run"), path = Path.Combine(run, RunClaim.FileName);
+        Directory.CreateDirectory(run);
+        // Until the reader has read 100 claims (a loaded machine may need long for that), at most 60 s.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Exception? failure = null;
+        var claimant = new Thread(() =>
+        {
+            try { while (!stop.IsCancellationRequested) RunClaim.TryAcquire(run, TimeSpan.FromMinutes(1), out _)?.Dispose(); }
+            catch (Exception e) { failure = e; }
+        });
+        claimant.Start();
+        int seen = 0;
+        try
+        {
+            while (seen < 100 && !stop.IsCancellationRequested)
+            {
+                string text;
+                try { text = File.ReadAllText(path); }
+                catch (FileNotFoundException) { continue; }
+                Assert.NotNull(JsonSerializer.Deserialize<ClaimInfo>(text, Json));
+                seen++;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            claimant.Join();
+        }
+        Assert.Null(failure);
+        Assert.True(seen > 0, "the reader never found the claim");
     }
 
     [Fact]

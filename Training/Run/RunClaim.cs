@@ -1,5 +1,5 @@
-// The lock of a run folder: <run>/claim.json, created with create-new (O_EXCL) by the one process
-// that trains the run, holding its host, pid and a heartbeat time that a background timer renews.
+// The lock of a run folder: <run>/claim.json, created exclusively and whole (AtomicFile.CreateNew) by
+// the one process that trains the run, holding its host, pid and a heartbeat time that a timer renews.
 // `train`, `train --resume` and every grid worker take it before writing into the folder, so two
 // processes never train one run, whether they share a machine or only a network file system.
 //
@@ -7,7 +7,8 @@
 // when it names this host and a pid that is no longer running (or that now belongs to a process
 // started later, that is, a reused pid), or when this process is the requeued Slurm task that made
 // it. A takeover is serialised by a second create-new file (claim.json.takeover) so that two
-// workers finding the same stale claim do not both take it, and it is logged. An unreadable claim (its writer died between create and write) ages by its mtime.
+// workers finding the same stale claim do not both take it, and it is logged. An unreadable claim
+// (on a file system without hard links, its writer died between create and write) ages by its mtime.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -126,16 +127,19 @@ public sealed class RunClaim : IDisposable
     public static ClaimStatus Inspect(string folder, TimeSpan lease)
     {
         string path = System.IO.Path.Combine(folder, FileName);
+        var none = new ClaimStatus(ClaimState.None, null, TimeSpan.Zero, null);
         ClaimInfo? info = null;
-        DateTime modified;
-        if (!File.Exists(path)) return new ClaimStatus(ClaimState.None, null, TimeSpan.Zero, null);
-        try
+        DateTime modified = default;
+        try { info = JsonSerializer.Deserialize<ClaimInfo>(AtomicFile.ReadAllText(path), RunJson.Options); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return none; }
+        catch (JsonException) { }
+        if (info is null)
         {
-            modified = File.GetLastWriteTimeUtc(path);
-            info = JsonSerializer.Deserialize<ClaimInfo>(File.ReadAllText(path), RunJson.Options);
+            // Unreadable: it ages by its mtime, unless it is gone by now (a missing file's mtime is 1601, which would make it stale).
+            var file = new FileInfo(path);
+            if (!file.Exists) return none;
+            modified = file.LastWriteTimeUtc;
         }
-        catch (FileNotFoundException) { return new ClaimStatus(ClaimState.None, null, TimeSpan.Zero, null); }
-        catch (JsonException) { modified = File.GetLastWriteTimeUtc(path); }
         var now = DateTime.UtcNow;
         var age = now - (info?.HeartbeatUtc ?? modified);
         if (age < TimeSpan.Zero) age = TimeSpan.Zero;
@@ -155,7 +159,7 @@ public sealed class RunClaim : IDisposable
             if (_released || Lost) return;
             try
             {
-                var current = JsonSerializer.Deserialize<ClaimInfo>(File.ReadAllText(Path), RunJson.Options);
+                var current = JsonSerializer.Deserialize<ClaimInfo>(AtomicFile.ReadAllText(Path), RunJson.Options);
                 if (current?.Token != _info.Token)
                 {
                     Lost = true;
@@ -182,7 +186,7 @@ public sealed class RunClaim : IDisposable
         _timer.Dispose();
         try
         {
-            var current = JsonSerializer.Deserialize<ClaimInfo>(File.ReadAllText(Path), RunJson.Options);
+            var current = JsonSerializer.Deserialize<ClaimInfo>(AtomicFile.ReadAllText(Path), RunJson.Options);
             if (current?.Token == _info.Token) File.Delete(Path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { }
@@ -249,22 +253,9 @@ public sealed class RunClaim : IDisposable
         catch (System.ComponentModel.Win32Exception) { return true; }
     }
 
-    /// <summary>Creates <paramref name="path"/> only if it does not exist (O_CREAT | O_EXCL), with <paramref name="info"/> in it.</summary>
-    private const int FileExistsHResult = unchecked((int)0x80070050);
-
-    private static bool TryCreate(string path, ClaimInfo info)
-    {
-        FileStream fs;
-        try { fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read); }
-        // "Already exists": the holder may have released it again before we look, so judge by the error too.
-        catch (IOException e) when (File.Exists(path) || e.HResult == FileExistsHResult || e.Message.Contains("already exists", StringComparison.Ordinal)) { return false; }
-        using (fs)
-        {
-            fs.Write(JsonSerializer.SerializeToUtf8Bytes(info, RunJson.Options));
-            fs.Flush(flushToDisk: true);
-        }
-        return true;
-    }
+    /// <summary>Creates <paramref name="path"/> with <paramref name="info"/> only if it does not exist, whole (AtomicFile.CreateNew).</summary>
+    private static bool TryCreate(string path, ClaimInfo info) =>
+        AtomicFile.CreateNew(path, JsonSerializer.SerializeToUtf8Bytes(info, RunJson.Options), flushToDisk: true);
 
     private static void WriteReplace(string path, ClaimInfo info) =>
         AtomicFile.Write(path, s => s.Write(JsonSerializer.SerializeToUtf8Bytes(info, RunJson.Options)), flushToDisk: false);
@@ -278,7 +269,8 @@ public sealed class RunClaim : IDisposable
         if (!TryCreate(gate, gateInfo))
         {
             // A taker that died inside the few milliseconds a takeover takes leaves the gate behind.
-            if (DateTime.UtcNow - File.GetLastWriteTimeUtc(gate) > lease) File.Delete(gate);
+            var left = new FileInfo(gate);
+            if (left.Exists && DateTime.UtcNow - left.LastWriteTimeUtc > lease) File.Delete(gate);
             return false;
         }
         try

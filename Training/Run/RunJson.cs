@@ -21,6 +21,6 @@ public static class RunJson
         AtomicFile.WriteText(path, JsonSerializer.Serialize(value, Options), flushToDisk: false);
 
     public static T Read<T>(string path) =>
-        JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options)
+        JsonSerializer.Deserialize<T>(AtomicFile.ReadAllText(path), Options)
         ?? throw new InvalidDataException($"{path}: empty JSON (null)");
 }

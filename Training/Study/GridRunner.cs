@@ -173,7 +173,7 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
         string log = Path.Combine(gridFolder, InvocationsFile);
         if (!File.Exists(log)) return manifest;
         var later = new List<GridInvocation>();
-        foreach (string line in File.ReadAllLines(log))
+        foreach (string line in AtomicFile.ReadAllLines(log))
         {
             // "<UTC time, round-trip format> <host> <pid> <command line>"
             var parts = line.Split(' ', 4);
@@ -321,10 +321,6 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
         return list;
     }
 
-    /// <summary>
-    /// Creates grid.json once (a rename that fails when the file exists, so concurrent workers
-    /// agree on one), or checks that the stored spec is this one; then logs this invocation.
-    /// </summary>
     /// <summary>Throws GridMismatchException when <paramref name="gridFolder"/> already holds a grid other than <paramref name="spec"/>.</summary>
     public static void CheckSpec(string gridFolder, GridSpec spec)
     {
@@ -336,6 +332,10 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
                 $"{gridFolder} already holds a different grid ({difference}; see {ManifestFile}); use a new folder for a new grid, or repeat the original command to resume it: {old.CommandLine}");
     }
 
+    /// <summary>
+    /// Creates grid.json once (AtomicFile.CreateNew, so concurrent workers agree on one), or checks
+    /// that the stored spec is this one; then logs this invocation.
+    /// </summary>
     private void WriteManifest(IReadOnlyList<RunConfig> runs, string commandLine)
     {
         Directory.CreateDirectory(GridFolder);
@@ -351,28 +351,11 @@ public sealed class GridRunner(GridSpec spec, string gridFolder, TrainFunction t
                 RunIds = runs.Select(r => r.Id).ToArray(),
                 Invocations = [],
             };
-            // Every invocation, the first included, goes to the log below: two first workers racing here
-            // write the same spec, and neither's invocation may be lost with the file the other replaced.
+            // Every invocation, the first included, goes to the log below, so grid.json is never rewritten.
             AtomicFile.CreateNew(path, System.Text.Json.JsonSerializer.Serialize(manifest, RunJson.Options));
         }
         CheckSpec(GridFolder, Spec);
         string line = $"{now.StartedUtc:O} {Environment.MachineName} {Environment.ProcessId} {commandLine.ReplaceLineEndings(" ")}\n";
-        // .NET writes at its own offset, not with O_APPEND, so concurrent workers take turns: an exclusive
-        // open (flock on Unix), retried while another worker holds it, then a write at the end.
-        var bytes = System.Text.Encoding.UTF8.GetBytes(line);
-        for (int attempt = 0; ; attempt++)
-        {
-            try
-            {
-                using var log = new FileStream(Path.Combine(GridFolder, InvocationsFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
-                log.Seek(0, SeekOrigin.End);
-                log.Write(bytes);
-                return;
-            }
-            catch (IOException) when (attempt < 200)
-            {
-                Thread.Sleep(10 + Random.Shared.Next(20));
-            }
-        }
+        AtomicFile.AppendLocked(Path.Combine(GridFolder, InvocationsFile), line);
     }
 }
