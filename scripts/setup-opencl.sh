@@ -45,8 +45,8 @@ choose_target() {
   local llvm; llvm=$(llvm_host || true)
   CPU=$(pocl_target "$llvm")
   if [ -n "${POCL_PREFIX:-}" ]; then PREFIX=$POCL_PREFIX
-  elif [ -z "$llvm" ] || [ "$llvm" = "(unknown)" ] || [ "$CPU" = "$llvm" ]; then PREFIX=/opt/pocl-6.0-vec2
-  else PREFIX=/opt/pocl-6.0-vec2-$CPU; fi
+  elif [ -z "$llvm" ] || [ "$llvm" = "(unknown)" ] || [ "$CPU" = "$llvm" ]; then PREFIX=/opt/pocl-6.0-vec3
+  else PREFIX=/opt/pocl-6.0-vec3-$CPU; fi
 }
 choose_target
 if [ "${1:-}" = --print-target ]; then echo "$CPU $PREFIX"; exit 0; fi

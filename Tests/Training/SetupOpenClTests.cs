@@ -19,13 +19,13 @@ public class SetupOpenClTests
     }
 
     [Theory]
-    [InlineData(Avx512, "znver3", "skylake-avx512 /opt/pocl-6.0-vec2-skylake-avx512")] // Zen 4 under LLVM 15: AVX-512 it would not use
-    [InlineData(Avx512, "(unknown)", "skylake-avx512 /opt/pocl-6.0-vec2")]              // what the unknown-CPU rule built before
-    [InlineData(Avx512, "icelake-server", "icelake-server /opt/pocl-6.0-vec2")]
-    [InlineData(Avx2, "znver3", "znver3 /opt/pocl-6.0-vec2")]                           // Zen 3: LLVM's own name, the existing build
-    [InlineData(Avx2, "(unknown)", "haswell /opt/pocl-6.0-vec2")]
-    [InlineData(Avx2, "skylake-avx512", "haswell /opt/pocl-6.0-vec2-haswell")]          // AVX-512 hidden by a virtual machine
-    [InlineData("flags : fpu sse sse2 avx", "sandybridge", "x86-64 /opt/pocl-6.0-vec2-x86-64")]
+    [InlineData(Avx512, "znver3", "skylake-avx512 /opt/pocl-6.0-vec3-skylake-avx512")] // Zen 4 under LLVM 15: AVX-512 it would not use
+    [InlineData(Avx512, "(unknown)", "skylake-avx512 /opt/pocl-6.0-vec3")]              // what the unknown-CPU rule built before
+    [InlineData(Avx512, "icelake-server", "icelake-server /opt/pocl-6.0-vec3")]
+    [InlineData(Avx2, "znver3", "znver3 /opt/pocl-6.0-vec3")]                           // Zen 3: LLVM's own name, the existing build
+    [InlineData(Avx2, "(unknown)", "haswell /opt/pocl-6.0-vec3")]
+    [InlineData(Avx2, "skylake-avx512", "haswell /opt/pocl-6.0-vec3-haswell")]          // AVX-512 hidden by a virtual machine
+    [InlineData("flags : fpu sse sse2 avx", "sandybridge", "x86-64 /opt/pocl-6.0-vec3-x86-64")]
     public void TargetFollowsTheFeatureFlags(string flags, string llvmHostCpu, string expected) =>
         Assert.Equal(expected, Target(flags, llvmHostCpu));
 
