@@ -39,14 +39,17 @@ pocl_target() {
 flags=${POCL_CPU_FLAGS:-$(grep -m1 '^flags' /proc/cpuinfo || true)}
 llvm_host() { [ -n "${POCL_LLVM_HOST_CPU:-}" ] && echo "$POCL_LLVM_HOST_CPU" || \
   llc-15 --version 2>/dev/null | sed -n 's/^ *Host CPU: *//p' | head -1; }
+# The patch level of pocl-6.0-vectorizer-target.patch: raised with each change to the patch, so that a
+# machine holding an older build gets a new prefix and rebuilds.
+PATCH_LEVEL=vec3
 # choose_target: sets CPU and PREFIX. A target other than the one LLVM names (which is what PoCL
 # picks by itself, and what builds before this choice used) gets a prefix of its own.
 choose_target() {
   local llvm; llvm=$(llvm_host || true)
   CPU=$(pocl_target "$llvm")
   if [ -n "${POCL_PREFIX:-}" ]; then PREFIX=$POCL_PREFIX
-  elif [ -z "$llvm" ] || [ "$llvm" = "(unknown)" ] || [ "$CPU" = "$llvm" ]; then PREFIX=/opt/pocl-6.0-vec3
-  else PREFIX=/opt/pocl-6.0-vec3-$CPU; fi
+  elif [ -z "$llvm" ] || [ "$llvm" = "(unknown)" ] || [ "$CPU" = "$llvm" ]; then PREFIX=/opt/pocl-6.0-$PATCH_LEVEL
+  else PREFIX=/opt/pocl-6.0-$PATCH_LEVEL-$CPU; fi
 }
 choose_target
 if [ "${1:-}" = --print-target ]; then echo "$CPU $PREFIX"; exit 0; fi
