@@ -89,23 +89,26 @@ def ours_bench(app, device, sizes, elements):
     return res
 
 
-def timed(fn, repeats):
+def timed(fn):
+    """Mean seconds of fn over at least 1 s or 50 runs after one warm-up: the rule `activations bench`
+    times this project's side by (QuickBench.Time), so both sides carry the same noise."""
     fn()  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
+    runs, start = 0, time.perf_counter()
+    while True:
         fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+        runs += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= 1.0 or runs >= 50:
+            return elapsed / runs
 
 
-def torch_matmul(n, repeats=5):
+def torch_matmul(n):
     import torch
     a, b = torch.randn(n, n), torch.randn(n, n)
-    return 2.0 * n ** 3 / timed(lambda: torch.mm(a, b), repeats) / 1e9
+    return 2.0 * n ** 3 / timed(lambda: torch.mm(a, b)) / 1e9
 
 
-def torch_activation(kind, elements, repeats=5):
+def torch_activation(kind, elements):
     """M elements/s of forward + backward, as `activations bench` counts it."""
     import torch
     import torch.nn.functional as F
@@ -122,7 +125,7 @@ def torch_activation(kind, elements, repeats=5):
     def step():
         x.grad = None
         f(x).backward(g)
-    return elements / timed(step, repeats) / 1e6
+    return elements / timed(step) / 1e6
 
 
 def load():
