@@ -69,7 +69,7 @@ public sealed class Device : IDisposable
     }
 
     private static Context CreateContext() => TerminationSignals.Keep(() =>
-        Context.Create(b => b.CPU(SimulatedCpu()).Cuda().OpenCL().EnableAlgorithms().Optimize(OptimizationLevel.O2)));
+        Context.Create(b => b.CPU(SimulatedCpu()).Cuda().OpenCL().EnableAlgorithms().EnableFusedMultiplyAdd().Optimize(OptimizationLevel.O2)));
 
     /// <summary>Every accelerator found, with whether our kernels can run on it.</summary>
     public static IReadOnlyList<DeviceInfo> List()

@@ -57,11 +57,18 @@ public sealed class LaunchPlan
     public int PackedGroupSize { get; }
 
     /// <summary>
-    /// Panels of B (8 columns each) per unit of the packed matmul: 2 on OpenCL, where PoCL keeps the
-    /// 16 rows of 8 accumulators in vector registers; 1 on the CPU accelerator, whose JIT runs the
-    /// wider unit slower (docs/performance.md).
+    /// Panels of B (8 columns each) per unit of the packed matmul: 2 on OpenCL CPUs compiled for
+    /// AVX-512, whose 32 vector registers hold the 16 rows of 8 accumulators; 1 elsewhere: with AVX2's
+    /// 16 registers the 8×16 unit spilled and ran at half the speed of 8×8, and the CPU accelerator's
+    /// JIT runs the wider unit slower (docs/performance.md).
     /// </summary>
-    public int PackedPanels => Kind == BackendKind.Cpu ? 1 : 2;
+    public int PackedPanels { get; }
+
+    /// <summary>
+    /// Whether the packed matmul's product loop uses OpenCL's fma (<see cref="Fused"/>): on OpenCL. An
+    /// AVX2 build of PoCL ran the 8×8 product 20% faster fused; elsewhere ILGPU has no fma to emit.
+    /// </summary>
+    public bool FusedMultiplyAdd => Kind == BackendKind.OpenCL;
 
     /// <summary>
     /// Up to how many columns of C the packed matmul reads an A whose rows run along K in place
@@ -103,9 +110,12 @@ public sealed class LaunchPlan
     /// </summary>
     public bool DirectConv => Kind == BackendKind.OpenCL && MatMulAlgorithm == MatMulAlgorithm.Packed;
 
-    public LaunchPlan(Accelerator accelerator)
+    /// <param name="accelerator">The accelerator the plan is for.</param>
+    /// <param name="packedPanels">Overrides <see cref="PackedPanels"/> (tests of both packed units on one device).</param>
+    public LaunchPlan(Accelerator accelerator, int? packedPanels = null)
     {
         Kind = KindOf(accelerator);
+        PackedPanels = packedPanels ?? (Kind == BackendKind.OpenCL && CompilesForAvx512(accelerator.Name) ? 2 : 1);
         _units = Math.Max(1, accelerator.NumMultiprocessors);
         int maxGroup = accelerator.MaxNumThreadsPerGroup;
         switch (Kind)
@@ -145,6 +155,22 @@ public sealed class LaunchPlan
         PackedGroupSize = Kind == BackendKind.OpenCL ? 64 : Math.Min(GroupSize, 256);
         BlockedGroupSize = Math.Min(GroupSize, 256);
     }
+
+    // LLVM's names for x86 CPUs with AVX-512 (skylake-avx512 and every later one that has it).
+    private static readonly string[] Avx512Targets =
+    [
+        "avx512", "cascadelake", "cooperlake", "cannonlake", "icelake", "tigerlake", "rocketlake",
+        "sapphirerapids", "emeraldrapids", "graniterapids", "znver4", "znver5", "x86-64-v4", "knl", "knm",
+    ];
+
+    /// <summary>
+    /// Whether an OpenCL CPU device compiles kernels for AVX-512: PoCL names its device after the LLVM
+    /// CPU it compiles for ("cpu-skylake-avx512-…", "cpu-haswell-…"), which is what decides the
+    /// registers a kernel gets, whatever the host has. Any other name counts as no.
+    /// </summary>
+    public static bool CompilesForAvx512(string deviceName) =>
+        deviceName.StartsWith("cpu-", StringComparison.Ordinal)
+        && Avx512Targets.Any(t => deviceName.Contains(t, StringComparison.OrdinalIgnoreCase));
 
     public static BackendKind KindOf(Accelerator accelerator) => accelerator.AcceleratorType switch
     {

@@ -39,11 +39,25 @@ public class CudaCompileTests
 
     private static bool IsFamily(Type t) => t.IsClass && t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IKernelFamily<>));
 
-    /// <summary>A family's kernels: its static void methods named *Kernel that take a view.</summary>
+    /// <summary>
+    /// A family's kernels: its static void methods named *Kernel that take a view; a generic one closed
+    /// over every struct that meets its constraints, but for those named *OnOpenCL (the packed matmul's
+    /// fma, which only OpenCL implements and only OpenCL plans choose: LaunchPlan.FusedMultiplyAdd).
+    /// </summary>
     private static IEnumerable<MethodInfo> KernelsOf(Type family) =>
         family.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
             .Where(m => m.Name.EndsWith("Kernel", StringComparison.Ordinal) && m.ReturnType == typeof(void)
-                && m.GetParameters().Any(p => p.ParameterType.IsGenericType && p.ParameterType.GetGenericTypeDefinition() == typeof(ArrayView<>)));
+                && m.GetParameters().Any(p => p.ParameterType.IsGenericType && p.ParameterType.GetGenericTypeDefinition() == typeof(ArrayView<>)))
+            .SelectMany(m => m.IsGenericMethodDefinition ? Closed(m) : [m]);
+
+    private static IEnumerable<MethodInfo> Closed(MethodInfo m)
+    {
+        var constraints = m.GetGenericArguments().Single().GetGenericParameterConstraints().Where(c => c.IsInterface).ToArray();
+        return KernelAssembly.GetTypes()
+            .Where(s => s.IsValueType && !s.IsGenericTypeDefinition && !s.Name.EndsWith("OnOpenCL", StringComparison.Ordinal)
+                && constraints.All(c => c.IsAssignableFrom(s)))
+            .Select(s => m.MakeGenericMethod(s));
+    }
 
     private static string Name(Type t) => t.IsGenericType ? $"{t.Name[..t.Name.IndexOf('`')]}<{string.Join(",", t.GetGenericArguments().Select(Name))}>" : t.Name;
 

@@ -142,12 +142,13 @@ public static class KernelCases
 
     /// <summary>
     /// One matmul kernel on seeded data against <see cref="MatMulReference"/>: every entry, or
-    /// <paramref name="samples"/> seeded ones (large sizes on the CPU simulator).
+    /// <paramref name="samples"/> seeded ones (large sizes on the CPU simulator). <paramref name="kernels"/>:
+    /// loaded with another launch plan (default: the device's).
     /// </summary>
-    public static string? MatMul(Device d, MatMulAlgorithm algorithm, MatMulShape s, int samples = 0)
+    public static string? MatMul(Device d, MatMulAlgorithm algorithm, MatMulShape s, int samples = 0, MatMulKernels? kernels = null)
     {
         var (m, n, k) = (s.M, s.N, s.K);
-        var kernels = d.Kernels.Get<MatMulKernels>();
+        kernels ??= d.Kernels.Get<MatMulKernels>();
         using var scope = TensorScope.Begin();
         ulong seed = (ulong)(m * 7919 + n * 104729 + k * 31 + (s.TransposeA ? 1 : 0) + (s.TransposeB ? 2 : 0));
         var ha = CounterRng.Uniform(seed, m * k, -1f, 1f);

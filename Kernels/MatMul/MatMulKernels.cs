@@ -17,15 +17,16 @@
 //           stays in cache while rows of A stream by). Edge blocks clamp loads and mask stores.
 //   Packed  (CPUs: the CPU accelerator and OpenCL on PoCL): a pack kernel copies op(A) into strips
 //           of 8 rows and op(B) into panels of 8 columns, interleaved along K, zero-padded; then each
-//           work-item computes whole 8×8 blocks (8×16 on PoCL: a strip by two panels), reading 8
-//           floats of A and 8 of each panel of B per k with one view access each. Packing costs
-//           O(MK + KN) against O(MNK) and makes all layouts alike. On the CPU simulator every view
-//           access costs a trip through ILGPU's accessor (see Vec8f), so fewer, wider accesses are
-//           what make it fast there. On PoCL, LLVM's SLP vectoriser turns each row of accumulators
-//           into 8-lane vector multiplies and adds (not fused: OpenCL C contracts only within one
-//           expression), which needs scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released
-//           runs its pipeline with SLP vectorisation off). On PoCL an A whose rows run along K is
-//           read in place when C is narrow (RowsAlongK, LaunchPlan.PackedInPlaceColumns).
+//           work-item computes whole 8×8 blocks (8×16, a strip by two panels, on PoCL built for
+//           AVX-512: LaunchPlan.PackedPanels), reading 8 floats of A and 8 of each panel of B per k
+//           with one view access each. Packing costs O(MK + KN) against O(MNK) and makes all
+//           layouts alike. On the CPU simulator every view access costs a trip through ILGPU's
+//           accessor (see Vec8f), so fewer, wider accesses are what make it fast there. On PoCL,
+//           LLVM's SLP vectoriser turns each row of accumulators into 8-lane vector FMAs (OpenCL's
+//           fma through Fused: LaunchPlan.FusedMultiplyAdd), which needs
+//           scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released runs its pipeline with
+//           SLP vectorisation off). On PoCL an A whose rows run along K is read in place when C is
+//           narrow (RowsAlongK, LaunchPlan.PackedInPlaceColumns).
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -96,6 +97,20 @@ internal struct Block8x8
         R7.V0 += a.V7 * b.V0; R7.V1 += a.V7 * b.V1; R7.V2 += a.V7 * b.V2; R7.V3 += a.V7 * b.V3; R7.V4 += a.V7 * b.V4; R7.V5 += a.V7 * b.V5; R7.V6 += a.V7 * b.V6; R7.V7 += a.V7 * b.V7;
     }
 
+    /// <summary>As <see cref="Add"/> with each a·b + c rounded once (<see cref="Fused"/>: OpenCL only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddFused(in Vec8f a, in Vec8f b)
+    {
+        R0.V0 = Fused.MultiplyAdd(a.V0, b.V0, R0.V0); R0.V1 = Fused.MultiplyAdd(a.V0, b.V1, R0.V1); R0.V2 = Fused.MultiplyAdd(a.V0, b.V2, R0.V2); R0.V3 = Fused.MultiplyAdd(a.V0, b.V3, R0.V3); R0.V4 = Fused.MultiplyAdd(a.V0, b.V4, R0.V4); R0.V5 = Fused.MultiplyAdd(a.V0, b.V5, R0.V5); R0.V6 = Fused.MultiplyAdd(a.V0, b.V6, R0.V6); R0.V7 = Fused.MultiplyAdd(a.V0, b.V7, R0.V7);
+        R1.V0 = Fused.MultiplyAdd(a.V1, b.V0, R1.V0); R1.V1 = Fused.MultiplyAdd(a.V1, b.V1, R1.V1); R1.V2 = Fused.MultiplyAdd(a.V1, b.V2, R1.V2); R1.V3 = Fused.MultiplyAdd(a.V1, b.V3, R1.V3); R1.V4 = Fused.MultiplyAdd(a.V1, b.V4, R1.V4); R1.V5 = Fused.MultiplyAdd(a.V1, b.V5, R1.V5); R1.V6 = Fused.MultiplyAdd(a.V1, b.V6, R1.V6); R1.V7 = Fused.MultiplyAdd(a.V1, b.V7, R1.V7);
+        R2.V0 = Fused.MultiplyAdd(a.V2, b.V0, R2.V0); R2.V1 = Fused.MultiplyAdd(a.V2, b.V1, R2.V1); R2.V2 = Fused.MultiplyAdd(a.V2, b.V2, R2.V2); R2.V3 = Fused.MultiplyAdd(a.V2, b.V3, R2.V3); R2.V4 = Fused.MultiplyAdd(a.V2, b.V4, R2.V4); R2.V5 = Fused.MultiplyAdd(a.V2, b.V5, R2.V5); R2.V6 = Fused.MultiplyAdd(a.V2, b.V6, R2.V6); R2.V7 = Fused.MultiplyAdd(a.V2, b.V7, R2.V7);
+        R3.V0 = Fused.MultiplyAdd(a.V3, b.V0, R3.V0); R3.V1 = Fused.MultiplyAdd(a.V3, b.V1, R3.V1); R3.V2 = Fused.MultiplyAdd(a.V3, b.V2, R3.V2); R3.V3 = Fused.MultiplyAdd(a.V3, b.V3, R3.V3); R3.V4 = Fused.MultiplyAdd(a.V3, b.V4, R3.V4); R3.V5 = Fused.MultiplyAdd(a.V3, b.V5, R3.V5); R3.V6 = Fused.MultiplyAdd(a.V3, b.V6, R3.V6); R3.V7 = Fused.MultiplyAdd(a.V3, b.V7, R3.V7);
+        R4.V0 = Fused.MultiplyAdd(a.V4, b.V0, R4.V0); R4.V1 = Fused.MultiplyAdd(a.V4, b.V1, R4.V1); R4.V2 = Fused.MultiplyAdd(a.V4, b.V2, R4.V2); R4.V3 = Fused.MultiplyAdd(a.V4, b.V3, R4.V3); R4.V4 = Fused.MultiplyAdd(a.V4, b.V4, R4.V4); R4.V5 = Fused.MultiplyAdd(a.V4, b.V5, R4.V5); R4.V6 = Fused.MultiplyAdd(a.V4, b.V6, R4.V6); R4.V7 = Fused.MultiplyAdd(a.V4, b.V7, R4.V7);
+        R5.V0 = Fused.MultiplyAdd(a.V5, b.V0, R5.V0); R5.V1 = Fused.MultiplyAdd(a.V5, b.V1, R5.V1); R5.V2 = Fused.MultiplyAdd(a.V5, b.V2, R5.V2); R5.V3 = Fused.MultiplyAdd(a.V5, b.V3, R5.V3); R5.V4 = Fused.MultiplyAdd(a.V5, b.V4, R5.V4); R5.V5 = Fused.MultiplyAdd(a.V5, b.V5, R5.V5); R5.V6 = Fused.MultiplyAdd(a.V5, b.V6, R5.V6); R5.V7 = Fused.MultiplyAdd(a.V5, b.V7, R5.V7);
+        R6.V0 = Fused.MultiplyAdd(a.V6, b.V0, R6.V0); R6.V1 = Fused.MultiplyAdd(a.V6, b.V1, R6.V1); R6.V2 = Fused.MultiplyAdd(a.V6, b.V2, R6.V2); R6.V3 = Fused.MultiplyAdd(a.V6, b.V3, R6.V3); R6.V4 = Fused.MultiplyAdd(a.V6, b.V4, R6.V4); R6.V5 = Fused.MultiplyAdd(a.V6, b.V5, R6.V5); R6.V6 = Fused.MultiplyAdd(a.V6, b.V6, R6.V6); R6.V7 = Fused.MultiplyAdd(a.V6, b.V7, R6.V7);
+        R7.V0 = Fused.MultiplyAdd(a.V7, b.V0, R7.V0); R7.V1 = Fused.MultiplyAdd(a.V7, b.V1, R7.V1); R7.V2 = Fused.MultiplyAdd(a.V7, b.V2, R7.V2); R7.V3 = Fused.MultiplyAdd(a.V7, b.V3, R7.V3); R7.V4 = Fused.MultiplyAdd(a.V7, b.V4, R7.V4); R7.V5 = Fused.MultiplyAdd(a.V7, b.V5, R7.V5); R7.V6 = Fused.MultiplyAdd(a.V7, b.V6, R7.V6); R7.V7 = Fused.MultiplyAdd(a.V7, b.V7, R7.V7);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly float Get(int r, int c) => Lane(r switch
     {
@@ -107,6 +122,29 @@ internal struct Block8x8
     {
         0 => v.V0, 1 => v.V1, 2 => v.V2, 3 => v.V3, 4 => v.V4, 5 => v.V5, 6 => v.V6, _ => v.V7,
     };
+}
+
+/// <summary>How a packed kernel adds a·bᵀ into a block: <see cref="Unfused"/> or <see cref="FusedOnOpenCL"/> (LaunchPlan.FusedMultiplyAdd).</summary>
+internal interface IBlockUpdate
+{
+    void Add(ref Block8x8 acc, in Vec8f a, in Vec8f b);
+}
+
+/// <summary>
+/// Each a·b + c rounded twice, by <see cref="Block8x8.Add"/> as written: the CPU accelerator and CUDA.
+/// (On the CPU accelerator a generic a·b + c per element, 64 calls in one Add, ran 1.5–6× slower.)
+/// </summary>
+internal readonly struct Unfused : IBlockUpdate
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(ref Block8x8 acc, in Vec8f a, in Vec8f b) => acc.Add(a, b);
+}
+
+/// <summary>Each a·b + c as OpenCL's fma: OpenCL only, the one backend <see cref="Fused"/> is registered for.</summary>
+internal readonly struct FusedOnOpenCL : IBlockUpdate
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(ref Block8x8 acc, in Vec8f a, in Vec8f b) => acc.AddFused(a, b);
 }
 
 /// <summary>Where a packed kernel reads A: the 8 values of one strip's rows at each k.</summary>
@@ -199,11 +237,20 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         _tiled = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(TiledKernel);
         _blocked = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(BlockedKernel);
         _pack = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, int, int, int, int, SpecializedValue<int>>(PackKernel);
-        _packed = accelerator.LoadStreamKernel<PackedStrips, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(
-            plan.PackedPanels == 2 ? PackedPairsKernel : PackedKernel);
-        if (plan.PackedInPlaceColumns > 0)
-            _packedInPlace = accelerator.LoadStreamKernel<RowsAlongK, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(
-                PackedPairsInPlaceKernel);
+        if (plan.FusedMultiplyAdd) LoadPacked<FusedOnOpenCL>(accelerator, plan, out _packed, out _packedInPlace);
+        else LoadPacked<Unfused>(accelerator, plan, out _packed, out _packedInPlace);
+    }
+
+    private static void LoadPacked<TUpdate>(Accelerator accelerator, LaunchPlan plan,
+        out Action<KernelConfig, PackedStrips, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs> packed,
+        out Action<KernelConfig, RowsAlongK, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>? packedInPlace)
+        where TUpdate : struct, IBlockUpdate
+    {
+        packed = accelerator.LoadStreamKernel<PackedStrips, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(
+            plan.PackedPanels == 2 ? PackedPairsKernel<TUpdate> : PackedKernel<TUpdate>);
+        packedInPlace = plan.PackedInPlaceColumns > 0
+            ? accelerator.LoadStreamKernel<RowsAlongK, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(PackedPairsInPlaceKernel<TUpdate>)
+            : null;
     }
 
     public static MatMulKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -335,9 +382,10 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
 
     /// <summary>
     /// Thread t of T computes the 8×8 blocks [t·B/T, (t+1)·B/T) of C from packed strips of A and
-    /// panels of B (the CPU accelerator's form, see <see cref="LaunchPlan.PackedPanels"/>).
+    /// panels of B (the CPU accelerator's form, and PoCL's without AVX-512: <see cref="LaunchPlan.PackedPanels"/>).
     /// </summary>
-    private static void PackedKernel(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+    private static void PackedKernel<TUpdate>(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+        where TUpdate : struct, IBlockUpdate
     {
         var strips8 = ap.Strips; // indexed here directly: through Get the CPU accelerator ran 10% slower
         int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8;
@@ -348,25 +396,27 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
             int pa = strip * p.K, pb = panel * p.K;
             var acc = default(Block8x8);
             for (int k = 0; k < p.K; k++)
-                acc.Add(strips8[pa + k], bp[pb + k]);
+                default(TUpdate).Add(ref acc, strips8[pa + k], bp[pb + k]);
             StoreBlock(c, bias, p, strip * 8, panel * 8, acc);
         }
     }
 
     /// <summary>
     /// As <see cref="PackedKernel"/> with 8×16 units, a strip by a pair of panels (the last panel alone
-    /// where the panels are odd): each 8 values of A loaded serve 16 columns (PoCL's form).
+    /// where the panels are odd): each 8 values of A loaded serve 16 columns (PoCL's form on AVX-512).
     /// </summary>
-    private static void PackedPairsKernel(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p) =>
-        PackedPairs(ap, bp, c, bias, p);
+    private static void PackedPairsKernel<TUpdate>(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+        where TUpdate : struct, IBlockUpdate =>
+        PackedPairs<PackedStrips, TUpdate>(ap, bp, c, bias, p);
 
     /// <summary>As <see cref="PackedPairsKernel"/> with A read in place (<see cref="RowsAlongK"/>).</summary>
-    private static void PackedPairsInPlaceKernel(RowsAlongK ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p) =>
-        PackedPairs(ap, bp, c, bias, p);
+    private static void PackedPairsInPlaceKernel<TUpdate>(RowsAlongK ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+        where TUpdate : struct, IBlockUpdate =>
+        PackedPairs<RowsAlongK, TUpdate>(ap, bp, c, bias, p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PackedPairs<TA>(TA ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
-        where TA : struct, IStripSource<TA>
+    private static void PackedPairs<TA, TUpdate>(TA ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+        where TA : struct, IStripSource<TA> where TUpdate : struct, IBlockUpdate
     {
         int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8, pairs = (panels + 1) / 2;
         GridLoop.Share((long)strips * pairs, out int begin, out int end);
@@ -384,8 +434,8 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
                 for (int k = 0; k < p.K; k++)
                 {
                     var a = strips8.Get(k);
-                    left.Add(a, bp[pb + k]);
-                    right.Add(a, bp[pc + k]);
+                    default(TUpdate).Add(ref left, a, bp[pb + k]);
+                    default(TUpdate).Add(ref right, a, bp[pc + k]);
                 }
                 StoreBlock(c, bias, p, i0, j0, left);
                 StoreBlock(c, bias, p, i0, j0 + 8, right);
@@ -394,7 +444,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
             {
                 var acc = default(Block8x8);
                 for (int k = 0; k < p.K; k++)
-                    acc.Add(strips8.Get(k), bp[pb + k]);
+                    default(TUpdate).Add(ref acc, strips8.Get(k), bp[pb + k]);
                 StoreBlock(c, bias, p, i0, j0, acc);
             }
         }

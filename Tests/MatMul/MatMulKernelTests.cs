@@ -36,6 +36,39 @@ public class MatMulKernelTests
     public void SharedShapes(string device, MatMulAlgorithm algorithm, int shape) =>
         Check(device, algorithm, KernelCases.MatMulShapes[shape]);
 
+    public static IEnumerable<object[]> DevicesAndPanels() => TestDevices.With([1, 2], p => [p]);
+
+    /// <summary>
+    /// Both packed units (8×8 and 8×16, LaunchPlan.PackedPanels) with this device's product loop (fused
+    /// on OpenCL), whichever unit the device would choose: the shared shapes and one of several bands.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(DevicesAndPanels))]
+    public void PackedUnits(string device, int panels)
+    {
+        var d = TestDevices.Get(device);
+        var plan = new LaunchPlan(d.Accelerator, panels);
+        Skip.If(d.Kernels.Get<MatMulKernels>().DefaultAlgorithm != MatMulAlgorithm.Packed, $"{device} does not run the packed matmul");
+        Assert.Equal(panels, plan.PackedPanels);
+        var kernels = MatMulKernels.Load(d.Accelerator, plan);
+        foreach (var shape in KernelCases.MatMulShapes.Append(new(200, 150, 70, false, false, Bias: true)))
+        {
+            var problem = KernelCases.MatMul(d, MatMulAlgorithm.Packed, shape, kernels: kernels);
+            Assert.True(problem is null, $"{panels} panels, {shape}: {problem}");
+        }
+    }
+
+    /// <summary>PoCL's device name says what it compiles for; only AVX-512 targets get the 8×16 unit.</summary>
+    [Theory]
+    [InlineData("cpu-skylake-avx512-AMD EPYC", true)]
+    [InlineData("cpu-znver4-AMD Ryzen 9 7950X", true)]
+    [InlineData("cpu-sapphirerapids-Intel(R) Xeon(R)", true)]
+    [InlineData("cpu-haswell-AMD EPYC", false)]
+    [InlineData("cpu-znver3-AMD EPYC 7763", false)]
+    [InlineData("cpu-x86-64-Intel(R) Core(TM)", false)]
+    [InlineData("Intel(R) Xeon(R) Platinum 8380 (avx512)", false)]
+    public void Avx512TargetFromDeviceName(string name, bool expected) => Assert.Equal(expected, LaunchPlan.CompilesForAvx512(name));
+
     /// <summary>1000³ where it is quick (OpenCL, CUDA); a smaller but still multi-tile size on the CPU simulator.</summary>
     [SkippableTheory]
     [MemberData(nameof(DevicesAndAlgorithms))]
