@@ -5,6 +5,7 @@
 // write dx), matmul as a percentage of cuBLAS SGEMM on CUDA.
 using Activations.Kernels;
 using System.Diagnostics;
+using System.Runtime;
 using System.Text;
 using Activations.Engine;
 using Activations.Kernels.Activations;
@@ -126,11 +127,23 @@ public static class QuickBench
         return rows;
     }
 
-    /// <summary>Mean milliseconds of <paramref name="launch"/>, synchronised, over ≥ 1 s or 50 runs.</summary>
+    /// <summary>
+    /// Mean milliseconds of <paramref name="launch"/>, synchronised, over ≥ 1 s or 50 runs, after
+    /// warming up until .NET's JIT is quiet: it recompiles hot host code on a background thread, which
+    /// took one of two cores from the first size measured (OpenCL 1024³ A·B 109–124 GFLOP/s, the same
+    /// size again in the same process 157–170; 154–160 both times with tiered compilation off).
+    /// </summary>
     private static double Time(Device device, Action launch)
     {
-        launch();
-        device.Synchronize();
+        var warm = Stopwatch.StartNew();
+        var quiet = Stopwatch.StartNew();
+        while (quiet.ElapsedMilliseconds < 300 && warm.ElapsedMilliseconds < 5000)
+        {
+            long compiled = JitInfo.GetCompiledMethodCount();
+            launch();
+            device.Synchronize();
+            if (JitInfo.GetCompiledMethodCount() != compiled) quiet.Restart();
+        }
         int reps = 0;
         var sw = Stopwatch.StartNew();
         do
