@@ -3,7 +3,8 @@
 // an accelerator tanh that stops an ulp short of ±1 (PoCL's does) otherwise leaves x·(1 ulp) in
 // the output (GELU(−1e4) = −3e-4) and x³·(1 ulp) in the slope (GELU'(1e4) = 6380).
 // Slope: σ + 2x·σ(1 − σ)·u', u' = √(2/π)(1 + 3·0.044715x²); the product is skipped where σ(1 − σ)
-// is 0 so that huge |x| (x² = ∞) gives 0 or 1, not NaN.
+// is 0 so that huge |x| (x² = ∞) gives 0 or 1, not NaN. σ comes from the saved output, y/x (one
+// division instead of an exp), and is ½ where |x| < 1e-30 (there y/x would be 0/0 or subnormal).
 namespace Activations.Kernels.Activations;
 
 /// <summary>GELU (tanh approximation).</summary>
@@ -19,7 +20,7 @@ public readonly struct GELU : IActivation
 
     public static float Backward(float x, float y, ActivationParameters<float> p)
     {
-        float s = ExpMath.Logistic(2f * C * (x + K * x * x * x));
+        float s = MathF.Abs(x) < 1e-30f ? 0.5f : y / x;
         float sp = s * (1f - s);
         return sp == 0f ? s : s + 2f * C * x * sp * (1f + 3f * K * x * x);
     }
