@@ -156,7 +156,8 @@ public sealed class LaunchPlan
         BlockedGroupSize = Math.Min(GroupSize, 256);
     }
 
-    // LLVM's names for x86 CPUs with AVX-512 (skylake-avx512 and every later one that has it).
+    // LLVM's names for x86 CPUs with AVX-512 (skylake-avx512 and every later one that has it): the
+    // names scripts/setup-opencl.sh builds PoCL for (its AVX512_NAMES, LLVM 15's) and later LLVMs' ones.
     private static readonly string[] Avx512Targets =
     [
         "avx512", "cascadelake", "cooperlake", "cannonlake", "icelake", "tigerlake", "rocketlake",

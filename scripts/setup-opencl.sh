@@ -21,6 +21,7 @@ set -euo pipefail
 # AVX-512 (F, CD, BW, DQ, VL: Skylake-SP's set, which every AVX-512 x86 since has) needs a name that
 # LLVM 15 builds with AVX-512; Zen 4 is not one it knows (it calls it znver3, AVX2 only), and a
 # virtual machine may hide AVX-512 from a CPU whose name has it, so the flags decide.
+# LaunchPlan.CompilesForAvx512 reads these names back from PoCL's device name: keep the two lists in step.
 AVX512_NAMES=" skylake-avx512 cascadelake cooperlake cannonlake icelake-client icelake-server tigerlake rocketlake sapphirerapids "
 has_flags() { local f; for f in "$@"; do grep -qw -- "$f" <<<"$flags" || return 1; done; }
 # pocl_target: the LLVM CPU name to build PoCL for: LLVM's own name for the host when it has the
