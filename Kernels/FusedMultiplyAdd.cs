@@ -4,12 +4,19 @@
 // multiply and a vector add. Registered as an OpenCL intrinsic only (EnableFusedMultiplyAdd on the
 // context builder): a kernel that calls it compiles for OpenCL alone, so kernels take it through a
 // type chosen by LaunchPlan.FusedMultiplyAdd (MatMulKernels' FusedOnOpenCL / Unfused).
+//
+// The packed matmul's 8×16 unit goes further: its whole update is one intrinsic written with OpenCL's
+// float16, because LLVM 15's SLP vectoriser built only 8-wide trees from ILGPU's scalar code, so an
+// AVX-512 CPU ran at half its vector width (docs/performance.md).
+using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Text;
 using ILGPU;
 using ILGPU.Backends.OpenCL;
 using ILGPU.IR;
 using ILGPU.IR.Intrinsics;
 using ILGPU.IR.Values;
+using Activations.Kernels.MatMul;
 
 namespace Activations.Kernels;
 
@@ -21,13 +28,41 @@ public static class Fused
     [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MultiplyAdd(float a, float b, float c) => a * b + c;
 
-    /// <summary>Makes <see cref="MultiplyAdd"/> OpenCL's fma in every kernel compiled in the built context.</summary>
+    /// <summary>Makes <see cref="MultiplyAdd"/> and <see cref="MultiplyAdd8x16"/> OpenCL's fma in every kernel compiled in the built context.</summary>
     public static Context.Builder EnableFusedMultiplyAdd(this Context.Builder builder)
     {
-        var method = typeof(Fused).GetMethod(nameof(MultiplyAdd))!;
-        builder.GetIntrinsicManager().RegisterMethod(method,
+        var intrinsics = builder.GetIntrinsicManager();
+        intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(MultiplyAdd))!,
             new CLIntrinsic(typeof(Fused), nameof(GenerateFma), IntrinsicImplementationMode.GenerateCode));
+        intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(MultiplyAdd8x16), BindingFlags.NonPublic | BindingFlags.Static)!,
+            new CLIntrinsic(typeof(Fused), nameof(GenerateFma8x16), IntrinsicImplementationMode.GenerateCode));
         return builder;
+    }
+
+    /// <summary>acc += a·bᵀ for an 8×16 block as eight OpenCL float16 fmas, one per row (OpenCL kernels only).</summary>
+    /// <remarks>The block goes by reference, so that OpenCL reads and writes it through one address,
+    /// which LLVM keeps in eight vector registers; carried by value through ILGPU's loop variables it
+    /// was split into single floats (44 GFLOP/s at 1024³ against 199).</remarks>
+    [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MultiplyAdd8x16(ref Block8x16 acc, Vec8f a, Vec16f b) => acc.AddSeparately(a, b);
+
+    /// <summary>The OpenCL code for <see cref="MultiplyAdd8x16"/>: the block and b read and written as float16 through their addresses.</summary>
+    public static void GenerateFma8x16(CLBackend backend, CLCodeGenerator codeGenerator, Value value)
+    {
+        var call = (MethodCall)value;
+        var acc = codeGenerator.Load(call[0]);
+        var a = codeGenerator.Load(call[1]);
+        var b = codeGenerator.Load(call[2]);
+        var code = new StringBuilder();
+        // Plain vector loads and stores, 4-byte aligned as the structs are: PoCL's vload16 reads in
+        // pairs of floats, and LLVM then kept the block in pairs too (50 GFLOP/s).
+        code.Append($"{{ typedef float16 __attribute__((aligned(4))) f16u_; f16u_* acc_ = (f16u_*){acc};");
+        code.Append($" float* a_ = (float*)&{a}; f16u_ b_ = *(f16u_*)&{b};");
+        for (int r = 0; r < 8; r++)
+            code.Append($" acc_[{r}] = fma((float16)(a_[{r}]), b_, acc_[{r}]);");
+        code.Append(" }");
+        codeGenerator.AppendIndent();
+        codeGenerator.Builder.AppendLine(code.ToString());
     }
 
     /// <summary>The OpenCL code for a call of <see cref="MultiplyAdd"/>: target = fma(a, b, c).</summary>

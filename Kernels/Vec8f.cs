@@ -10,3 +10,20 @@ public struct Vec8f
 {
     public float V0, V1, V2, V3, V4, V5, V6, V7;
 }
+
+/// <summary>Sixteen floats, one accumulator row of the packed matmul's 8×16 unit (a kernel value type, hence public).</summary>
+public struct Vec16f
+{
+    public Vec8f Lo, Hi;
+
+    /// <summary>a·b + c lane by lane, each rounded twice (the CPU accelerator's and CUDA's form of Fused.MultiplyAdd8x16).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static Vec16f MultiplyAdd(float a, Vec16f b, Vec16f c)
+    {
+        c.Lo.V0 += a * b.Lo.V0; c.Lo.V1 += a * b.Lo.V1; c.Lo.V2 += a * b.Lo.V2; c.Lo.V3 += a * b.Lo.V3;
+        c.Lo.V4 += a * b.Lo.V4; c.Lo.V5 += a * b.Lo.V5; c.Lo.V6 += a * b.Lo.V6; c.Lo.V7 += a * b.Lo.V7;
+        c.Hi.V0 += a * b.Hi.V0; c.Hi.V1 += a * b.Hi.V1; c.Hi.V2 += a * b.Hi.V2; c.Hi.V3 += a * b.Hi.V3;
+        c.Hi.V4 += a * b.Hi.V4; c.Hi.V5 += a * b.Hi.V5; c.Hi.V6 += a * b.Hi.V6; c.Hi.V7 += a * b.Hi.V7;
+        return c;
+    }
+}

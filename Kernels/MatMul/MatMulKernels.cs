@@ -19,10 +19,11 @@
 //           of 8 rows and op(B) into panels of 8 columns, interleaved along K, zero-padded; then each
 //           work-item computes whole 8×8 blocks (8×16, a strip by two panels, on PoCL built for
 //           AVX-512: LaunchPlan.PackedPanels), reading 8 floats of A and 8 of each panel of B per k
-//           with one view access each. Packing costs O(MK + KN) against O(MNK) and makes all
-//           layouts alike. On the CPU simulator every view access costs a trip through ILGPU's
+//           with one view access each. On OpenCL the 8×16 update is one intrinsic written in float16
+//           (Fused.MultiplyAdd8x16): 16-lane rows, which LLVM's vectoriser never built by itself.
+//           Packing costs O(MK + KN) against O(MNK) and makes all layouts alike. On the CPU simulator every view access costs a trip through ILGPU's
 //           accessor (see Vec8f), so fewer, wider accesses are what make it fast there. On PoCL,
-//           LLVM's SLP vectoriser turns each row of accumulators into 8-lane vector FMAs (OpenCL's
+//           LLVM's SLP vectoriser turns each 8×8 row of accumulators into 8-lane vector FMAs (OpenCL's
 //           fma through Fused: LaunchPlan.FusedMultiplyAdd), which needs
 //           scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released runs its pipeline with
 //           SLP vectorisation off). On PoCL an A whose rows run along K is read in place when C is
@@ -124,10 +125,34 @@ internal struct Block8x8
     };
 }
 
+/// <summary>An 8×16 block of accumulators, one row of 16 per field (the 8×16 unit: a strip by a pair of panels).</summary>
+internal struct Block8x16
+{
+    public Vec16f R0, R1, R2, R3, R4, R5, R6, R7;
+
+    /// <summary>C += a·bᵀ, each a·b + c rounded twice (on OpenCL: Fused.MultiplyAdd8x16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddSeparately(in Vec8f a, in Vec16f b)
+    {
+        R0 = Vec16f.MultiplyAdd(a.V0, b, R0); R1 = Vec16f.MultiplyAdd(a.V1, b, R1);
+        R2 = Vec16f.MultiplyAdd(a.V2, b, R2); R3 = Vec16f.MultiplyAdd(a.V3, b, R3);
+        R4 = Vec16f.MultiplyAdd(a.V4, b, R4); R5 = Vec16f.MultiplyAdd(a.V5, b, R5);
+        R6 = Vec16f.MultiplyAdd(a.V6, b, R6); R7 = Vec16f.MultiplyAdd(a.V7, b, R7);
+    }
+
+    /// <summary>Columns 0–7 (<paramref name="right"/>: 8–15) as an 8×8 block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Block8x8 Half(bool right) => right
+        ? new Block8x8 { R0 = R0.Hi, R1 = R1.Hi, R2 = R2.Hi, R3 = R3.Hi, R4 = R4.Hi, R5 = R5.Hi, R6 = R6.Hi, R7 = R7.Hi }
+        : new Block8x8 { R0 = R0.Lo, R1 = R1.Lo, R2 = R2.Lo, R3 = R3.Lo, R4 = R4.Lo, R5 = R5.Lo, R6 = R6.Lo, R7 = R7.Lo };
+}
+
 /// <summary>How a packed kernel adds a·bᵀ into a block: <see cref="Unfused"/> or <see cref="FusedOnOpenCL"/> (LaunchPlan.FusedMultiplyAdd).</summary>
 internal interface IBlockUpdate
 {
     void Add(ref Block8x8 acc, in Vec8f a, in Vec8f b);
+
+    void Add(ref Block8x16 acc, in Vec8f a, in Vec16f b);
 }
 
 /// <summary>
@@ -138,6 +163,9 @@ internal readonly struct Unfused : IBlockUpdate
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(ref Block8x8 acc, in Vec8f a, in Vec8f b) => acc.Add(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(ref Block8x16 acc, in Vec8f a, in Vec16f b) => acc.AddSeparately(a, b);
 }
 
 /// <summary>Each a·b + c as OpenCL's fma: OpenCL only, the one backend <see cref="Fused"/> is registered for.</summary>
@@ -145,6 +173,9 @@ internal readonly struct FusedOnOpenCL : IBlockUpdate
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(ref Block8x8 acc, in Vec8f a, in Vec8f b) => acc.AddFused(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(ref Block8x16 acc, in Vec8f a, in Vec16f b) => Fused.MultiplyAdd8x16(ref acc, a, b);
 }
 
 /// <summary>Where a packed kernel reads A: the 8 values of one strip's rows at each k.</summary>
@@ -428,17 +459,17 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
             int i0 = strip * 8, j0 = panel * 8;
             if (panel + 1 < panels)
             {
-                var left = default(Block8x8);
-                var right = default(Block8x8);
+                var acc = default(Block8x16);
                 int pc = pb + p.K;
                 for (int k = 0; k < p.K; k++)
                 {
-                    var a = strips8.Get(k);
-                    default(TUpdate).Add(ref left, a, bp[pb + k]);
-                    default(TUpdate).Add(ref right, a, bp[pc + k]);
+                    Vec16f b;
+                    b.Lo = bp[pb + k];
+                    b.Hi = bp[pc + k];
+                    default(TUpdate).Add(ref acc, strips8.Get(k), b);
                 }
-                StoreBlock(c, bias, p, i0, j0, left);
-                StoreBlock(c, bias, p, i0, j0 + 8, right);
+                StoreBlock(c, bias, p, i0, j0, acc.Half(false));
+                StoreBlock(c, bias, p, i0, j0 + 8, acc.Half(true));
             }
             else
             {
