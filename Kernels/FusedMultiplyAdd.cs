@@ -5,7 +5,7 @@
 // context builder): a kernel that calls it compiles for OpenCL alone, so kernels take it through a
 // type chosen by LaunchPlan.FusedMultiplyAdd (MatMulKernels' FusedOnOpenCL / Unfused).
 //
-// The packed matmul's 8×16 unit goes further: its whole update is one intrinsic written with OpenCL's
+// The packed matmul's 8×16 blocks go further: a block's whole update is one intrinsic written with OpenCL's
 // float16, because LLVM 15's SLP vectoriser built only 8-wide trees from ILGPU's scalar code, so an
 // AVX-512 CPU ran at half its vector width (docs/performance.md).
 using System.Reflection;

@@ -58,9 +58,9 @@ public sealed class LaunchPlan
 
     /// <summary>
     /// Panels of B (8 columns each) per unit of the packed matmul: 2 on OpenCL CPUs compiled for
-    /// AVX-512, whose 32 vector registers hold the 16 rows of 8 accumulators; 1 elsewhere: with AVX2's
-    /// 16 registers the 8×16 unit spilled and ran at half the speed of 8×8, and the CPU accelerator's
-    /// JIT runs the wider unit slower (docs/performance.md).
+    /// AVX-512, whose 32 vector registers hold a 16×16 unit's 16 rows of 16 accumulators (two strips of
+    /// A by two panels); 1 elsewhere: with AVX2's 16 registers an 8×16 unit spilled and ran at half the
+    /// speed of 8×8, and the CPU accelerator's JIT runs the wider unit slower (docs/performance.md).
     /// </summary>
     public int PackedPanels { get; }
 

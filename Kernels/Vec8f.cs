@@ -11,7 +11,7 @@ public struct Vec8f
     public float V0, V1, V2, V3, V4, V5, V6, V7;
 }
 
-/// <summary>Sixteen floats, one accumulator row of the packed matmul's 8×16 unit (a kernel value type, hence public).</summary>
+/// <summary>Sixteen floats, one accumulator row of the packed matmul's 8×16 blocks (a kernel value type, hence public).</summary>
 public struct Vec16f
 {
     public Vec8f Lo, Hi;

@@ -17,12 +17,13 @@
 //           stays in cache while rows of A stream by). Edge blocks clamp loads and mask stores.
 //   Packed  (CPUs: the CPU accelerator and OpenCL on PoCL): a pack kernel copies op(A) into strips
 //           of 8 rows and op(B) into panels of 8 columns, interleaved along K, zero-padded; then each
-//           work-item computes whole 8×8 blocks (8×16, a strip by two panels, on PoCL built for
+//           work-item computes whole 8×8 blocks (16×16, two strips by two panels, on PoCL built for
 //           AVX-512: LaunchPlan.PackedPanels), reading 8 floats of A and 8 of each panel of B per k
-//           with one view access each. On OpenCL the 8×16 update is one intrinsic written in float16
-//           (Fused.MultiplyAdd8x16): 16-lane rows, which LLVM's vectoriser never built by itself.
-//           Packing costs O(MK + KN) against O(MNK) and makes all layouts alike. On the CPU simulator every view access costs a trip through ILGPU's
-//           accessor (see Vec8f), so fewer, wider accesses are what make it fast there. On PoCL,
+//           with one view access each. Packing costs O(MK + KN) against O(MNK) and makes all layouts
+//           alike. On the CPU simulator every view access costs a trip through ILGPU's accessor (see
+//           Vec8f), so fewer, wider accesses are what make it fast there. On OpenCL each 8×16 half of
+//           the wide unit is updated by one intrinsic written in float16 (Fused.MultiplyAdd8x16):
+//           16-lane rows, which LLVM 15's vectoriser never built by itself. On PoCL,
 //           LLVM's SLP vectoriser turns each 8×8 row of accumulators into 8-lane vector FMAs (OpenCL's
 //           fma through Fused: LaunchPlan.FusedMultiplyAdd), which needs
 //           scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released runs its pipeline with
@@ -125,7 +126,7 @@ internal struct Block8x8
     };
 }
 
-/// <summary>An 8×16 block of accumulators, one row of 16 per field (the 8×16 unit: a strip by a pair of panels).</summary>
+/// <summary>An 8×16 block of accumulators, one row of 16 per field (half of the 16×16 unit, or the in-place kernel's unit: a strip by a pair of panels).</summary>
 internal struct Block8x16
 {
     public Vec16f R0, R1, R2, R3, R4, R5, R6, R7;
@@ -178,36 +179,14 @@ internal readonly struct FusedOnOpenCL : IBlockUpdate
     public void Add(ref Block8x16 acc, in Vec8f a, in Vec16f b) => Fused.MultiplyAdd8x16(ref acc, a, b);
 }
 
-/// <summary>Where a packed kernel reads A: the 8 values of one strip's rows at each k.</summary>
-public interface IStripSource<TSelf> where TSelf : struct, IStripSource<TSelf>
-{
-    /// <summary>This source, positioned at strip <paramref name="strip"/> (rows 8·strip to 8·strip + 7).</summary>
-    TSelf At(int strip, MatMulArgs p);
-
-    /// <summary>A(8·strip + r, k) for r = 0..7.</summary>
-    Vec8f Get(int k);
-}
-
 /// <summary>A packed into strips of 8 rows interleaved along K (the pack kernel's layout, or a convolution's).</summary>
-public readonly struct PackedStrips(ArrayView<Vec8f> strips, int start) : IStripSource<PackedStrips>
-{
-    /// <summary>The strips, ⌈M/8⌉ runs of K.</summary>
-    public ArrayView<Vec8f> Strips { get; } = strips;
-
-    private readonly int _start = start;
-
-    public PackedStrips At(int strip, MatMulArgs p) => new(Strips, strip * p.K);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vec8f Get(int k) => Strips[_start + k];
-}
+public readonly record struct PackedStrips(ArrayView<Vec8f> Strips);
 
 /// <summary>
 /// A read where it lies, for an A whose rows run along K (stride 1 in k): 8 row streams instead of a
 /// pack. Rows past M read the last row; their results are never stored.
 /// </summary>
 public readonly struct RowsAlongK(ArrayView<float> a, int r0, int r1, int r2, int r3, int r4, int r5, int r6, int r7)
-    : IStripSource<RowsAlongK>
 {
     private readonly ArrayView<float> _a = a;
     private readonly int _r0 = r0, _r1 = r1, _r2 = r2, _r3 = r3, _r4 = r4, _r5 = r5, _r6 = r6, _r7 = r7;
@@ -278,7 +257,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         where TUpdate : struct, IBlockUpdate
     {
         packed = accelerator.LoadStreamKernel<PackedStrips, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(
-            plan.PackedPanels == 2 ? PackedPairsKernel<TUpdate> : PackedKernel<TUpdate>);
+            plan.PackedPanels == 2 ? PackedQuadsKernel<TUpdate> : PackedKernel<TUpdate>);
         packedInPlace = plan.PackedInPlaceColumns > 0
             ? accelerator.LoadStreamKernel<RowsAlongK, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(PackedPairsInPlaceKernel<TUpdate>)
             : null;
@@ -423,7 +402,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         GridLoop.Share((long)strips * panels, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
-            UnitAt(u, strips, panels, out int strip, out int panel);
+            UnitAt(u, strips, panels, BandStrips, out int strip, out int panel);
             int pa = strip * p.K, pb = panel * p.K;
             var acc = default(Block8x8);
             for (int k = 0; k < p.K; k++)
@@ -433,27 +412,54 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     }
 
     /// <summary>
-    /// As <see cref="PackedKernel"/> with 8×16 units, a strip by a pair of panels (the last panel alone
-    /// where the panels are odd): each 8 values of A loaded serve 16 columns (PoCL's form on AVX-512).
+    /// 16×16 units, two strips by a pair of panels: each 16 values of B loaded serve 16 rows, and the
+    /// two 8×16 blocks give 16 independent sums in flight (PoCL's form on AVX-512). At an odd last
+    /// strip or panel the unit reads the last one twice and stores it once.
     /// </summary>
-    private static void PackedPairsKernel<TUpdate>(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
-        where TUpdate : struct, IBlockUpdate =>
-        PackedPairs<PackedStrips, TUpdate>(ap, bp, c, bias, p);
+    private static void PackedQuadsKernel<TUpdate>(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+        where TUpdate : struct, IBlockUpdate
+    {
+        var strips8 = ap.Strips;
+        int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8, twins = (strips + 1) / 2, pairs = (panels + 1) / 2;
+        GridLoop.Share((long)twins * pairs, out int begin, out int end);
+        for (int u = begin; u < end; u++)
+        {
+            UnitAt(u, twins, pairs, BandStrips / 2, out int twin, out int pair);
+            int s0 = twin * 2, s1 = Math.Min(s0 + 1, strips - 1), q0 = pair * 2, q1 = Math.Min(q0 + 1, panels - 1);
+            int pa = s0 * p.K, pa1 = s1 * p.K, pb = q0 * p.K, pb1 = q1 * p.K;
+            var top = default(Block8x16);
+            var bottom = default(Block8x16);
+            for (int k = 0; k < p.K; k++)
+            {
+                Vec16f b;
+                b.Lo = bp[pb + k];
+                b.Hi = bp[pb1 + k];
+                default(TUpdate).Add(ref top, strips8[pa + k], b);
+                default(TUpdate).Add(ref bottom, strips8[pa1 + k], b);
+            }
+            int i0 = s0 * 8, j0 = q0 * 8;
+            StoreBlock(c, bias, p, i0, j0, top.Half(false));
+            if (q1 > q0) StoreBlock(c, bias, p, i0, j0 + 8, top.Half(true));
+            if (s1 > s0)
+            {
+                StoreBlock(c, bias, p, i0 + 8, j0, bottom.Half(false));
+                if (q1 > q0) StoreBlock(c, bias, p, i0 + 8, j0 + 8, bottom.Half(true));
+            }
+        }
+    }
 
-    /// <summary>As <see cref="PackedPairsKernel"/> with A read in place (<see cref="RowsAlongK"/>).</summary>
+    /// <summary>
+    /// 8×16 units, a strip by a pair of panels (the last panel alone where the panels are odd), with A
+    /// read in place (<see cref="RowsAlongK"/>): each 8 values of A loaded serve 16 columns.
+    /// </summary>
     private static void PackedPairsInPlaceKernel<TUpdate>(RowsAlongK ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
-        where TUpdate : struct, IBlockUpdate =>
-        PackedPairs<RowsAlongK, TUpdate>(ap, bp, c, bias, p);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PackedPairs<TA, TUpdate>(TA ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
-        where TA : struct, IStripSource<TA> where TUpdate : struct, IBlockUpdate
+        where TUpdate : struct, IBlockUpdate
     {
         int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8, pairs = (panels + 1) / 2;
         GridLoop.Share((long)strips * pairs, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
-            UnitAt(u, strips, pairs, out int strip, out int pair);
+            UnitAt(u, strips, pairs, BandStrips, out int strip, out int pair);
             var strips8 = ap.At(strip, p);
             int panel = pair * 2, pb = panel * p.K;
             int i0 = strip * 8, j0 = panel * 8;
@@ -487,11 +493,11 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     /// of A stay in L2 while its panels of B pass by, each used by the band's strips in turn.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void UnitAt(int u, int strips, int columns, out int strip, out int column)
+    private static void UnitAt(int u, int strips, int columns, int bandStrips, out int strip, out int column)
     {
-        int band = u / (BandStrips * columns), inBand = u - band * BandStrips * columns;
-        int height = Math.Min(BandStrips, strips - band * BandStrips);
-        strip = band * BandStrips + inBand % height;
+        int band = u / (bandStrips * columns), inBand = u - band * bandStrips * columns;
+        int height = Math.Min(bandStrips, strips - band * bandStrips);
+        strip = band * bandStrips + inBand % height;
         column = inBand / height;
     }
 
@@ -630,9 +636,10 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
                 if (packB is not null) packB(bp);
                 else _pack(_plan.GridStride(bp.Length), b, bp, args.N, args.K, args.StrideBj, args.StrideBk, _plan.OneItem);
             }
-            var grid = _plan.PackedShare(strips * ((panels + _plan.PackedPanels - 1) / _plan.PackedPanels));
+            long rowUnits = inPlace || _plan.PackedPanels == 1 ? strips : (strips + 1) / 2;
+            var grid = _plan.PackedShare(rowUnits * ((panels + _plan.PackedPanels - 1) / _plan.PackedPanels));
             if (inPlace) _packedInPlace!(grid, new RowsAlongK(a, 0, 0, 0, 0, 0, 0, 0, 0), bp, c, biasView, args);
-            else _packed(grid, new PackedStrips(ap, 0), bp, c, biasView, args);
+            else _packed(grid, new PackedStrips(ap), bp, c, biasView, args);
         }
     }
 }

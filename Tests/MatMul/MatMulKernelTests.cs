@@ -39,7 +39,7 @@ public class MatMulKernelTests
     public static IEnumerable<object[]> DevicesAndPanels() => TestDevices.With([1, 2], p => [p]);
 
     /// <summary>
-    /// Both packed units (8×8 and 8×16, LaunchPlan.PackedPanels) with this device's product loop (fused
+    /// Both packed units (8×8, and 16×16 with the in-place 8×16: LaunchPlan.PackedPanels) with this device's product loop (fused
     /// on OpenCL), whichever unit the device would choose: the shared shapes and one of several bands.
     /// </summary>
     [SkippableTheory]
@@ -58,7 +58,7 @@ public class MatMulKernelTests
         }
     }
 
-    /// <summary>PoCL's device name says what it compiles for; only AVX-512 targets get the 8×16 unit.</summary>
+    /// <summary>PoCL's device name says what it compiles for; only AVX-512 targets get the wide units.</summary>
     [Theory]
     [InlineData("cpu-skylake-avx512-AMD EPYC", true)]
     [InlineData("cpu-znver4-AMD Ryzen 9 7950X", true)]
