@@ -65,6 +65,12 @@ public sealed class LaunchPlan
     public int PackedPanels { get; }
 
     /// <summary>
+    /// Whether products run 16-lane rows (float16 through Fused.MultiplyAdd8x16): where the packed
+    /// matmul runs two panels per unit, also the direct convolution's forward (16 channels a row).
+    /// </summary>
+    public bool WideRows => PackedPanels == 2;
+
+    /// <summary>
     /// Whether the packed matmul's product loop uses OpenCL's fma (<see cref="Fused"/>): on OpenCL. An
     /// AVX2 build of PoCL ran the 8×8 product 20% faster fused; elsewhere ILGPU has no fma to emit.
     /// </summary>

@@ -47,9 +47,10 @@ public sealed partial class Tensor
         int padded = ConvDirectKernels.PaddedChannels(cout);
         if (direct is not null)
         {
-            // The direct kernels read w and g with whole 8-lane panels of output channels.
-            using var w8 = new Tensor(Device, new Shape(g.Patch, padded));
-            kernels.Transpose3(w2.View, w8.View, 1, cout, g.Patch, padded);
+            // The direct kernels read w and g with whole panels of output channels (8 or 16 lanes).
+            int lanes = direct.ForwardChannels(cout);
+            using var w8 = new Tensor(Device, new Shape(g.Patch, lanes));
+            kernels.Transpose3(w2.View, w8.View, 1, cout, g.Patch, lanes);
             if (g.Pad == 0) direct.Forward(View, w8.View, biasView, y.View, g, cout);
             else
             {

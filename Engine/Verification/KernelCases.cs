@@ -248,12 +248,13 @@ public static class KernelCases
         var direct = d.Kernels.Get<ConvDirectKernels>();
         int padded = ConvDirectKernels.PaddedChannels(cout);
         var tx = Tensor.FromArray(d, x);
-        var w8 = Tensor.Full(d, new Shape(g.Patch * padded), float.NaN);
+        int lanes = direct.ForwardChannels(cout);
+        var w8 = Tensor.Full(d, new Shape(g.Patch * lanes), float.NaN);
         var g8 = Tensor.Full(d, new Shape(g.Rows * padded), float.NaN);
         var y = Tensor.Full(d, new Shape(n * cout * o * o), float.NaN);
         var dw = Tensor.Full(d, new Shape(cout * g.Patch), float.NaN);
         var dwAdded = Tensor.FromArray(d, old);
-        conv.Transpose3(Tensor.FromArray(d, w).View, w8.View, 1, cout, g.Patch, padded);
+        conv.Transpose3(Tensor.FromArray(d, w).View, w8.View, 1, cout, g.Patch, lanes);
         direct.Forward(tx.View, w8.View, Tensor.FromArray(d, b).View, y.View, g, cout);
         conv.Transpose3(Tensor.FromArray(d, dy).View, g8.View, n, cout, o * o, padded);
         direct.Weights(tx.View, g8.View, dw.View, g, cout, accumulate: false);

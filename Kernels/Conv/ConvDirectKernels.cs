@@ -6,7 +6,9 @@
 //             w8 is w transposed to (C·kh·kw, Cout rounded up to 8), zero past Cout (ConvKernels.Transpose3
 //             with padded rows); a block is 8 output channels × 8 neighbouring outputs of one output row;
 //             per q one 8-float row of w8 (each lane broadcast) and one 8-float run of an input row,
-//             written to y in NCHW.
+//             written to y in NCHW. Where LaunchPlan.WideRows (PoCL on AVX-512) w8 is padded to 16
+//             and a block is two runs of 8 outputs (rows, each input broadcast) × 16 output channels
+//             (one 16-float row of w8 as the lanes), through the packed matmul's float16 update.
 //   weights:  ∂w[o, q] (+)= Σ_r g[r, o] · x[n, c, oh + i, ow + j],  r = (n·Ho + oh)·Wo + ow in order
 //             g8 is (N·Ho·Wo, Cout rounded up to 8) (ConvKernels.Transpose3 with padded rows); a block is
 //             8 output channels × the kw taps of one tap row (c, i); per r one 8-float row of g8 (each
@@ -19,7 +21,10 @@
 //             there reads gp's zeros and adds +0.
 // Each sum runs in the order the im2col path sums it (over q, r, or o then the taps), from 0, the
 // bias added (or the old ∂w accumulated) last: the results are those of im2col + the packed matmul
-// (+ col2im), bit for bit. On PoCL the SLP vectoriser turns each block update into 8-lane multiplies and adds.
+// (+ col2im) with separate rounding, bit for bit. On OpenCL the packed matmul fuses each multiply-add
+// (LaunchPlan.FusedMultiplyAdd), and so does the 16-lane forward; the 8-lane kernels do not (fusing
+// them measured −3% to +1%), so there they differ from the im2col path in the last bits. On PoCL the
+// SLP vectoriser turns each 8×8 block update into 8-lane multiplies and adds.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -31,6 +36,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
 {
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int> _forward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>? _forwardWide;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int> _weights;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int> _input;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int> _pad, _crop;
@@ -39,6 +45,10 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     {
         _plan = plan;
         _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardKernel);
+        if (plan.WideRows)
+            _forwardWide = plan.FusedMultiplyAdd
+                ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardWideKernel<FusedOnOpenCL>)
+                : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardWideKernel<Unfused>);
         _weights = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int>(DirectWeightsKernel);
         _input = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int>(DirectInputKernel);
         _pad = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(PadKernel);
@@ -93,6 +103,75 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
             StoreRow(y, bias, o, o0 + 6, cout, hasBias, acc.R6); o += plane;
             StoreRow(y, bias, o, o0 + 7, cout, hasBias, acc.R7);
         }
+    }
+
+    /// <summary>
+    /// As <see cref="DirectForwardKernel"/> with 16 output channels as the lanes of each row and two
+    /// runs of 8 outputs as the rows (LaunchPlan.WideRows: 16 sums of 16 lanes in flight, like the
+    /// packed matmul's 16×16 unit): blocks u = ((n·Ho + oh)·⌈Cout/16⌉ + panel)·⌈runs/2⌉ + s. A row
+    /// with one run computes it twice and stores it once. Each output sums its taps in the same order,
+    /// each multiply-add as the packed matmul's (IBlockUpdate).
+    /// </summary>
+    private static void DirectForwardWideKernel<TUpdate>(ArrayView<float> x, ArrayView<Vec16f> w16, ArrayView<float> bias, ArrayView<float> y,
+        ConvGeometry g, int cout, int hasBias) where TUpdate : struct, IBlockUpdate
+    {
+        int outH = g.OutH, outW = g.OutW;
+        int runs = (outW + 7) / 8, pairs = (runs + 1) / 2, panels = (cout + 15) / 16;
+        GridLoop.Share((long)g.N * outH * panels * pairs, out int begin, out int end);
+        for (int u = begin; u < end; u++)
+        {
+            int s = u % pairs, t = u / pairs;
+            int panel = t % panels, row = t / panels; // row = n·Ho + oh
+            int oh = row % outH, n = row / outH;
+            int r0 = 2 * s, r1 = Math.Min(r0 + 1, runs - 1);
+            int ow0 = Math.Min(8 * r0, outW - 8), ow1 = Math.Min(8 * r1, outW - 8), o0 = 16 * panel;
+            var first = default(Block8x16);
+            var second = default(Block8x16);
+            int q = panel; // w16's Vec16f for tap q and this panel: q·panels + panel
+            for (int c = 0; c < g.C; c++)
+            {
+                for (int i = 0; i < g.KH; i++)
+                {
+                    int at = ((n * g.C + c) * g.H + oh + i) * g.W;
+                    for (int j = 0; j < g.KW; j++, q += panels, at++)
+                    {
+                        var w = w16[q];
+                        default(TUpdate).Add(ref first, Run(x, at + ow0), w);
+                        default(TUpdate).Add(ref second, Run(x, at + ow1), w);
+                    }
+                }
+            }
+            int o = ((n * cout + o0) * outH + oh) * outW;
+            StoreColumns(y, bias, o + ow0, o0, cout, hasBias, outH * outW, first);
+            if (r1 > r0) StoreColumns(y, bias, o + ow1, o0, cout, hasBias, outH * outW, second);
+        }
+    }
+
+    /// <summary>The 8 inputs x[at..at + 7].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vec8f Run(ArrayView<float> x, int at)
+    {
+        Vec8f v;
+        v.V0 = x[at]; v.V1 = x[at + 1]; v.V2 = x[at + 2]; v.V3 = x[at + 3];
+        v.V4 = x[at + 4]; v.V5 = x[at + 5]; v.V6 = x[at + 6]; v.V7 = x[at + 7];
+        return v;
+    }
+
+    /// <summary>Writes a block of 8 outputs (rows) by 16 channels (lanes) from <paramref name="at"/>, channel by channel (<see cref="StoreRow"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreColumns(ArrayView<float> y, ArrayView<float> bias, int at, int o0, int cout, int hasBias, int plane, in Block8x16 acc)
+    {
+        var lo = acc.Half(false).Transposed();
+        var hi = acc.Half(true).Transposed();
+        StoreRow(y, bias, at, o0, cout, hasBias, lo.R0); StoreRow(y, bias, at + plane, o0 + 1, cout, hasBias, lo.R1);
+        StoreRow(y, bias, at + 2 * plane, o0 + 2, cout, hasBias, lo.R2); StoreRow(y, bias, at + 3 * plane, o0 + 3, cout, hasBias, lo.R3);
+        StoreRow(y, bias, at + 4 * plane, o0 + 4, cout, hasBias, lo.R4); StoreRow(y, bias, at + 5 * plane, o0 + 5, cout, hasBias, lo.R5);
+        StoreRow(y, bias, at + 6 * plane, o0 + 6, cout, hasBias, lo.R6); StoreRow(y, bias, at + 7 * plane, o0 + 7, cout, hasBias, lo.R7);
+        at += 8 * plane;
+        StoreRow(y, bias, at, o0 + 8, cout, hasBias, hi.R0); StoreRow(y, bias, at + plane, o0 + 9, cout, hasBias, hi.R1);
+        StoreRow(y, bias, at + 2 * plane, o0 + 10, cout, hasBias, hi.R2); StoreRow(y, bias, at + 3 * plane, o0 + 11, cout, hasBias, hi.R3);
+        StoreRow(y, bias, at + 4 * plane, o0 + 12, cout, hasBias, hi.R4); StoreRow(y, bias, at + 5 * plane, o0 + 13, cout, hasBias, hi.R5);
+        StoreRow(y, bias, at + 6 * plane, o0 + 14, cout, hasBias, hi.R6); StoreRow(y, bias, at + 7 * plane, o0 + 15, cout, hasBias, hi.R7);
     }
 
     /// <summary>Writes 8 outputs of channel <paramref name="channel"/> (when it exists), its bias added last.</summary>
@@ -272,16 +351,25 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     /// <summary>Output channels rounded up to whole 8-lane panels: the row length of the weights kernel's g.</summary>
     public static int PaddedChannels(int cout) => (cout + 7) / 8 * 8;
 
+    /// <summary>Output channels rounded up to the forward's panels (16 lanes where LaunchPlan.WideRows, else 8): the row length of its w8.</summary>
+    public int ForwardChannels(int cout) => _forwardWide is null ? PaddedChannels(cout) : (cout + 15) / 16 * 16;
+
     /// <summary>
     /// y (N, Cout, Ho, Wo) = conv2d(x, w) + bias (Cout, or empty), from w8 = w (Cout, C·kh·kw)
-    /// transposed to (C·kh·kw, <see cref="PaddedChannels"/>(Cout)), zero past Cout; <see cref="Takes"/> must hold.
+    /// transposed to (C·kh·kw, <see cref="ForwardChannels"/>(Cout)), zero past Cout; <see cref="Takes"/> must hold.
     /// </summary>
     public void Forward(ArrayView<float> x, ArrayView<float> w8, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g, int cout)
     {
         Require(g);
-        if (w8.Length < (long)g.Patch * PaddedChannels(cout))
-            throw new ArgumentException($"conv forward: w8 has {w8.Length} values, too few for {g} with {cout} channels padded to 8");
+        if (w8.Length < (long)g.Patch * ForwardChannels(cout))
+            throw new ArgumentException($"conv forward: w8 has {w8.Length} values, too few for {g} with {cout} channels padded to {ForwardChannels(cout)}");
         bool hasBias = bias.IsValid && bias.Length > 0;
+        if (_forwardWide is not null)
+        {
+            long units = (long)g.N * g.OutH * ((cout + 15) / 16) * (((g.OutW + 7) / 8 + 1) / 2);
+            _forwardWide(_plan.BlockShare(units, _plan.PackedGroupSize), x, w8.Cast<Vec16f>(), hasBias ? bias : y, y, g, cout, hasBias ? 1 : 0);
+            return;
+        }
         long blocks = (long)g.N * g.OutH * ((cout + 7) / 8) * ((g.OutW + 7) / 8);
         _forward(_plan.BlockShare(blocks, _plan.PackedGroupSize), x, w8.Cast<Vec8f>(), hasBias ? bias : y, y, g, cout, hasBias ? 1 : 0);
     }

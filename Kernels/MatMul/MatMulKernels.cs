@@ -113,6 +113,20 @@ internal struct Block8x8
         R7.V0 = Fused.MultiplyAdd(a.V7, b.V0, R7.V0); R7.V1 = Fused.MultiplyAdd(a.V7, b.V1, R7.V1); R7.V2 = Fused.MultiplyAdd(a.V7, b.V2, R7.V2); R7.V3 = Fused.MultiplyAdd(a.V7, b.V3, R7.V3); R7.V4 = Fused.MultiplyAdd(a.V7, b.V4, R7.V4); R7.V5 = Fused.MultiplyAdd(a.V7, b.V5, R7.V5); R7.V6 = Fused.MultiplyAdd(a.V7, b.V6, R7.V6); R7.V7 = Fused.MultiplyAdd(a.V7, b.V7, R7.V7);
     }
 
+    /// <summary>This block with rows and columns swapped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Block8x8 Transposed() => new()
+    {
+        R0 = new Vec8f { V0 = R0.V0, V1 = R1.V0, V2 = R2.V0, V3 = R3.V0, V4 = R4.V0, V5 = R5.V0, V6 = R6.V0, V7 = R7.V0 },
+        R1 = new Vec8f { V0 = R0.V1, V1 = R1.V1, V2 = R2.V1, V3 = R3.V1, V4 = R4.V1, V5 = R5.V1, V6 = R6.V1, V7 = R7.V1 },
+        R2 = new Vec8f { V0 = R0.V2, V1 = R1.V2, V2 = R2.V2, V3 = R3.V2, V4 = R4.V2, V5 = R5.V2, V6 = R6.V2, V7 = R7.V2 },
+        R3 = new Vec8f { V0 = R0.V3, V1 = R1.V3, V2 = R2.V3, V3 = R3.V3, V4 = R4.V3, V5 = R5.V3, V6 = R6.V3, V7 = R7.V3 },
+        R4 = new Vec8f { V0 = R0.V4, V1 = R1.V4, V2 = R2.V4, V3 = R3.V4, V4 = R4.V4, V5 = R5.V4, V6 = R6.V4, V7 = R7.V4 },
+        R5 = new Vec8f { V0 = R0.V5, V1 = R1.V5, V2 = R2.V5, V3 = R3.V5, V4 = R4.V5, V5 = R5.V5, V6 = R6.V5, V7 = R7.V5 },
+        R6 = new Vec8f { V0 = R0.V6, V1 = R1.V6, V2 = R2.V6, V3 = R3.V6, V4 = R4.V6, V5 = R5.V6, V6 = R6.V6, V7 = R7.V6 },
+        R7 = new Vec8f { V0 = R0.V7, V1 = R1.V7, V2 = R2.V7, V3 = R3.V7, V4 = R4.V7, V5 = R5.V7, V6 = R6.V7, V7 = R7.V7 },
+    };
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly float Get(int r, int c) => Lane(r switch
     {
