@@ -28,7 +28,7 @@ public static class Fused
     [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MultiplyAdd(float a, float b, float c) => a * b + c;
 
-    /// <summary>Makes <see cref="MultiplyAdd"/> and <see cref="MultiplyAdd8x16"/> OpenCL's fma in every kernel compiled in the built context.</summary>
+    /// <summary>Makes <see cref="MultiplyAdd"/> and <see cref="MultiplyAdd8x16"/> OpenCL's fma (and <see cref="AddRows8x16"/> its float16 add) in every kernel compiled in the built context.</summary>
     public static Context.Builder EnableFusedMultiplyAdd(this Context.Builder builder)
     {
         var intrinsics = builder.GetIntrinsicManager();
@@ -36,6 +36,8 @@ public static class Fused
             new CLIntrinsic(typeof(Fused), nameof(GenerateFma), IntrinsicImplementationMode.GenerateCode));
         intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(MultiplyAdd8x16), BindingFlags.NonPublic | BindingFlags.Static)!,
             new CLIntrinsic(typeof(Fused), nameof(GenerateFma8x16), IntrinsicImplementationMode.GenerateCode));
+        intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(AddRows8x16), BindingFlags.NonPublic | BindingFlags.Static)!,
+            new CLIntrinsic(typeof(Fused), nameof(GenerateAddRows8x16), IntrinsicImplementationMode.GenerateCode));
         return builder;
     }
 
@@ -80,5 +82,23 @@ public static class Fused
         statement.AppendArgument(b);
         statement.AppendArgument(c);
         statement.EndArguments();
+    }
+
+    /// <summary>acc += other for two 8×16 blocks as eight OpenCL float16 adds (OpenCL kernels only; both by reference, as in <see cref="MultiplyAdd8x16"/>).</summary>
+    [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AddRows8x16(ref Block8x16 acc, ref Block8x16 other) => acc.AddRows(other);
+
+    /// <summary>The OpenCL code for <see cref="AddRows8x16"/>.</summary>
+    public static void GenerateAddRows8x16(CLBackend backend, CLCodeGenerator codeGenerator, Value value)
+    {
+        var call = (MethodCall)value;
+        var acc = codeGenerator.Load(call[0]);
+        var other = codeGenerator.Load(call[1]);
+        var code = new StringBuilder($"{{ typedef float16 __attribute__((aligned(4))) f16u_; f16u_* acc_ = (f16u_*){acc}; f16u_* other_ = (f16u_*){other};");
+        for (int r = 0; r < 8; r++)
+            code.Append($" acc_[{r}] = acc_[{r}] + other_[{r}];");
+        code.Append(" }");
+        codeGenerator.AppendIndent();
+        codeGenerator.Builder.AppendLine(code.ToString());
     }
 }

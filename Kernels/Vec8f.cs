@@ -16,6 +16,17 @@ public struct Vec16f
 {
     public Vec8f Lo, Hi;
 
+    /// <summary>a + b lane by lane.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static Vec16f Add(Vec16f a, Vec16f b)
+    {
+        a.Lo.V0 += b.Lo.V0; a.Lo.V1 += b.Lo.V1; a.Lo.V2 += b.Lo.V2; a.Lo.V3 += b.Lo.V3;
+        a.Lo.V4 += b.Lo.V4; a.Lo.V5 += b.Lo.V5; a.Lo.V6 += b.Lo.V6; a.Lo.V7 += b.Lo.V7;
+        a.Hi.V0 += b.Hi.V0; a.Hi.V1 += b.Hi.V1; a.Hi.V2 += b.Hi.V2; a.Hi.V3 += b.Hi.V3;
+        a.Hi.V4 += b.Hi.V4; a.Hi.V5 += b.Hi.V5; a.Hi.V6 += b.Hi.V6; a.Hi.V7 += b.Hi.V7;
+        return a;
+    }
+
     /// <summary>a·b + c lane by lane, each rounded twice (the CPU accelerator's and CUDA's form of Fused.MultiplyAdd8x16).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static Vec16f MultiplyAdd(float a, Vec16f b, Vec16f c)

@@ -82,7 +82,7 @@ public sealed partial class Tensor
             if (rowsGrad is not null) kernels.Transpose3(gy.View, rowsGrad.View, g.N, cout, plane);
             if (x.RequiresGrad && direct is not null)
             {
-                int kw = g.KW - 1, channels = ConvDirectKernels.PaddedChannels(g.C);
+                int kw = g.KW - 1, channels = direct.InputChannels(g.C);
                 using var gpad = new Tensor(Device, new Shape(g.N * cout * g.OutH, g.OutW + 2 * kw));
                 using var w8 = new Tensor(Device, new Shape(cout, g.KH * g.KW, channels));
                 direct.Pad(gy.View, gpad.View, g.N * cout * g.OutH, 1, g.OutW, 0, kw);

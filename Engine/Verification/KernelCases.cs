@@ -259,7 +259,7 @@ public static class KernelCases
         conv.Transpose3(Tensor.FromArray(d, dy).View, g8.View, n, cout, o * o, padded);
         direct.Weights(tx.View, g8.View, dw.View, g, cout, accumulate: false);
         direct.Weights(tx.View, g8.View, dwAdded.View, g, cout, accumulate: true);
-        int channels = ConvDirectKernels.PaddedChannels(c);
+        int channels = direct.InputChannels(c);
         var gp = Tensor.Full(d, new Shape(n * cout * o * (o + 2 * (k - 1))), float.NaN);
         var wx8 = Tensor.Full(d, new Shape(cout * k * k * channels), float.NaN);
         var dx = Tensor.Full(d, new Shape(x.Length), float.NaN);

@@ -18,11 +18,12 @@
 //             w8 is w as (Cout, kh·kw, C rounded up to 8), zero past C (ConvKernels.Transpose3); a block is
 //             8 input channels × 8 neighbouring inputs of one input row; per tap and o one 8-float row
 //             of w8 (each lane broadcast) and one 8-float run of a row of gp. A tap with no output
-//             there reads gp's zeros and adds +0.
+//             there reads gp's zeros and adds +0. Where LaunchPlan.WideRows, 16 input channels as
+//             the lanes by one run of 8 inputs as the rows, as the forward.
 // Each sum runs in the order the im2col path sums it (over q, r, or o then the taps), from 0, the
 // bias added (or the old ∂w accumulated) last: the results are those of im2col + the packed matmul
 // (+ col2im) with separate rounding, bit for bit. On OpenCL the packed matmul fuses each multiply-add
-// (LaunchPlan.FusedMultiplyAdd), and so does the 16-lane forward; the 8-lane kernels do not (fusing
+// (LaunchPlan.FusedMultiplyAdd), and so do the 16-lane forward and ∂x; the 8-lane kernels do not (fusing
 // them measured −3% to +1%), so there they differ from the im2col path in the last bits. On PoCL the
 // SLP vectoriser turns each 8×8 block update into 8-lane multiplies and adds.
 using System.Runtime.CompilerServices;
@@ -39,20 +40,24 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>? _forwardWide;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int> _weights;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int> _input;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ConvGeometry, int>? _inputWide;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int> _pad, _crop;
 
     private ConvDirectKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
         _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardKernel);
-        if (plan.WideRows)
-            _forwardWide = plan.FusedMultiplyAdd
-                ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardWideKernel<FusedOnOpenCL>)
-                : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardWideKernel<Unfused>);
         _weights = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int>(DirectWeightsKernel);
         _input = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int>(DirectInputKernel);
         _pad = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(PadKernel);
         _crop = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(CropKernel);
+        if (!plan.WideRows) return;
+        _forwardWide = plan.FusedMultiplyAdd
+            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardWideKernel<FusedOnOpenCL>)
+            : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardWideKernel<Unfused>);
+        _inputWide = plan.FusedMultiplyAdd
+            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ConvGeometry, int>(DirectInputWideKernel<FusedOnOpenCL>)
+            : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ConvGeometry, int>(DirectInputWideKernel<Unfused>);
     }
 
     public static ConvDirectKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -300,6 +305,43 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         }
     }
 
+    /// <summary>
+    /// As <see cref="DirectInputKernel"/> with 16 input channels as the lanes of each row and one run
+    /// of 8 inputs as the rows (LaunchPlan.WideRows; two runs would need 32 vector registers for the
+    /// sums and their totals): blocks u = ((n·H + h)·⌈C/16⌉ + panel)·⌈W/8⌉ + s.
+    /// </summary>
+    private static void DirectInputWideKernel<TUpdate>(ArrayView<float> gp, ArrayView<Vec16f> w16, ArrayView<float> dx, ConvGeometry g, int cout)
+        where TUpdate : struct, IBlockUpdate
+    {
+        int outH = g.OutH, taps = g.KH * g.KW, padded = g.OutW + 2 * (g.KW - 1);
+        int runs = (g.W + 7) / 8, panels = (g.C + 15) / 16, gPlane = outH * padded;
+        GridLoop.Share((long)g.N * g.H * panels * runs, out int begin, out int end);
+        for (int u = begin; u < end; u++)
+        {
+            int s = u % runs, t = u / runs;
+            int panel = t % panels, row = t / panels; // row = n·H + h
+            int h = row % g.H, n = row / g.H;
+            int w0 = Math.Min(8 * s, g.W - 8);
+            var acc = default(Block8x16);
+            for (int i = 0; i < g.KH; i++)
+            {
+                int oh = h - i;
+                if (oh < 0 || oh >= outH) continue;
+                for (int j = 0; j < g.KW; j++)
+                {
+                    int at = (n * cout * outH + oh) * padded + w0 - j + g.KW - 1;
+                    int tap = (i * g.KW + j) * panels + panel, tapStride = taps * panels;
+                    var sum = default(Block8x16);
+                    for (int o = 0; o < cout; o++, at += gPlane, tap += tapStride)
+                        default(TUpdate).Add(ref sum, Run(gp, at), w16[tap]);
+                    default(TUpdate).AddRows(ref acc, ref sum);
+                }
+            }
+            int c0 = 16 * panel;
+            StoreColumns(dx, default, ((n * g.C + c0) * g.H + h) * g.W + w0, c0, g.C, 0, g.H * g.W, acc);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddInto(ref Vec8f a, in Vec8f b)
     {
@@ -353,6 +395,9 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
 
     /// <summary>Output channels rounded up to the forward's panels (16 lanes where LaunchPlan.WideRows, else 8): the row length of its w8.</summary>
     public int ForwardChannels(int cout) => _forwardWide is null ? PaddedChannels(cout) : (cout + 15) / 16 * 16;
+
+    /// <summary>Input channels rounded up to ∂x's panels (16 lanes where LaunchPlan.WideRows, else 8): the row length of its w8.</summary>
+    public int InputChannels(int c) => _inputWide is null ? PaddedChannels(c) : (c + 15) / 16 * 16;
 
     /// <summary>
     /// y (N, Cout, Ho, Wo) = conv2d(x, w) + bias (Cout, or empty), from w8 = w (Cout, C·kh·kw)
@@ -414,8 +459,14 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     public void Input(ArrayView<float> gp, ArrayView<float> w8, ArrayView<float> dx, ConvGeometry g, int cout)
     {
         Require(g);
-        if (gp.Length < (long)g.N * cout * g.OutH * (g.OutW + 2 * (g.KW - 1)) || w8.Length < (long)cout * g.KH * g.KW * PaddedChannels(g.C))
+        if (gp.Length < (long)g.N * cout * g.OutH * (g.OutW + 2 * (g.KW - 1)) || w8.Length < (long)cout * g.KH * g.KW * InputChannels(g.C))
             throw new ArgumentException($"conv input gradient: gp ({gp.Length}) or w8 ({w8.Length}) too short for {g} with {cout} channels");
+        if (_inputWide is not null)
+        {
+            long units = (long)g.N * g.H * ((g.C + 15) / 16) * ((g.W + 7) / 8);
+            _inputWide(_plan.BlockShare(units, _plan.PackedGroupSize), gp, w8.Cast<Vec16f>(), dx, g, cout);
+            return;
+        }
         long blocks = (long)g.N * g.H * ((g.C + 7) / 8) * ((g.W + 7) / 8);
         _input(_plan.BlockShare(blocks, _plan.PackedGroupSize), gp, w8.Cast<Vec8f>(), dx, g, cout);
     }

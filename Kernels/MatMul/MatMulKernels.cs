@@ -155,6 +155,14 @@ internal struct Block8x16
         R6 = Vec16f.MultiplyAdd(a.V6, b, R6); R7 = Vec16f.MultiplyAdd(a.V7, b, R7);
     }
 
+    /// <summary>C += other, row by row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddRows(in Block8x16 other)
+    {
+        R0 = Vec16f.Add(R0, other.R0); R1 = Vec16f.Add(R1, other.R1); R2 = Vec16f.Add(R2, other.R2); R3 = Vec16f.Add(R3, other.R3);
+        R4 = Vec16f.Add(R4, other.R4); R5 = Vec16f.Add(R5, other.R5); R6 = Vec16f.Add(R6, other.R6); R7 = Vec16f.Add(R7, other.R7);
+    }
+
     /// <summary>Columns 0–7 (<paramref name="right"/>: 8–15) as an 8×8 block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly Block8x8 Half(bool right) => right
@@ -168,6 +176,9 @@ internal interface IBlockUpdate
     void Add(ref Block8x8 acc, in Vec8f a, in Vec8f b);
 
     void Add(ref Block8x16 acc, in Vec8f a, in Vec16f b);
+
+    /// <summary>acc += other, row by row (a partial sum added into its total).</summary>
+    void AddRows(ref Block8x16 acc, ref Block8x16 other);
 }
 
 /// <summary>
@@ -181,6 +192,9 @@ internal readonly struct Unfused : IBlockUpdate
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(ref Block8x16 acc, in Vec8f a, in Vec16f b) => acc.AddSeparately(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddRows(ref Block8x16 acc, ref Block8x16 other) => acc.AddRows(other);
 }
 
 /// <summary>Each a·b + c as OpenCL's fma: OpenCL only, the one backend <see cref="Fused"/> is registered for.</summary>
@@ -191,6 +205,9 @@ internal readonly struct FusedOnOpenCL : IBlockUpdate
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(ref Block8x16 acc, in Vec8f a, in Vec16f b) => Fused.MultiplyAdd8x16(ref acc, a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddRows(ref Block8x16 acc, ref Block8x16 other) => Fused.AddRows8x16(ref acc, ref other);
 }
 
 /// <summary>A packed into strips of 8 rows interleaved along K (the pack kernel's layout, or a convolution's).</summary>
