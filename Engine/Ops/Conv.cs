@@ -8,8 +8,8 @@
 // operands, strips of A forward and panels of B for dW (no matrix, no packing pass), and the
 // backward pass builds them again from x rather than keeping cols from the forward. On OpenCL CPUs,
 // convolutions with stride 1 and output rows of at least 8 compute y and dx straight from x and g
-// (ConvDirectKernels; with padding, from a zero-padded copy), and dW too where there is no padding,
-// with the same sums in the same order.
+// (ConvDirectKernels; with padding, from a zero-padded copy), and dW too where there is no padding
+// or its kernel runs 16 channels a row (PoCL on AVX-512), with the same sums in the same order.
 using Activations.Kernels.Conv;
 using Activations.Kernels.MatMul;
 
@@ -42,9 +42,10 @@ public sealed partial class Tensor
         // With zero padding the direct kernels run on x padded by a copy (gp: the same convolution without padding).
         var gp = g with { H = g.H + 2 * g.Pad, W = g.W + 2 * g.Pad, Pad = 0 };
         var direct = Device.Kernels.Plan.DirectConv && ConvDirectKernels.Takes(gp) ? Device.Kernels.Get<ConvDirectKernels>() : null;
-        // ∂w directly only without padding: the padded copy of x is not kept for backward.
-        bool directWeights = direct is not null && g.Pad == 0;
-        int padded = ConvDirectKernels.PaddedChannels(cout);
+        // ∂w directly without padding, and with it where the kernel is wide (on x padded again in backward:
+        // the forward's copy is not kept).
+        bool directWeights = direct is not null && (g.Pad == 0 || direct.WeightsWhenPadded);
+        int padded = direct?.WeightsChannels(cout) ?? 0;
         if (direct is not null)
         {
             // The direct kernels read w and g with whole panels of output channels (8 or 16 lanes).
@@ -106,7 +107,10 @@ public sealed partial class Tensor
                 using var g8 = padded == cout ? null : new Tensor(Device, new Shape(g.Rows, padded));
                 if (g8 is not null) kernels.Transpose3(gy.View, g8.View, g.N, cout, plane, padded);
                 var g8View = g8 is null ? rowsGrad!.View : g8.View;
-                w2.AccumulateProduct((dw, accumulate) => direct!.Weights(x.View, g8View, dw, g, cout, accumulate));
+                using var xp = g.Pad == 0 ? null : new Tensor(Device, new Shape(g.N, g.C, gp.H, gp.W));
+                if (xp is not null) direct!.Pad(x.View, xp.View, g.N * g.C, g.H, g.W, g.Pad, g.Pad);
+                var (xView, xGeometry) = xp is null ? (x.View, g) : (xp.View, gp);
+                w2.AccumulateProduct((dw, accumulate) => direct!.Weights(xView, g8View, dw, xGeometry, cout, accumulate));
             }
             else if (matmul.DefaultAlgorithm == MatMulAlgorithm.Packed)
                 w2.AccumulateProduct((dw, accumulate) => matmul.MatMulPacked(null, panels => kernels.Im2ColPanels(x.View, panels, g),

@@ -246,7 +246,7 @@ public static class KernelCases
         using var scope = TensorScope.Begin();
         var conv = d.Kernels.Get<ConvKernels>();
         var direct = d.Kernels.Get<ConvDirectKernels>();
-        int padded = ConvDirectKernels.PaddedChannels(cout);
+        int padded = direct.WeightsChannels(cout);
         var tx = Tensor.FromArray(d, x);
         int lanes = direct.ForwardChannels(cout);
         var w8 = Tensor.Full(d, new Shape(g.Patch * lanes), float.NaN);

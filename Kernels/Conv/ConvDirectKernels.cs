@@ -39,6 +39,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int> _forward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>? _forwardWide;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int> _weights;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ConvGeometry, int, int>? _weightsWide;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int> _input;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ConvGeometry, int>? _inputWide;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int> _pad, _crop;
@@ -58,6 +59,9 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         _inputWide = plan.FusedMultiplyAdd
             ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ConvGeometry, int>(DirectInputWideKernel<FusedOnOpenCL>)
             : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ConvGeometry, int>(DirectInputWideKernel<Unfused>);
+        _weightsWide = plan.FusedMultiplyAdd
+            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ConvGeometry, int, int>(DirectWeightsWideKernel<FusedOnOpenCL>)
+            : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec16f>, ArrayView<float>, ConvGeometry, int, int>(DirectWeightsWideKernel<Unfused>);
     }
 
     public static ConvDirectKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -257,6 +261,69 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     }
 
     /// <summary>
+    /// As <see cref="DirectWeightsKernel"/> with 16 output channels as the lanes and 8 taps q as the
+    /// rows (LaunchPlan.WideRows): per output position r one 16-float row of g16 and each tap's input
+    /// broadcast, summed over r in order from 0 as the packed product gᵀ·cols sums it; blocks
+    /// u = panel·⌈C·kh·kw / 8⌉ + group. Taps past the patch read its last one and are not stored.
+    /// </summary>
+    private static void DirectWeightsWideKernel<TUpdate>(ArrayView<float> x, ArrayView<Vec16f> g16, ArrayView<float> dw, ConvGeometry g, int cout, int accumulate)
+        where TUpdate : struct, IBlockUpdate
+    {
+        int groups = (g.Patch + 7) / 8, panels = (cout + 15) / 16, sample = g.C * g.H * g.W;
+        GridLoop.Share((long)groups * panels, out int begin, out int end);
+        for (int u = begin; u < end; u++)
+        {
+            int group = u % groups, panel = u / groups, q0 = 8 * group;
+            int t0 = TapOffset(g, q0), t1 = TapOffset(g, q0 + 1), t2 = TapOffset(g, q0 + 2), t3 = TapOffset(g, q0 + 3),
+                t4 = TapOffset(g, q0 + 4), t5 = TapOffset(g, q0 + 5), t6 = TapOffset(g, q0 + 6), t7 = TapOffset(g, q0 + 7);
+            var acc = default(Block8x16);
+            int r = panel;
+            for (int n = 0; n < g.N; n++)
+            {
+                for (int oh = 0; oh < g.OutH; oh++)
+                {
+                    int at = n * sample + oh * g.W;
+                    for (int ow = 0; ow < g.OutW; ow++, at++, r += panels)
+                    {
+                        Vec8f a;
+                        a.V0 = x[at + t0]; a.V1 = x[at + t1]; a.V2 = x[at + t2]; a.V3 = x[at + t3];
+                        a.V4 = x[at + t4]; a.V5 = x[at + t5]; a.V6 = x[at + t6]; a.V7 = x[at + t7];
+                        default(TUpdate).Add(ref acc, a, g16[r]);
+                    }
+                }
+            }
+            int o0 = 16 * panel;
+            StoreTaps(dw, g, cout, accumulate, o0, q0, acc.Half(false).Transposed());
+            StoreTaps(dw, g, cout, accumulate, o0 + 8, q0, acc.Half(true).Transposed());
+        }
+    }
+
+    /// <summary>Where tap q (c, i, j) of the patch (its last tap past the end) reads x, from the window's corner.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TapOffset(ConvGeometry g, int q)
+    {
+        int taps = g.KH * g.KW;
+        q = Math.Min(q, g.Patch - 1);
+        int c = q / taps, ij = q - c * taps, i = ij / g.KW;
+        return (c * g.H + i) * g.W + ij - i * g.KW;
+    }
+
+    /// <summary>∂w (=, or += when accumulating) for channels o0..o0 + 7 (rows of <paramref name="block"/>) and taps q0..q0 + 7, clipped to Cout and the patch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTaps(ArrayView<float> dw, ConvGeometry g, int cout, int accumulate, int o0, int q0, in Block8x8 block)
+    {
+        for (int m = 0; m < 8 && o0 + m < cout; m++)
+        {
+            int to = (o0 + m) * g.Patch + q0;
+            for (int k = 0; k < 8 && q0 + k < g.Patch; k++)
+            {
+                float v = block.Get(m, k);
+                dw[to + k] = accumulate != 0 ? v + dw[to + k] : v;
+            }
+        }
+    }
+
+    /// <summary>
     /// Work-item blocks u = ((n·H + h)·⌈C/8⌉ + panel)·⌈W/8⌉ + s: ∂x for input channels 8·panel.. at
     /// input columns w0 = min(8s, W − 8).. of input row h (the last run overlaps the one before it).
     /// </summary>
@@ -396,6 +463,12 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     /// <summary>Output channels rounded up to the forward's panels (16 lanes where LaunchPlan.WideRows, else 8): the row length of its w8.</summary>
     public int ForwardChannels(int cout) => _forwardWide is null ? PaddedChannels(cout) : (cout + 15) / 16 * 16;
 
+    /// <summary>Output channels rounded up to ∂w's panels (16 lanes where LaunchPlan.WideRows, else 8): the row length of its g8.</summary>
+    public int WeightsChannels(int cout) => _weightsWide is null ? PaddedChannels(cout) : (cout + 15) / 16 * 16;
+
+    /// <summary>Whether ∂w of a padded convolution runs here too (on a padded copy of x): where its kernel takes 16 channels a row; the 8-lane one used 3 of 8 lanes at kw = 3 and lost to im2col.</summary>
+    public bool WeightsWhenPadded => _weightsWide is not null;
+
     /// <summary>Input channels rounded up to ∂x's panels (16 lanes where LaunchPlan.WideRows, else 8): the row length of its w8.</summary>
     public int InputChannels(int c) => _inputWide is null ? PaddedChannels(c) : (c + 15) / 16 * 16;
 
@@ -421,14 +494,20 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
 
     /// <summary>
     /// ∂w (Cout, C·kh·kw) = (or +=, when <paramref name="accumulate"/>) Σ over output positions of
-    /// g8 (N·Ho·Wo, <see cref="PaddedChannels"/>(Cout), zero past Cout) times the im2col row of x;
+    /// g8 (N·Ho·Wo, <see cref="WeightsChannels"/>(Cout), zero past Cout) times the im2col row of x;
     /// <see cref="Takes"/> must hold.
     /// </summary>
     public void Weights(ArrayView<float> x, ArrayView<float> g8, ArrayView<float> dw, ConvGeometry g, int cout, bool accumulate)
     {
         Require(g);
-        if (g8.Length < (long)g.Rows * PaddedChannels(cout))
-            throw new ArgumentException($"conv weights: g has {g8.Length} values, too few for {g} with {cout} channels padded to 8");
+        if (g8.Length < (long)g.Rows * WeightsChannels(cout))
+            throw new ArgumentException($"conv weights: g has {g8.Length} values, too few for {g} with {cout} channels padded to {WeightsChannels(cout)}");
+        if (_weightsWide is not null)
+        {
+            long units = (long)((g.Patch + 7) / 8) * ((cout + 15) / 16);
+            _weightsWide(_plan.BlockShare(units, 1), x, g8.Cast<Vec16f>(), dw, g, cout, accumulate ? 1 : 0);
+            return;
+        }
         long blocks = (long)g.C * g.KH * ((cout + 7) / 8);
         // Few blocks, each a long sum: one work-item per group, so that every core takes some.
         _weights(_plan.BlockShare(blocks, _plan.Kind == BackendKind.OpenCL ? 1 : _plan.GroupSize), x, g8.Cast<Vec8f>(), dw, g, cout, accumulate ? 1 : 0);
