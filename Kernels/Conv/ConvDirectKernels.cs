@@ -95,10 +95,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
                     int at = ((n * g.C + c) * g.H + oh + i) * g.W + ow0;
                     for (int j = 0; j < g.KW; j++, q += panels, at++)
                     {
-                        Vec8f b;
-                        b.V0 = x[at]; b.V1 = x[at + 1]; b.V2 = x[at + 2]; b.V3 = x[at + 3];
-                        b.V4 = x[at + 4]; b.V5 = x[at + 5]; b.V6 = x[at + 6]; b.V7 = x[at + 7];
-                        acc.Add(w8[q], b);
+                        acc.Add(w8[q], Run(x, at));
                     }
                 }
             }
@@ -225,12 +222,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
                     if (at + g.OutW + 6 < x.Length)
                     {
                         for (int ow = 0; ow < g.OutW; ow++, at++, r += panels)
-                        {
-                            Vec8f b;
-                            b.V0 = x[at]; b.V1 = x[at + 1]; b.V2 = x[at + 2]; b.V3 = x[at + 3];
-                            b.V4 = x[at + 4]; b.V5 = x[at + 5]; b.V6 = x[at + 6]; b.V7 = x[at + 7];
-                            acc.Add(g8[r], b);
-                        }
+                            acc.Add(g8[r], Run(x, at));
                     }
                     else
                     {
@@ -350,12 +342,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
                     int tap = (i * g.KW + j) * panels + panel, tapStride = taps * panels;
                     var sum = default(Block8x8);
                     for (int o = 0; o < cout; o++, at += gPlane, tap += tapStride)
-                    {
-                        Vec8f b;
-                        b.V0 = gp[at]; b.V1 = gp[at + 1]; b.V2 = gp[at + 2]; b.V3 = gp[at + 3];
-                        b.V4 = gp[at + 4]; b.V5 = gp[at + 5]; b.V6 = gp[at + 6]; b.V7 = gp[at + 7];
-                        sum.Add(w8[tap], b);
-                    }
+                        sum.Add(w8[tap], Run(gp, at));
                     AddInto(ref acc.R0, sum.R0); AddInto(ref acc.R1, sum.R1); AddInto(ref acc.R2, sum.R2); AddInto(ref acc.R3, sum.R3);
                     AddInto(ref acc.R4, sum.R4); AddInto(ref acc.R5, sum.R5); AddInto(ref acc.R6, sum.R6); AddInto(ref acc.R7, sum.R7);
                 }
