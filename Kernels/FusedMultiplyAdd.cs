@@ -5,9 +5,9 @@
 // context builder): a kernel that calls it compiles for OpenCL alone, so kernels take it through a
 // type chosen by LaunchPlan.FusedMultiplyAdd (MatMulKernels' FusedOnOpenCL / Unfused).
 //
-// The packed matmul's 8×16 blocks go further: a block's whole update is one intrinsic written with OpenCL's
-// float16, because LLVM 15's SLP vectoriser built only 8-wide trees from ILGPU's scalar code, so an
-// AVX-512 CPU ran at half its vector width (docs/performance.md).
+// The 8×16 blocks of the packed matmul and the direct convolutions go further: a block's whole update
+// is one intrinsic written with OpenCL's float16, because LLVM 15's SLP vectoriser built only 8-wide
+// trees from ILGPU's scalar code, so an AVX-512 CPU ran at half its vector width (docs/performance.md).
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -41,10 +41,16 @@ public static class Fused
         return builder;
     }
 
+    /// <summary>
+    /// float16 as plain vector loads and stores, 4-byte aligned as the structs are: PoCL's vload16 reads
+    /// in pairs of floats, and LLVM then kept the block in pairs too (49–55 GFLOP/s at 1024³).
+    /// </summary>
+    private const string Float16Unaligned = "typedef float16 __attribute__((aligned(4))) f16u_;";
+
     /// <summary>acc += a·bᵀ for an 8×16 block as eight OpenCL float16 fmas, one per row (OpenCL kernels only).</summary>
     /// <remarks>The block goes by reference, so that OpenCL reads and writes it through one address,
     /// which LLVM keeps in eight vector registers; carried by value through ILGPU's loop variables it
-    /// was split into single floats (44 GFLOP/s at 1024³ against 199).</remarks>
+    /// was split into single floats (28 GFLOP/s at 1024³ against 199).</remarks>
     [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void MultiplyAdd8x16(ref Block8x16 acc, Vec8f a, Vec16f b) => acc.AddSeparately(a, b);
 
@@ -55,10 +61,7 @@ public static class Fused
         var acc = codeGenerator.Load(call[0]);
         var a = codeGenerator.Load(call[1]);
         var b = codeGenerator.Load(call[2]);
-        var code = new StringBuilder();
-        // Plain vector loads and stores, 4-byte aligned as the structs are: PoCL's vload16 reads in
-        // pairs of floats, and LLVM then kept the block in pairs too (50 GFLOP/s).
-        code.Append($"{{ typedef float16 __attribute__((aligned(4))) f16u_; f16u_* acc_ = (f16u_*){acc};");
+        var code = new StringBuilder($"{{ {Float16Unaligned} f16u_* acc_ = (f16u_*){acc};");
         code.Append($" float* a_ = (float*)&{a}; f16u_ b_ = *(f16u_*)&{b};");
         for (int r = 0; r < 8; r++)
             code.Append($" acc_[{r}] = fma((float16)(a_[{r}]), b_, acc_[{r}]);");
@@ -94,7 +97,7 @@ public static class Fused
         var call = (MethodCall)value;
         var acc = codeGenerator.Load(call[0]);
         var other = codeGenerator.Load(call[1]);
-        var code = new StringBuilder($"{{ typedef float16 __attribute__((aligned(4))) f16u_; f16u_* acc_ = (f16u_*){acc}; f16u_* other_ = (f16u_*){other};");
+        var code = new StringBuilder($"{{ {Float16Unaligned} f16u_* acc_ = (f16u_*){acc}; f16u_* other_ = (f16u_*){other};");
         for (int r = 0; r < 8; r++)
             code.Append($" acc_[{r}] = acc_[{r}] + other_[{r}];");
         code.Append(" }");

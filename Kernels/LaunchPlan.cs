@@ -66,15 +66,16 @@ public sealed class LaunchPlan
 
     /// <summary>
     /// Whether products run 16-lane rows (float16 through Fused.MultiplyAdd8x16): where the packed
-    /// matmul runs two panels per unit, also the direct convolution's forward (16 channels a row).
+    /// matmul runs two panels per unit, also the direct convolution's forward, ∂x and ∂w (16 channels a row).
     /// </summary>
     public bool WideRows => PackedPanels == 2;
 
     /// <summary>
-    /// Whether the packed matmul's product loop uses OpenCL's fma (<see cref="Fused"/>): on OpenCL. An
-    /// AVX2 build of PoCL ran the 8×8 product 20% faster fused; elsewhere ILGPU has no fma to emit.
+    /// Whether the packed matmul's product loop uses OpenCL's fma (<see cref="Fused"/>): on OpenCL CPUs,
+    /// where it is the default kernel. An AVX2 build of PoCL ran the 8×8 product 20% faster fused;
+    /// elsewhere ILGPU has no fma to emit, and an OpenCL GPU's compiler need not see the float16 code.
     /// </summary>
-    public bool FusedMultiplyAdd => Kind == BackendKind.OpenCL;
+    public bool FusedMultiplyAdd => Kind == BackendKind.OpenCL && MatMulAlgorithm == MatMulAlgorithm.Packed;
 
     /// <summary>
     /// Up to how many columns of C the packed matmul reads an A whose rows run along K in place

@@ -3,6 +3,8 @@
 // the activation kernels the JIT leaves it a call), so kernels that run there read and write in
 // these (the packed matmul, the activations); on PoCL the packed matmul's 8-float loads are what
 // the SLP vectoriser turns into vector code.
+using System.Runtime.CompilerServices;
+
 namespace Activations.Kernels;
 
 /// <summary>Eight floats read or written with one view access (a kernel parameter type, hence public).</summary>
@@ -17,7 +19,7 @@ public struct Vec16f
     public Vec8f Lo, Hi;
 
     /// <summary>a + b lane by lane.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec16f Add(Vec16f a, Vec16f b)
     {
         a.Lo.V0 += b.Lo.V0; a.Lo.V1 += b.Lo.V1; a.Lo.V2 += b.Lo.V2; a.Lo.V3 += b.Lo.V3;
@@ -28,7 +30,7 @@ public struct Vec16f
     }
 
     /// <summary>a·b + c lane by lane, each rounded twice (the CPU accelerator's and CUDA's form of Fused.MultiplyAdd8x16).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec16f MultiplyAdd(float a, Vec16f b, Vec16f c)
     {
         c.Lo.V0 += a * b.Lo.V0; c.Lo.V1 += a * b.Lo.V1; c.Lo.V2 += a * b.Lo.V2; c.Lo.V3 += a * b.Lo.V3;
