@@ -82,9 +82,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         GridLoop.Share((long)g.N * outH * panels * runs, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
-            int s = u % runs, t = u / runs;
-            int panel = t % panels, row = t / panels; // row = n·Ho + oh
-            int oh = row % outH, n = row / outH;
+            BlockAt(u, runs, panels, outH, out int n, out int oh, out int panel, out int s);
             int ow0 = Math.Min(8 * s, outW - 8), o0 = 8 * panel;
             var acc = default(Block8x8);
             int q = panel; // w8's Vec8f for tap q and this panel: q·panels + panel
@@ -126,9 +124,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         GridLoop.Share((long)g.N * outH * panels * pairs, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
-            int s = u % pairs, t = u / pairs;
-            int panel = t % panels, row = t / panels; // row = n·Ho + oh
-            int oh = row % outH, n = row / outH;
+            BlockAt(u, pairs, panels, outH, out int n, out int oh, out int panel, out int s);
             int r0 = 2 * s, r1 = Math.Min(r0 + 1, runs - 1);
             int ow0 = Math.Min(8 * r0, outW - 8), ow1 = Math.Min(8 * r1, outW - 8), o0 = 16 * panel;
             var first = default(Block8x16);
@@ -151,6 +147,18 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
             StoreColumns(y, bias, o + ow0, o0, cout, hasBias, outH * outW, first);
             if (r1 > r0) StoreColumns(y, bias, o + ow1, o0, cout, hasBias, outH * outW, second);
         }
+    }
+
+    /// <summary>Block u = ((n·rows + row)·panels + panel)·runs + s of the forward and ∂x kernels: its sample, row, panel and run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BlockAt(int u, int runs, int panels, int rows, out int n, out int row, out int panel, out int s)
+    {
+        s = u % runs;
+        int t = u / runs;
+        panel = t % panels;
+        int line = t / panels; // n·rows + row
+        row = line % rows;
+        n = line / rows;
     }
 
     /// <summary>The 8 inputs x[at..at + 7].</summary>
@@ -326,9 +334,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         GridLoop.Share((long)g.N * g.H * panels * runs, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
-            int s = u % runs, t = u / runs;
-            int panel = t % panels, row = t / panels; // row = n·H + h
-            int h = row % g.H, n = row / g.H;
+            BlockAt(u, runs, panels, g.H, out int n, out int h, out int panel, out int s);
             int w0 = Math.Min(8 * s, g.W - 8);
             var acc = default(Block8x8);
             for (int i = 0; i < g.KH; i++)
@@ -372,9 +378,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         GridLoop.Share((long)g.N * g.H * panels * runs, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
-            int s = u % runs, t = u / runs;
-            int panel = t % panels, row = t / panels; // row = n·H + h
-            int h = row % g.H, n = row / g.H;
+            BlockAt(u, runs, panels, g.H, out int n, out int h, out int panel, out int s);
             int w0 = Math.Min(8 * s, g.W - 8);
             var acc = default(Block8x16);
             for (int i = 0; i < g.KH; i++)
