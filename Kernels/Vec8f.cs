@@ -11,6 +11,14 @@ namespace Activations.Kernels;
 public struct Vec8f
 {
     public float V0, V1, V2, V3, V4, V5, V6, V7;
+
+    /// <summary>a + b lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec8f Add(Vec8f a, Vec8f b)
+    {
+        a.V0 += b.V0; a.V1 += b.V1; a.V2 += b.V2; a.V3 += b.V3; a.V4 += b.V4; a.V5 += b.V5; a.V6 += b.V6; a.V7 += b.V7;
+        return a;
+    }
 }
 
 /// <summary>Sixteen floats, one accumulator row of the packed matmul's 8×16 blocks (a kernel value type, hence public).</summary>
@@ -22,10 +30,8 @@ public struct Vec16f
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec16f Add(Vec16f a, Vec16f b)
     {
-        a.Lo.V0 += b.Lo.V0; a.Lo.V1 += b.Lo.V1; a.Lo.V2 += b.Lo.V2; a.Lo.V3 += b.Lo.V3;
-        a.Lo.V4 += b.Lo.V4; a.Lo.V5 += b.Lo.V5; a.Lo.V6 += b.Lo.V6; a.Lo.V7 += b.Lo.V7;
-        a.Hi.V0 += b.Hi.V0; a.Hi.V1 += b.Hi.V1; a.Hi.V2 += b.Hi.V2; a.Hi.V3 += b.Hi.V3;
-        a.Hi.V4 += b.Hi.V4; a.Hi.V5 += b.Hi.V5; a.Hi.V6 += b.Hi.V6; a.Hi.V7 += b.Hi.V7;
+        a.Lo = Vec8f.Add(a.Lo, b.Lo);
+        a.Hi = Vec8f.Add(a.Hi, b.Hi);
         return a;
     }
 

@@ -8,8 +8,7 @@
 // operands, strips of A forward and panels of B for dW (no matrix, no packing pass), and the
 // backward pass builds them again from x rather than keeping cols from the forward. On OpenCL CPUs,
 // convolutions with stride 1 and output rows of at least 8 compute y and dx straight from x and g
-// (ConvDirectKernels; with padding, from a zero-padded copy), and dW too where there is no padding
-// or its kernel runs 16 channels a row (PoCL on AVX-512), with the same sums in the same order.
+// and dW (ConvDirectKernels; with padding, from a zero-padded copy), with the same sums in the same order.
 using Activations.Kernels.Conv;
 using Activations.Kernels.MatMul;
 
@@ -42,9 +41,8 @@ public sealed partial class Tensor
         // With zero padding the direct kernels run on x padded by a copy (gp: the same convolution without padding).
         var gp = g with { H = g.H + 2 * g.Pad, W = g.W + 2 * g.Pad, Pad = 0 };
         var direct = Device.Kernels.Plan.DirectConv && ConvDirectKernels.Takes(gp) ? Device.Kernels.Get<ConvDirectKernels>() : null;
-        // ∂w directly without padding, and with it where the kernel is wide (on x padded again in backward:
-        // the forward's copy is not kept).
-        bool directWeights = direct is not null && (g.Pad == 0 || direct.WeightsWhenPadded);
+        // ∂w directly too, with padding on x padded again in backward (the forward's copy is not kept).
+        bool directWeights = direct is not null;
         int padded = direct?.WeightsChannels(cout) ?? 0;
         if (direct is not null)
         {

@@ -1,31 +1,28 @@
 // Convolution products read straight from x (no im2col matrix, no packing), for stride 1 and no
 // padding (a padded convolution runs on a zero-padded copy of x: Pad, and Crop for ∂x), as 8×8
-// register blocks like the packed matmul's (Block8x8):
+// register blocks like the packed matmul's (Block8x8, through its IBlockUpdate), channels as the lanes
+// of each row and positions or taps as the rows:
 //
 //   forward:  y[n, o, oh, ow] = bias[o] + Σ_q w[o, q] · x[n, c, oh + i, ow + j],  q = (c·kh + i)·kw + j
 //             w8 is w transposed to (C·kh·kw, Cout rounded up to 8), zero past Cout (ConvKernels.Transpose3
-//             with padded rows); a block is 8 output channels × 8 neighbouring outputs of one output row;
-//             per q one 8-float row of w8 (each lane broadcast) and one 8-float run of an input row,
-//             written to y in NCHW. Where LaunchPlan.WideRows (PoCL on AVX-512) w8 is padded to 16
-//             and a block is two runs of 8 outputs (rows, each input broadcast) × 16 output channels
-//             (one 16-float row of w8 as the lanes), through the packed matmul's float16 update.
+//             with padded rows); a block is 8 neighbouring outputs of one output row (rows, each input
+//             broadcast) × 8 output channels (one 8-float row of w8 as the lanes) per q, written to y
+//             in NCHW. Where LaunchPlan.WideRows (PoCL on AVX-512) w8 is padded to 16 and a block is
+//             two runs of 8 outputs × 16 output channels, through the packed matmul's float16 update.
 //   weights:  ∂w[o, q] (+)= Σ_r g[r, o] · x[n, c, oh + i, ow + j],  r = (n·Ho + oh)·Wo + ow in order
-//             g8 is (N·Ho·Wo, Cout rounded up to 8) (ConvKernels.Transpose3 with padded rows); a block is
-//             8 output channels × the kw taps of one tap row (c, i); per r one 8-float row of g8 (each
-//             lane broadcast) and one 8-float run of an input row (kw ≤ 8 of its lanes used).
+//             g8 is (N·Ho·Wo, Cout rounded up to 8, or 16 where wide) (ConvKernels.Transpose3 with padded
+//             rows); a block is 8 taps q (rows, each input broadcast) × 8 (16) output channels (one row
+//             of g8 per r as the lanes).
 //   input:    ∂x[n, c, h, w] = Σ_{i, j in order} (Σ_o g[n, o, h − i, w − j] · w[o, c, i, j])  over the taps
 //             whose output exists; gp is g with kw − 1 zero columns each side of every row (Pad),
-//             w8 is w as (Cout, kh·kw, C rounded up to 8), zero past C (ConvKernels.Transpose3); a block is
-//             8 input channels × 8 neighbouring inputs of one input row; per tap and o one 8-float row
-//             of w8 (each lane broadcast) and one 8-float run of a row of gp. A tap with no output
-//             there reads gp's zeros and adds +0. Where LaunchPlan.WideRows, 16 input channels as
-//             the lanes by one run of 8 inputs as the rows, as the forward.
+//             w8 is w as (Cout, kh·kw, C rounded up to 8, or 16 where wide), zero past C
+//             (ConvKernels.Transpose3); a block is 8 neighbouring inputs of one input row (rows, each of
+//             gp broadcast) × 8 (16) input channels (a row of w8 per tap and o as the lanes). A tap with
+//             no output there reads gp's zeros and adds +0.
 // Each sum runs in the order the im2col path sums it (over q, r, or o then the taps), from 0, the
-// bias added (or the old ∂w accumulated) last: the results are those of im2col + the packed matmul
-// (+ col2im) with separate rounding, bit for bit. On OpenCL the packed matmul fuses each multiply-add
-// (LaunchPlan.FusedMultiplyAdd), and so do the 16-lane forward and ∂x; the 8-lane kernels do not (fusing
-// them measured −3% to +1%), so there they differ from the im2col path in the last bits. On PoCL the
-// SLP vectoriser turns each 8×8 block update into 8-lane multiplies and adds.
+// bias added (or the old ∂w accumulated) last, each multiply-add as the packed matmul's update rounds
+// it (fused on OpenCL: LaunchPlan.FusedMultiplyAdd): with separate rounding (the CPU accelerator) the
+// results are those of im2col + the packed matmul (+ col2im), bit for bit.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -47,9 +44,15 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     private ConvDirectKernels(Accelerator accelerator, LaunchPlan plan)
     {
         _plan = plan;
-        _forward = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardKernel);
-        _weights = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int>(DirectWeightsKernel);
-        _input = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int>(DirectInputKernel);
+        _forward = plan.FusedMultiplyAdd
+            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardKernel<FusedOnOpenCL>)
+            : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(DirectForwardKernel<Unfused>);
+        _weights = plan.FusedMultiplyAdd
+            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int>(DirectWeightsKernel<FusedOnOpenCL>)
+            : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int, int>(DirectWeightsKernel<Unfused>);
+        _input = plan.FusedMultiplyAdd
+            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int>(DirectInputKernel<FusedOnOpenCL>)
+            : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, ArrayView<float>, ConvGeometry, int>(DirectInputKernel<Unfused>);
         _pad = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(PadKernel);
         _crop = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(CropKernel);
         if (!plan.WideRows) return;
@@ -74,8 +77,8 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     /// output columns ow0 = min(8s, Wo − 8).. (the last run of a row overlaps the one before it and
     /// writes the same values again). Channels past Cout are computed from w8's zeros and not stored.
     /// </summary>
-    private static void DirectForwardKernel(ArrayView<float> x, ArrayView<Vec8f> w8, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g,
-        int cout, int hasBias)
+    private static void DirectForwardKernel<TUpdate>(ArrayView<float> x, ArrayView<Vec8f> w8, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g,
+        int cout, int hasBias) where TUpdate : struct, IBlockUpdate
     {
         int outH = g.OutH, outW = g.OutW;
         int runs = (outW + 7) / 8, panels = (cout + 7) / 8;
@@ -92,20 +95,19 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
                 {
                     int at = ((n * g.C + c) * g.H + oh + i) * g.W + ow0;
                     for (int j = 0; j < g.KW; j++, q += panels, at++)
-                    {
-                        acc.Add(w8[q], Run(x, at));
-                    }
+                        default(TUpdate).Add(ref acc, Run(x, at), w8[q]);
                 }
             }
+            var t = acc.Transposed();
             int plane = outH * outW, o = ((n * cout + o0) * outH + oh) * outW + ow0;
-            StoreRow(y, bias, o, o0, cout, hasBias, acc.R0); o += plane;
-            StoreRow(y, bias, o, o0 + 1, cout, hasBias, acc.R1); o += plane;
-            StoreRow(y, bias, o, o0 + 2, cout, hasBias, acc.R2); o += plane;
-            StoreRow(y, bias, o, o0 + 3, cout, hasBias, acc.R3); o += plane;
-            StoreRow(y, bias, o, o0 + 4, cout, hasBias, acc.R4); o += plane;
-            StoreRow(y, bias, o, o0 + 5, cout, hasBias, acc.R5); o += plane;
-            StoreRow(y, bias, o, o0 + 6, cout, hasBias, acc.R6); o += plane;
-            StoreRow(y, bias, o, o0 + 7, cout, hasBias, acc.R7);
+            StoreRow(y, bias, o, o0, cout, hasBias, t.R0); o += plane;
+            StoreRow(y, bias, o, o0 + 1, cout, hasBias, t.R1); o += plane;
+            StoreRow(y, bias, o, o0 + 2, cout, hasBias, t.R2); o += plane;
+            StoreRow(y, bias, o, o0 + 3, cout, hasBias, t.R3); o += plane;
+            StoreRow(y, bias, o, o0 + 4, cout, hasBias, t.R4); o += plane;
+            StoreRow(y, bias, o, o0 + 5, cout, hasBias, t.R5); o += plane;
+            StoreRow(y, bias, o, o0 + 6, cout, hasBias, t.R6); o += plane;
+            StoreRow(y, bias, o, o0 + 7, cout, hasBias, t.R7);
         }
     }
 
@@ -171,6 +173,17 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         return v;
     }
 
+    /// <summary>Writes a block of 8 outputs (rows) by 8 channels (lanes) from <paramref name="at"/>, channel by channel (<see cref="StoreRow"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreColumns(ArrayView<float> y, ArrayView<float> bias, int at, int o0, int cout, int hasBias, int plane, in Block8x8 acc)
+    {
+        var t = acc.Transposed();
+        StoreRow(y, bias, at, o0, cout, hasBias, t.R0); StoreRow(y, bias, at + plane, o0 + 1, cout, hasBias, t.R1);
+        StoreRow(y, bias, at + 2 * plane, o0 + 2, cout, hasBias, t.R2); StoreRow(y, bias, at + 3 * plane, o0 + 3, cout, hasBias, t.R3);
+        StoreRow(y, bias, at + 4 * plane, o0 + 4, cout, hasBias, t.R4); StoreRow(y, bias, at + 5 * plane, o0 + 5, cout, hasBias, t.R5);
+        StoreRow(y, bias, at + 6 * plane, o0 + 6, cout, hasBias, t.R6); StoreRow(y, bias, at + 7 * plane, o0 + 7, cout, hasBias, t.R7);
+    }
+
     /// <summary>Writes a block of 8 outputs (rows) by 16 channels (lanes) from <paramref name="at"/>, channel by channel (<see cref="StoreRow"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreColumns(ArrayView<float> y, ArrayView<float> bias, int at, int o0, int cout, int hasBias, int plane, in Block8x16 acc)
@@ -207,64 +220,38 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     }
 
     /// <summary>
-    /// Work-item blocks u = panel·C·kh + c·kh + i: ∂w for output channels 8·panel.. and the kw taps
-    /// (c, i, 0..kw − 1), one per lane, summed over every output position r in order. A tap row's kw
-    /// inputs are neighbours in x, so each r reads one 8-float run; the lanes past kw are not stored.
+    /// Work-item blocks u = panel·⌈C·kh·kw / 8⌉ + group: ∂w for output channels 8·panel.. (the lanes)
+    /// and taps q0 = 8·group.. (the rows), summed over every output position r in order from 0 as the
+    /// packed product gᵀ·cols sums it: per r one 8-float row of g8 and each tap's input broadcast.
+    /// Taps past the patch read its last one and are not stored.
     /// </summary>
-    private static void DirectWeightsKernel(ArrayView<float> x, ArrayView<Vec8f> g8, ArrayView<float> dw, ConvGeometry g, int cout, int accumulate)
+    private static void DirectWeightsKernel<TUpdate>(ArrayView<float> x, ArrayView<Vec8f> g8, ArrayView<float> dw, ConvGeometry g, int cout, int accumulate)
+        where TUpdate : struct, IBlockUpdate
     {
-        int tapRows = g.C * g.KH, panels = (cout + 7) / 8, sample = g.C * g.H * g.W;
-        GridLoop.Share((long)tapRows * panels, out int begin, out int end);
+        int groups = (g.Patch + 7) / 8, panels = (cout + 7) / 8, sample = g.C * g.H * g.W;
+        GridLoop.Share((long)groups * panels, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
-            int tapRow = u % tapRows, panel = u / tapRows; // tapRow = c·kh + i
-            int c = tapRow / g.KH, i = tapRow - c * g.KH;
-            int corner = (c * g.H + i) * g.W;
+            int group = u % groups, panel = u / groups, q0 = 8 * group;
+            var taps = new TapGroup(g, q0);
             var acc = default(Block8x8);
             int r = panel;
             for (int n = 0; n < g.N; n++)
             {
                 for (int oh = 0; oh < g.OutH; oh++)
                 {
-                    int at = n * sample + oh * g.W + corner;
-                    if (at + g.OutW + 6 < x.Length)
-                    {
-                        for (int ow = 0; ow < g.OutW; ow++, at++, r += panels)
-                            acc.Add(g8[r], Run(x, at));
-                    }
-                    else
-                    {
-                        // x's last row: the unused lanes read the row's last tap instead of past x's end.
-                        int kw = g.KW - 1;
-                        for (int ow = 0; ow < g.OutW; ow++, at++, r += panels)
-                        {
-                            Vec8f b;
-                            b.V0 = x[at]; b.V1 = x[at + Math.Min(1, kw)]; b.V2 = x[at + Math.Min(2, kw)]; b.V3 = x[at + Math.Min(3, kw)];
-                            b.V4 = x[at + Math.Min(4, kw)]; b.V5 = x[at + Math.Min(5, kw)]; b.V6 = x[at + Math.Min(6, kw)]; b.V7 = x[at + kw];
-                            acc.Add(g8[r], b);
-                        }
-                    }
+                    int at = n * sample + oh * g.W;
+                    for (int ow = 0; ow < g.OutW; ow++, at++, r += panels)
+                        default(TUpdate).Add(ref acc, taps.Inputs(x, at), g8[r]);
                 }
             }
-            int o0 = 8 * panel, q0 = tapRow * g.KW;
-            for (int m = 0; m < 8 && o0 + m < cout; m++)
-            {
-                int to = (o0 + m) * g.Patch + q0;
-                for (int j = 0; j < g.KW; j++)
-                {
-                    float v = acc.Get(m, j);
-                    if (accumulate != 0) dw[to + j] += v;
-                    else dw[to + j] = v;
-                }
-            }
+            StoreTaps(dw, g, cout, accumulate, 8 * panel, q0, acc.Transposed());
         }
     }
 
     /// <summary>
-    /// As <see cref="DirectWeightsKernel"/> with 16 output channels as the lanes and 8 taps q as the
-    /// rows (LaunchPlan.WideRows): per output position r one 16-float row of g16 and each tap's input
-    /// broadcast, summed over r in order from 0 as the packed product gᵀ·cols sums it; blocks
-    /// u = panel·⌈C·kh·kw / 8⌉ + group. Taps past the patch read its last one and are not stored.
+    /// As <see cref="DirectWeightsKernel{TUpdate}"/> with 16 output channels as the lanes
+    /// (LaunchPlan.WideRows): blocks u = panel·⌈C·kh·kw / 8⌉ + group.
     /// </summary>
     private static void DirectWeightsWideKernel<TUpdate>(ArrayView<float> x, ArrayView<Vec16f> g16, ArrayView<float> dw, ConvGeometry g, int cout, int accumulate)
         where TUpdate : struct, IBlockUpdate
@@ -274,8 +261,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         for (int u = begin; u < end; u++)
         {
             int group = u % groups, panel = u / groups, q0 = 8 * group;
-            int t0 = TapOffset(g, q0), t1 = TapOffset(g, q0 + 1), t2 = TapOffset(g, q0 + 2), t3 = TapOffset(g, q0 + 3),
-                t4 = TapOffset(g, q0 + 4), t5 = TapOffset(g, q0 + 5), t6 = TapOffset(g, q0 + 6), t7 = TapOffset(g, q0 + 7);
+            var taps = new TapGroup(g, q0);
             var acc = default(Block8x16);
             int r = panel;
             for (int n = 0; n < g.N; n++)
@@ -284,17 +270,36 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
                 {
                     int at = n * sample + oh * g.W;
                     for (int ow = 0; ow < g.OutW; ow++, at++, r += panels)
-                    {
-                        Vec8f a;
-                        a.V0 = x[at + t0]; a.V1 = x[at + t1]; a.V2 = x[at + t2]; a.V3 = x[at + t3];
-                        a.V4 = x[at + t4]; a.V5 = x[at + t5]; a.V6 = x[at + t6]; a.V7 = x[at + t7];
-                        default(TUpdate).Add(ref acc, a, g16[r]);
-                    }
+                        default(TUpdate).Add(ref acc, taps.Inputs(x, at), g16[r]);
                 }
             }
             int o0 = 16 * panel;
             StoreTaps(dw, g, cout, accumulate, o0, q0, acc.Half(false).Transposed());
             StoreTaps(dw, g, cout, accumulate, o0 + 8, q0, acc.Half(true).Transposed());
+        }
+    }
+
+    /// <summary>Where taps q0..q0 + 7 of the patch read x from a window's corner (past the patch: its last tap).</summary>
+    private readonly struct TapGroup
+    {
+        private readonly int _t0, _t1, _t2, _t3, _t4, _t5, _t6, _t7;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TapGroup(ConvGeometry g, int q0)
+        {
+            _t0 = TapOffset(g, q0); _t1 = TapOffset(g, q0 + 1); _t2 = TapOffset(g, q0 + 2); _t3 = TapOffset(g, q0 + 3);
+            _t4 = TapOffset(g, q0 + 4); _t5 = TapOffset(g, q0 + 5); _t6 = TapOffset(g, q0 + 6); _t7 = TapOffset(g, q0 + 7);
+        }
+
+        /// <summary>The 8 taps' inputs for the window whose corner is x[at].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vec8f Inputs(ArrayView<float> x, int at)
+        {
+            var corner = x.SubView(at);
+            Vec8f a;
+            a.V0 = corner[_t0]; a.V1 = corner[_t1]; a.V2 = corner[_t2]; a.V3 = corner[_t3];
+            a.V4 = corner[_t4]; a.V5 = corner[_t5]; a.V6 = corner[_t6]; a.V7 = corner[_t7];
+            return a;
         }
     }
 
@@ -327,7 +332,8 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     /// Work-item blocks u = ((n·H + h)·⌈C/8⌉ + panel)·⌈W/8⌉ + s: ∂x for input channels 8·panel.. at
     /// input columns w0 = min(8s, W − 8).. of input row h (the last run overlaps the one before it).
     /// </summary>
-    private static void DirectInputKernel(ArrayView<float> gp, ArrayView<Vec8f> w8, ArrayView<float> dx, ConvGeometry g, int cout)
+    private static void DirectInputKernel<TUpdate>(ArrayView<float> gp, ArrayView<Vec8f> w8, ArrayView<float> dx, ConvGeometry g, int cout)
+        where TUpdate : struct, IBlockUpdate
     {
         int outH = g.OutH, taps = g.KH * g.KW, padded = g.OutW + 2 * (g.KW - 1);
         int runs = (g.W + 7) / 8, panels = (g.C + 7) / 8, gPlane = outH * padded;
@@ -348,20 +354,12 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
                     int tap = (i * g.KW + j) * panels + panel, tapStride = taps * panels;
                     var sum = default(Block8x8);
                     for (int o = 0; o < cout; o++, at += gPlane, tap += tapStride)
-                        sum.Add(w8[tap], Run(gp, at));
-                    AddInto(ref acc.R0, sum.R0); AddInto(ref acc.R1, sum.R1); AddInto(ref acc.R2, sum.R2); AddInto(ref acc.R3, sum.R3);
-                    AddInto(ref acc.R4, sum.R4); AddInto(ref acc.R5, sum.R5); AddInto(ref acc.R6, sum.R6); AddInto(ref acc.R7, sum.R7);
+                        default(TUpdate).Add(ref sum, Run(gp, at), w8[tap]);
+                    acc.AddRows(sum);
                 }
             }
-            int c0 = 8 * panel, plane = g.H * g.W, to = ((n * g.C + c0) * g.H + h) * g.W + w0;
-            StoreRow(dx, default, to, c0, g.C, 0, acc.R0); to += plane;
-            StoreRow(dx, default, to, c0 + 1, g.C, 0, acc.R1); to += plane;
-            StoreRow(dx, default, to, c0 + 2, g.C, 0, acc.R2); to += plane;
-            StoreRow(dx, default, to, c0 + 3, g.C, 0, acc.R3); to += plane;
-            StoreRow(dx, default, to, c0 + 4, g.C, 0, acc.R4); to += plane;
-            StoreRow(dx, default, to, c0 + 5, g.C, 0, acc.R5); to += plane;
-            StoreRow(dx, default, to, c0 + 6, g.C, 0, acc.R6); to += plane;
-            StoreRow(dx, default, to, c0 + 7, g.C, 0, acc.R7);
+            int c0 = 8 * panel;
+            StoreColumns(dx, default, ((n * g.C + c0) * g.H + h) * g.W + w0, c0, g.C, 0, g.H * g.W, acc);
         }
     }
 
@@ -398,12 +396,6 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
             int c0 = 16 * panel;
             StoreColumns(dx, default, ((n * g.C + c0) * g.H + h) * g.W + w0, c0, g.C, 0, g.H * g.W, acc);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddInto(ref Vec8f a, in Vec8f b)
-    {
-        a.V0 += b.V0; a.V1 += b.V1; a.V2 += b.V2; a.V3 += b.V3; a.V4 += b.V4; a.V5 += b.V5; a.V6 += b.V6; a.V7 += b.V7;
     }
 
     /// <summary>
@@ -457,9 +449,6 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     /// <summary>Output channels rounded up to ∂w's panels (16 lanes where LaunchPlan.WideRows, else 8): the row length of its g8.</summary>
     public int WeightsChannels(int cout) => _weightsWide is null ? PaddedChannels(cout) : (cout + 15) / 16 * 16;
 
-    /// <summary>Whether ∂w of a padded convolution runs here too (on a padded copy of x): where its kernel takes 16 channels a row; the 8-lane one used 3 of 8 lanes at kw = 3 and lost to im2col.</summary>
-    public bool WeightsWhenPadded => _weightsWide is not null;
-
     /// <summary>Input channels rounded up to ∂x's panels (16 lanes where LaunchPlan.WideRows, else 8): the row length of its w8.</summary>
     public int InputChannels(int c) => _inputWide is null ? PaddedChannels(c) : (c + 15) / 16 * 16;
 
@@ -499,7 +488,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
             _weightsWide(_plan.BlockShare(units, 1), x, g8.Cast<Vec16f>(), dw, g, cout, accumulate ? 1 : 0);
             return;
         }
-        long blocks = (long)g.C * g.KH * ((cout + 7) / 8);
+        long blocks = (long)((g.Patch + 7) / 8) * ((cout + 7) / 8);
         // Few blocks, each a long sum: one work-item per group, so that every core takes some.
         _weights(_plan.BlockShare(blocks, _plan.Kind == BackendKind.OpenCL ? 1 : _plan.GroupSize), x, g8.Cast<Vec8f>(), dw, g, cout, accumulate ? 1 : 0);
     }

@@ -113,6 +113,14 @@ internal struct Block8x8
         R7.V0 = Fused.MultiplyAdd(a.V7, b.V0, R7.V0); R7.V1 = Fused.MultiplyAdd(a.V7, b.V1, R7.V1); R7.V2 = Fused.MultiplyAdd(a.V7, b.V2, R7.V2); R7.V3 = Fused.MultiplyAdd(a.V7, b.V3, R7.V3); R7.V4 = Fused.MultiplyAdd(a.V7, b.V4, R7.V4); R7.V5 = Fused.MultiplyAdd(a.V7, b.V5, R7.V5); R7.V6 = Fused.MultiplyAdd(a.V7, b.V6, R7.V6); R7.V7 = Fused.MultiplyAdd(a.V7, b.V7, R7.V7);
     }
 
+    /// <summary>C += other, row by row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddRows(in Block8x8 other)
+    {
+        R0 = Vec8f.Add(R0, other.R0); R1 = Vec8f.Add(R1, other.R1); R2 = Vec8f.Add(R2, other.R2); R3 = Vec8f.Add(R3, other.R3);
+        R4 = Vec8f.Add(R4, other.R4); R5 = Vec8f.Add(R5, other.R5); R6 = Vec8f.Add(R6, other.R6); R7 = Vec8f.Add(R7, other.R7);
+    }
+
     /// <summary>This block with rows and columns swapped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly Block8x8 Transposed() => new()
@@ -201,7 +209,7 @@ internal readonly struct Unfused : IBlockUpdate
 internal readonly struct FusedOnOpenCL : IBlockUpdate
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Add(ref Block8x8 acc, in Vec8f a, in Vec8f b) => acc.AddFused(a, b);
+    public void Add(ref Block8x8 acc, in Vec8f a, in Vec8f b) => Fused.MultiplyAdd8x8(ref acc, a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(ref Block8x16 acc, in Vec8f a, in Vec16f b) => Fused.MultiplyAdd8x16(ref acc, a, b);
