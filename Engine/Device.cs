@@ -9,6 +9,7 @@ using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
 using Activations.Kernels;
+using Activations.Kernels.Pool;
 
 namespace Activations.Engine;
 
@@ -69,7 +70,7 @@ public sealed class Device : IDisposable
     }
 
     private static Context CreateContext() => TerminationSignals.Keep(() =>
-        Context.Create(b => b.CPU(SimulatedCpu()).Cuda().OpenCL().EnableAlgorithms().EnableFusedMultiplyAdd().Optimize(OptimizationLevel.O2)));
+        Context.Create(b => b.CPU(SimulatedCpu()).Cuda().OpenCL().EnableAlgorithms().EnableFusedMultiplyAdd().EnablePoolRuns().Optimize(OptimizationLevel.O2)));
 
     /// <summary>Every accelerator found, with whether our kernels can run on it.</summary>
     public static IReadOnlyList<DeviceInfo> List()

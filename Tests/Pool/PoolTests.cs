@@ -71,9 +71,10 @@ public class PoolTests
     }
 
     /// <summary>
-    /// The per-window 2×2 kernels (the default for such windows on OpenCL and CUDA) against the
+    /// The per-window 2×2 kernels and the pool's default for such windows against the
     /// reference on every accelerator: several planes with odd Ho, ties, a NaN and ±∞ in x; a row
-    /// of 18 outputs (more than a group's row of 16 work-items on the CPU accelerator) and one of 5.
+    /// of 18 outputs (more than a group's row of 16 work-items on the CPU accelerator), one of 11 (two
+    /// runs of 8 windows, overlapping) and one of 5 (too few for a run).
     /// </summary>
     [SkippableTheory]
     [MemberData(nameof(HalvingCases))]
@@ -94,23 +95,31 @@ public class PoolTests
         var tx = Tensor.FromArray(d, x, g.N, g.C, g.H, g.W);
         var ty = Tensor.Empty(d, g.N, g.C, g.OutH, g.OutW);
         using var idx = new IntBuffer(d, ty.Length);
-        kernels.MaxForwardHalving(tx.View, ty.View, idx.View, g);
         var (yRef, idxRef) = PoolKernels.MaxReference(x, g);
-        Assert.Equal(idxRef, idx.ToArray());
-        var y = ty.ToArray();
-        for (int i = 0; i < y.Length; i++)
-            Assert.True(y[i].Equals((float)yRef[i]), $"y[{i}] = {y[i]}, reference {yRef[i]}");
-
         var dy = CounterRng.Uniform(10, ty.Length, -1f, 1f);
         var tdy = Tensor.FromArray(d, dy, g.N, g.C, g.OutH, g.OutW);
-        var dx = Tensor.FromArray(d, Enumerable.Repeat(7f, x.Length).ToArray(), g.N, g.C, g.H, g.W); // overwritten
-        kernels.MaxBackwardHalving(tdy.View, idx.View, dx.View, g);
-        Expect.Close(dx.ToArray(), PoolKernels.MaxBackwardReference(dy, idxRef, g), 0, 0, "max_pool2d backward (halving)");
+        var dx = Tensor.Empty(d, g.N, g.C, g.H, g.W);
+        // The per-window kernels, then whichever the pool picks (on OpenCL CPUs, 8 windows a work-item from 8 outputs a row).
+        foreach (var (name, forward, backward) in new (string, Action, Action)[]
+                 {
+                     ("halving", () => kernels.MaxForwardHalving(tx.View, ty.View, idx.View, g), () => kernels.MaxBackwardHalving(tdy.View, idx.View, dx.View, g)),
+                     ("default", () => kernels.MaxForward(tx.View, ty.View, idx.View, g), () => kernels.MaxBackward(tdy.View, idx.View, dx.View, g)),
+                 })
+        {
+            forward();
+            Assert.Equal(idxRef, idx.ToArray());
+            var y = ty.ToArray();
+            for (int i = 0; i < y.Length; i++)
+                Assert.True(y[i].Equals((float)yRef[i]), $"{name}: y[{i}] = {y[i]}, reference {yRef[i]}");
+            dx.CopyFrom(Enumerable.Repeat(7f, x.Length).ToArray()); // overwritten
+            backward();
+            Expect.Close(dx.ToArray(), PoolKernels.MaxBackwardReference(dy, idxRef, g), 0, 0, $"max_pool2d backward ({name})");
+        }
         Assert.Throws<ArgumentException>(() => kernels.MaxBackwardHalving(tdy.View, idx.View, dx.View, g with { Stride = 1 }));
         Assert.Throws<ArgumentException>(() => kernels.MaxForwardHalving(tx.View, ty.View, idx.View, g with { Stride = 1 }));
     }
 
-    public static IEnumerable<object[]> HalvingCases() => TestDevices.With([5, 18], w => [w]);
+    public static IEnumerable<object[]> HalvingCases() => TestDevices.With([5, 11, 18], w => [w]);
 
     [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]

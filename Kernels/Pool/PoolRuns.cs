@@ -1,0 +1,128 @@
+// 2×2 max pooling with stride 2, eight outputs at a time in OpenCL's vector types (PoCL only). One
+// window per work-item leaves each tap at stride 2 across neighbouring work-items: PoCL's vectoriser
+// made gathers of them on AVX-512 and, for Zen 3 (znver3), no vector code at all. Here a work-item
+// reads two runs of 16 inputs (the windows' two rows), splits each into its even and odd lanes
+// (OpenCL's .even / .odd) and keeps the maxima as float8 selects; backward writes the two rows of 16
+// back with the same selects. Registered as OpenCL intrinsics (EnablePoolRuns on the context builder);
+// PoolKernels loads the kernels that call them only on OpenCL CPUs (LaunchPlan.FusedMultiplyAdd).
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Backends.OpenCL;
+using ILGPU.IR;
+using ILGPU.IR.Intrinsics;
+using ILGPU.IR.Values;
+
+namespace Activations.Kernels.Pool;
+
+/// <summary>Eight integers (a run of max-pooling argmax offsets).</summary>
+public struct Vec8i
+{
+    public int V0, V1, V2, V3, V4, V5, V6, V7;
+}
+
+/// <summary>2×2 max pooling of eight neighbouring windows as OpenCL vector code.</summary>
+public static class PoolRuns
+{
+    /// <summary>Makes <see cref="MaxOfWindows"/> and <see cref="SpreadToWindows"/> OpenCL vector code in every kernel compiled in the built context.</summary>
+    public static Context.Builder EnablePoolRuns(this Context.Builder builder)
+    {
+        var intrinsics = builder.GetIntrinsicManager();
+        intrinsics.RegisterMethod(typeof(PoolRuns).GetMethod(nameof(MaxOfWindows), BindingFlags.NonPublic | BindingFlags.Static)!,
+            new CLIntrinsic(typeof(PoolRuns), nameof(GenerateMaxOfWindows), IntrinsicImplementationMode.GenerateCode));
+        intrinsics.RegisterMethod(typeof(PoolRuns).GetMethod(nameof(SpreadToWindows), BindingFlags.NonPublic | BindingFlags.Static)!,
+            new CLIntrinsic(typeof(PoolRuns), nameof(GenerateSpreadToWindows), IntrinsicImplementationMode.GenerateCode));
+        return builder;
+    }
+
+    // Plain vector loads and stores through the structs' addresses, 4-byte aligned as they are.
+    private const string Types = "typedef float16 __attribute__((aligned(4))) f16u_; typedef float8 __attribute__((aligned(4))) f8u_; typedef int8 __attribute__((aligned(4))) i8u_;";
+
+    /// <summary>
+    /// For window l of 8 (inputs top[2l], top[2l + 1], bottom[2l], bottom[2l + 1]): best[l] = its
+    /// maximum and at[l] = where (0, 1, w, w + 1), taps in that order, the first maximum kept, NaN winning.
+    /// </summary>
+    [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MaxOfWindows(ref Vec16f top, ref Vec16f bottom, int w, ref Vec8f best, ref Vec8i at)
+    {
+        (best.V0, at.V0) = Window(top.Lo.V0, top.Lo.V1, bottom.Lo.V0, bottom.Lo.V1, w);
+        (best.V1, at.V1) = Window(top.Lo.V2, top.Lo.V3, bottom.Lo.V2, bottom.Lo.V3, w);
+        (best.V2, at.V2) = Window(top.Lo.V4, top.Lo.V5, bottom.Lo.V4, bottom.Lo.V5, w);
+        (best.V3, at.V3) = Window(top.Lo.V6, top.Lo.V7, bottom.Lo.V6, bottom.Lo.V7, w);
+        (best.V4, at.V4) = Window(top.Hi.V0, top.Hi.V1, bottom.Hi.V0, bottom.Hi.V1, w);
+        (best.V5, at.V5) = Window(top.Hi.V2, top.Hi.V3, bottom.Hi.V2, bottom.Hi.V3, w);
+        (best.V6, at.V6) = Window(top.Hi.V4, top.Hi.V5, bottom.Hi.V4, bottom.Hi.V5, w);
+        (best.V7, at.V7) = Window(top.Hi.V6, top.Hi.V7, bottom.Hi.V6, bottom.Hi.V7, w);
+    }
+
+    private static (float Best, int At) Window(float a, float b, float c, float d, int w)
+    {
+        float best = a;
+        int at = 0;
+        if (Takes(best, b)) { best = b; at = 1; }
+        if (Takes(best, c)) { best = c; at = w; }
+        if (Takes(best, d)) { best = d; at = w + 1; }
+        return (best, at);
+    }
+
+    private static bool Takes(float best, float v) => !float.IsNaN(best) && (v > best || float.IsNaN(v));
+
+    /// <summary>The OpenCL code for <see cref="MaxOfWindows"/>.</summary>
+    public static void GenerateMaxOfWindows(CLBackend backend, CLCodeGenerator codeGenerator, Value value)
+    {
+        var call = (MethodCall)value;
+        string top = codeGenerator.Load(call[0]).ToString(), bottom = codeGenerator.Load(call[1]).ToString();
+        string w = codeGenerator.Load(call[2]).ToString();
+        string best = codeGenerator.Load(call[3]).ToString(), at = codeGenerator.Load(call[4]).ToString();
+        Append(codeGenerator,
+            $"{{ {Types} f16u_ t_ = *(f16u_*){top}; f16u_ u_ = *(f16u_*){bottom}; float8 b_ = t_.even; int8 k_ = (int8)(0);" +
+            Take("t_.odd", "1") + Take("u_.even", w) + Take("u_.odd", $"{w} + 1") +
+            $" *(f8u_*){best} = b_; *(i8u_*){at} = k_; }}");
+    }
+
+    /// <summary>v replaces b_ (and its offset k_) where v &gt; b_ or v is NaN, unless b_ is NaN (<see cref="Takes"/>).</summary>
+    private static string Take(string v, string offset) =>
+        $" {{ float8 v_ = {v}; int8 m_ = isnan(b_) == 0 & (v_ > b_ | isnan(v_)); b_ = select(b_, v_, m_); k_ = select(k_, (int8)({offset}), m_); }}";
+
+    /// <summary>top[2l + j] = dy[l] where at[l] = j, bottom[2l + j] = dy[l] where at[l] = w + j (j = 0, 1), zero elsewhere.</summary>
+    [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SpreadToWindows(ref Vec8f dy, ref Vec8i at, int w, ref Vec16f top, ref Vec16f bottom)
+    {
+        Spread(dy.V0, at.V0, w, out top.Lo.V0, out top.Lo.V1, out bottom.Lo.V0, out bottom.Lo.V1);
+        Spread(dy.V1, at.V1, w, out top.Lo.V2, out top.Lo.V3, out bottom.Lo.V2, out bottom.Lo.V3);
+        Spread(dy.V2, at.V2, w, out top.Lo.V4, out top.Lo.V5, out bottom.Lo.V4, out bottom.Lo.V5);
+        Spread(dy.V3, at.V3, w, out top.Lo.V6, out top.Lo.V7, out bottom.Lo.V6, out bottom.Lo.V7);
+        Spread(dy.V4, at.V4, w, out top.Hi.V0, out top.Hi.V1, out bottom.Hi.V0, out bottom.Hi.V1);
+        Spread(dy.V5, at.V5, w, out top.Hi.V2, out top.Hi.V3, out bottom.Hi.V2, out bottom.Hi.V3);
+        Spread(dy.V6, at.V6, w, out top.Hi.V4, out top.Hi.V5, out bottom.Hi.V4, out bottom.Hi.V5);
+        Spread(dy.V7, at.V7, w, out top.Hi.V6, out top.Hi.V7, out bottom.Hi.V6, out bottom.Hi.V7);
+    }
+
+    private static void Spread(float v, int at, int w, out float a, out float b, out float c, out float d)
+    {
+        a = at == 0 ? v : 0f;
+        b = at == 1 ? v : 0f;
+        c = at == w ? v : 0f;
+        d = at == w + 1 ? v : 0f;
+    }
+
+    /// <summary>The OpenCL code for <see cref="SpreadToWindows"/>.</summary>
+    public static void GenerateSpreadToWindows(CLBackend backend, CLCodeGenerator codeGenerator, Value value)
+    {
+        var call = (MethodCall)value;
+        string dy = codeGenerator.Load(call[0]).ToString(), at = codeGenerator.Load(call[1]).ToString();
+        string w = codeGenerator.Load(call[2]).ToString();
+        string top = codeGenerator.Load(call[3]).ToString(), bottom = codeGenerator.Load(call[4]).ToString();
+        Append(codeGenerator,
+            $"{{ {Types} float8 v_ = *(f8u_*){dy}; int8 k_ = *(i8u_*){at}; float8 z_ = (float8)(0.0f); float16 t_, u_;" +
+            $" t_.even = select(z_, v_, k_ == 0); t_.odd = select(z_, v_, k_ == 1);" +
+            $" u_.even = select(z_, v_, k_ == {w}); u_.odd = select(z_, v_, k_ == {w} + 1);" +
+            $" *(f16u_*){top} = t_; *(f16u_*){bottom} = u_; }}");
+    }
+
+    private static void Append(CLCodeGenerator codeGenerator, string code)
+    {
+        codeGenerator.AppendIndent();
+        codeGenerator.Builder.AppendLine(code);
+    }
+}
