@@ -22,8 +22,8 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvGeometry> _avgForward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>> _maxBackwardHalving;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry> _maxForwardHalving;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry>? _maxForwardRuns;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry>? _maxBackwardRuns;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry, SpecializedValue<int>>? _maxForwardRuns;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>? _maxBackwardRuns;
 
     private PoolKernels(Accelerator accelerator, LaunchPlan plan)
     {
@@ -34,8 +34,8 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         _maxBackwardHalving = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(MaxBackwardHalvingKernel);
         _maxForwardHalving = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry>(MaxForwardHalvingKernel);
         if (!plan.FusedMultiplyAdd) return; // PoolRuns' OpenCL vector code: OpenCL CPUs only
-        _maxForwardRuns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry>(MaxForwardRunsKernel);
-        _maxBackwardRuns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry>(MaxBackwardRunsKernel);
+        _maxForwardRuns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry, SpecializedValue<int>>(MaxForwardRunsKernel);
+        _maxBackwardRuns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(MaxBackwardRunsKernel);
     }
 
     public static PoolKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -243,13 +243,17 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         }
     }
 
-    // Eight windows of a row per work-item (PoolRuns, OpenCL CPUs): u = row·runs + s, row = plane·Ho + oh,
-    // windows ow0 = min(8s, Wo − 8).. (the last run of a row overlaps the one before it and writes
-    // the same values again). Rows of at least 8 windows; narrower ones take the per-window kernels.
+    // Runs of 8 windows of a row per work-item (PoolRuns, OpenCL CPUs; 4 for rows of 4–7 windows):
+    // u = row·runs + s, row = plane·Ho + oh, windows ow0 = min(L·s, Wo − L).. (the last run of a row
+    // overlaps the one before it and writes the same values again). Narrower rows take the per-window
+    // kernels. The run length L is a compile-time constant: each length is its own kernel.
 
-    /// <summary>Work-item u of N·C·Ho·⌈Wo/8⌉ writes y and idx for 8 windows of one output row.</summary>
-    private static void MaxForwardRunsKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g) =>
-        GridLoop.For(g.N * g.C * g.OutH * ((g.OutW + 7) / 8), new MaxForwardRunAt(x, y, idx, new WindowRun(g.W, g.OutH, g.OutW)));
+    /// <summary>Work-item u of N·C·Ho·⌈Wo/L⌉ writes y and idx for a run of L windows of one output row.</summary>
+    private static void MaxForwardRunsKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g, SpecializedValue<int> windows)
+    {
+        var run = new WindowRun(g.W, g.OutH, g.OutW, windows.Value);
+        GridLoop.For(g.N * g.C * g.OutH * run.Runs, new MaxForwardRunAt(x, y, idx, run));
+    }
 
     private readonly record struct MaxForwardRunAt(ArrayView<float> X, ArrayView<float> Y, ArrayView<int> Idx, WindowRun Run) : IGridBody
     {
@@ -257,60 +261,85 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         {
             var (at, local, o) = Run.Of(u);
             int w = Run.W;
-            var top = Sixteen(X, at);
-            var bottom = Sixteen(X, at + w);
             Vec8f best = default;
             Vec8i k = default;
-            PoolRuns.MaxOfWindows(ref top, ref bottom, w, ref best, ref k);
+            if (Run.Windows == 8)
+            {
+                Vec16f top, bottom;
+                top.Lo = Eight(X, at); top.Hi = Eight(X, at + 8);
+                bottom.Lo = Eight(X, at + w); bottom.Hi = Eight(X, at + w + 8);
+                PoolRuns.MaxOfWindows(ref top, ref bottom, w, ref best, ref k);
+                Y[o + 4] = best.V4; Y[o + 5] = best.V5; Y[o + 6] = best.V6; Y[o + 7] = best.V7;
+                Idx[o + 4] = local + 8 + k.V4; Idx[o + 5] = local + 10 + k.V5; Idx[o + 6] = local + 12 + k.V6; Idx[o + 7] = local + 14 + k.V7;
+            }
+            else
+            {
+                var top = Eight(X, at);
+                var bottom = Eight(X, at + w);
+                PoolRuns.MaxOfWindows4(ref top, ref bottom, w, ref best, ref k);
+            }
             Y[o] = best.V0; Y[o + 1] = best.V1; Y[o + 2] = best.V2; Y[o + 3] = best.V3;
-            Y[o + 4] = best.V4; Y[o + 5] = best.V5; Y[o + 6] = best.V6; Y[o + 7] = best.V7;
             Idx[o] = local + k.V0; Idx[o + 1] = local + 2 + k.V1; Idx[o + 2] = local + 4 + k.V2; Idx[o + 3] = local + 6 + k.V3;
-            Idx[o + 4] = local + 8 + k.V4; Idx[o + 5] = local + 10 + k.V5; Idx[o + 6] = local + 12 + k.V6; Idx[o + 7] = local + 14 + k.V7;
         }
     }
 
-    /// <summary>Work-item u of N·C·Ho·⌈Wo/8⌉ writes the two rows of 16 dx under 8 windows of one output row.</summary>
-    private static void MaxBackwardRunsKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g) =>
-        GridLoop.For(g.N * g.C * g.OutH * ((g.OutW + 7) / 8), new MaxBackwardRunAt(dy, idx, dx, new WindowRun(g.W, g.OutH, g.OutW)));
+    /// <summary>Work-item u of N·C·Ho·⌈Wo/L⌉ writes the two rows of 2L values of dx under a run of L windows.</summary>
+    private static void MaxBackwardRunsKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g, SpecializedValue<int> windows)
+    {
+        var run = new WindowRun(g.W, g.OutH, g.OutW, windows.Value);
+        GridLoop.For(g.N * g.C * g.OutH * run.Runs, new MaxBackwardRunAt(dy, idx, dx, run));
+    }
 
     private readonly record struct MaxBackwardRunAt(ArrayView<float> Dy, ArrayView<int> Idx, ArrayView<float> Dx, WindowRun Run) : IGridBody
     {
         public void Invoke(int u)
         {
             var (at, local, o) = Run.Of(u);
-            Vec8f v;
-            v.V0 = Dy[o]; v.V1 = Dy[o + 1]; v.V2 = Dy[o + 2]; v.V3 = Dy[o + 3]; v.V4 = Dy[o + 4]; v.V5 = Dy[o + 5]; v.V6 = Dy[o + 6]; v.V7 = Dy[o + 7];
-            Vec8i k;
+            int w = Run.W;
+            Vec8f v = default;
+            Vec8i k = default;
+            v.V0 = Dy[o]; v.V1 = Dy[o + 1]; v.V2 = Dy[o + 2]; v.V3 = Dy[o + 3];
             k.V0 = Idx[o] - local; k.V1 = Idx[o + 1] - local - 2; k.V2 = Idx[o + 2] - local - 4; k.V3 = Idx[o + 3] - local - 6;
-            k.V4 = Idx[o + 4] - local - 8; k.V5 = Idx[o + 5] - local - 10; k.V6 = Idx[o + 6] - local - 12; k.V7 = Idx[o + 7] - local - 14;
-            Vec16f top = default, bottom = default;
-            PoolRuns.SpreadToWindows(ref v, ref k, Run.W, ref top, ref bottom);
-            Store(Dx, at, top.Lo); Store(Dx, at + 8, top.Hi);
-            Store(Dx, at + Run.W, bottom.Lo); Store(Dx, at + Run.W + 8, bottom.Hi);
+            if (Run.Windows == 8)
+            {
+                v.V4 = Dy[o + 4]; v.V5 = Dy[o + 5]; v.V6 = Dy[o + 6]; v.V7 = Dy[o + 7];
+                k.V4 = Idx[o + 4] - local - 8; k.V5 = Idx[o + 5] - local - 10; k.V6 = Idx[o + 6] - local - 12; k.V7 = Idx[o + 7] - local - 14;
+                Vec16f top = default, bottom = default;
+                PoolRuns.SpreadToWindows(ref v, ref k, w, ref top, ref bottom);
+                Store(Dx, at, top.Lo); Store(Dx, at + 8, top.Hi);
+                Store(Dx, at + w, bottom.Lo); Store(Dx, at + w + 8, bottom.Hi);
+            }
+            else
+            {
+                Vec8f top = default, bottom = default;
+                PoolRuns.SpreadToWindows4(ref v, ref k, w, ref top, ref bottom);
+                Store(Dx, at, top);
+                Store(Dx, at + w, bottom);
+            }
         }
     }
 
-    /// <summary>Where run u's 8 windows lie: At (the first's corner in x), Local (its idx numbering within the plane), O (its output).</summary>
-    private readonly record struct WindowRun(int W, int OutH, int OutW)
+    /// <summary>Runs of <paramref name="Windows"/> windows: where run u lies (At: its first window's corner in x; Local: that corner's idx numbering in its plane; O: its first output).</summary>
+    private readonly record struct WindowRun(int W, int OutH, int OutW, int Windows)
     {
+        public int Runs => (OutW + Windows - 1) / Windows;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public (int At, int Local, int O) Of(int u)
         {
-            int runs = (OutW + 7) / 8;
+            int runs = Runs;
             int row = u / runs, s = u - row * runs; // row = plane·Ho + oh
-            int ow0 = Math.Min(8 * s, OutW - 8), oh = row % OutH;
+            int ow0 = Math.Min(Windows * s, OutW - Windows), oh = row % OutH;
             return (2 * (row * W + ow0), 2 * (oh * W + ow0), row * OutW + ow0); // H = 2·Ho
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vec16f Sixteen(ArrayView<float> x, int at)
+    private static Vec8f Eight(ArrayView<float> x, int at)
     {
-        Vec16f v;
-        v.Lo.V0 = x[at]; v.Lo.V1 = x[at + 1]; v.Lo.V2 = x[at + 2]; v.Lo.V3 = x[at + 3];
-        v.Lo.V4 = x[at + 4]; v.Lo.V5 = x[at + 5]; v.Lo.V6 = x[at + 6]; v.Lo.V7 = x[at + 7];
-        v.Hi.V0 = x[at + 8]; v.Hi.V1 = x[at + 9]; v.Hi.V2 = x[at + 10]; v.Hi.V3 = x[at + 11];
-        v.Hi.V4 = x[at + 12]; v.Hi.V5 = x[at + 13]; v.Hi.V6 = x[at + 14]; v.Hi.V7 = x[at + 15];
+        Vec8f v;
+        v.V0 = x[at]; v.V1 = x[at + 1]; v.V2 = x[at + 2]; v.V3 = x[at + 3];
+        v.V4 = x[at + 4]; v.V5 = x[at + 5]; v.V6 = x[at + 6]; v.V7 = x[at + 7];
         return v;
     }
 
@@ -321,12 +350,13 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         x[at + 4] = v.V4; x[at + 5] = v.V5; x[at + 6] = v.V6; x[at + 7] = v.V7;
     }
 
-    /// <summary>Whether the 8-window kernels take <paramref name="g"/>: on OpenCL CPUs, <see cref="Halves"/> with output rows of at least 8.</summary>
-    private bool InRuns(ConvGeometry g) => _maxForwardRuns is not null && Halves(g) && g.OutW >= 8;
+    /// <summary>The run length for <paramref name="g"/> on OpenCL CPUs (<see cref="Halves"/>, rows of at least 4 windows): 8, or 4 for rows of 4–7; 0 where the per-window kernels take it.</summary>
+    private int RunLength(ConvGeometry g) => _maxForwardRuns is null || !Halves(g) ? 0 : g.OutW >= 8 ? 8 : g.OutW >= 4 ? 4 : 0;
 
     public void MaxForward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g)
     {
-        if (InRuns(g)) _maxForwardRuns!(_plan.GridStride((long)g.N * g.C * g.OutH * ((g.OutW + 7) / 8)), x, y, idx, g);
+        int length = RunLength(g);
+        if (length > 0) _maxForwardRuns!(_plan.GridStride((long)g.N * g.C * g.OutH * ((g.OutW + length - 1) / length)), x, y, idx, g, SpecializedValue.New(length));
         else if (_plan.AcrossWorkItems && Halves(g)) MaxForwardHalving(x, y, idx, g);
         else _maxForward(_plan.GridStride((long)g.N * g.C * g.OutH), x, y, idx, g);
     }
@@ -345,7 +375,8 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
 
     public void MaxBackward(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g)
     {
-        if (InRuns(g)) _maxBackwardRuns!(_plan.GridStride((long)g.N * g.C * g.OutH * ((g.OutW + 7) / 8)), dy, idx, dx, g);
+        int length = RunLength(g);
+        if (length > 0) _maxBackwardRuns!(_plan.GridStride((long)g.N * g.C * g.OutH * ((g.OutW + length - 1) / length)), dy, idx, dx, g, SpecializedValue.New(length));
         else if (_plan.AcrossWorkItems && Halves(g)) MaxBackwardHalving(dy, idx, dx, g);
         else _backward(_plan.GridStride((long)g.N * g.C * g.H), dy, idx, dx, g, SpecializedValue.New(1));
     }

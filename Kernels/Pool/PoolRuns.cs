@@ -1,7 +1,8 @@
 // 2×2 max pooling with stride 2, eight outputs at a time in OpenCL's vector types (PoCL only). One
 // window per work-item leaves each tap at stride 2 across neighbouring work-items: PoCL's vectoriser
 // made gathers of them on AVX-512 and, for Zen 3 (znver3), no vector code at all. Here a work-item
-// reads two runs of 16 inputs (the windows' two rows), splits each into its even and odd lanes
+// reads two runs of 16 inputs (the windows' two rows; 8 for rows of 4–7 windows, 4 windows a
+// work-item), splits each into its even and odd lanes
 // (OpenCL's .even / .odd) and keeps the maxima as float8 selects; backward writes the two rows of 16
 // back with the same selects. Registered as OpenCL intrinsics (EnablePoolRuns on the context builder);
 // PoolKernels loads the kernels that call them only on OpenCL CPUs (LaunchPlan.FusedMultiplyAdd).
@@ -24,7 +25,7 @@ public struct Vec8i
 /// <summary>2×2 max pooling of eight neighbouring windows as OpenCL vector code.</summary>
 public static class PoolRuns
 {
-    /// <summary>Makes <see cref="MaxOfWindows"/> and <see cref="SpreadToWindows"/> OpenCL vector code in every kernel compiled in the built context.</summary>
+    /// <summary>Makes <see cref="MaxOfWindows"/>, <see cref="SpreadToWindows"/> and their 4-window forms OpenCL vector code in every kernel compiled in the built context.</summary>
     public static Context.Builder EnablePoolRuns(this Context.Builder builder)
     {
         var intrinsics = builder.GetIntrinsicManager();
@@ -32,11 +33,21 @@ public static class PoolRuns
             new CLIntrinsic(typeof(PoolRuns), nameof(GenerateMaxOfWindows), IntrinsicImplementationMode.GenerateCode));
         intrinsics.RegisterMethod(typeof(PoolRuns).GetMethod(nameof(SpreadToWindows), BindingFlags.NonPublic | BindingFlags.Static)!,
             new CLIntrinsic(typeof(PoolRuns), nameof(GenerateSpreadToWindows), IntrinsicImplementationMode.GenerateCode));
+        intrinsics.RegisterMethod(typeof(PoolRuns).GetMethod(nameof(MaxOfWindows4), BindingFlags.NonPublic | BindingFlags.Static)!,
+            new CLIntrinsic(typeof(PoolRuns), nameof(GenerateMaxOfWindows4), IntrinsicImplementationMode.GenerateCode));
+        intrinsics.RegisterMethod(typeof(PoolRuns).GetMethod(nameof(SpreadToWindows4), BindingFlags.NonPublic | BindingFlags.Static)!,
+            new CLIntrinsic(typeof(PoolRuns), nameof(GenerateSpreadToWindows4), IntrinsicImplementationMode.GenerateCode));
         return builder;
     }
 
-    // Plain vector loads and stores through the structs' addresses, 4-byte aligned as they are.
-    private const string Types = "typedef float16 __attribute__((aligned(4))) f16u_; typedef float8 __attribute__((aligned(4))) f8u_; typedef int8 __attribute__((aligned(4))) i8u_;";
+    /// <summary>
+    /// The OpenCL types of a run of <paramref name="windows"/> windows (8, or 4 for rows of 4–7): plain
+    /// vector loads and stores through the structs' addresses, 4-byte aligned as they are; in_ (2·windows
+    /// inputs), out_ and int_ (windows).
+    /// </summary>
+    private static string Types(int windows) =>
+        $"typedef float{2 * windows} __attribute__((aligned(4))) in_; typedef float{windows} __attribute__((aligned(4))) out_; " +
+        $"typedef int{windows} __attribute__((aligned(4))) int_;";
 
     /// <summary>
     /// For window l of 8 (inputs top[2l], top[2l + 1], bottom[2l], bottom[2l + 1]): best[l] = its
@@ -68,21 +79,37 @@ public static class PoolRuns
     private static bool Takes(float best, float v) => !float.IsNaN(best) && (v > best || float.IsNaN(v));
 
     /// <summary>The OpenCL code for <see cref="MaxOfWindows"/>.</summary>
-    public static void GenerateMaxOfWindows(CLBackend backend, CLCodeGenerator codeGenerator, Value value)
+    public static void GenerateMaxOfWindows(CLBackend backend, CLCodeGenerator codeGenerator, Value value) =>
+        MaxOfWindowsCode(codeGenerator, (MethodCall)value, 8);
+
+    /// <summary>As <see cref="MaxOfWindows"/> for 4 windows (lanes 0–3 of best and at; top and bottom hold 8 inputs).</summary>
+    [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MaxOfWindows4(ref Vec8f top, ref Vec8f bottom, int w, ref Vec8f best, ref Vec8i at)
     {
-        var call = (MethodCall)value;
+        (best.V0, at.V0) = Window(top.V0, top.V1, bottom.V0, bottom.V1, w);
+        (best.V1, at.V1) = Window(top.V2, top.V3, bottom.V2, bottom.V3, w);
+        (best.V2, at.V2) = Window(top.V4, top.V5, bottom.V4, bottom.V5, w);
+        (best.V3, at.V3) = Window(top.V6, top.V7, bottom.V6, bottom.V7, w);
+    }
+
+    /// <summary>The OpenCL code for <see cref="MaxOfWindows4"/>.</summary>
+    public static void GenerateMaxOfWindows4(CLBackend backend, CLCodeGenerator codeGenerator, Value value) =>
+        MaxOfWindowsCode(codeGenerator, (MethodCall)value, 4);
+
+    private static void MaxOfWindowsCode(CLCodeGenerator codeGenerator, MethodCall call, int windows)
+    {
         string top = codeGenerator.Load(call[0]).ToString(), bottom = codeGenerator.Load(call[1]).ToString();
         string w = codeGenerator.Load(call[2]).ToString();
         string best = codeGenerator.Load(call[3]).ToString(), at = codeGenerator.Load(call[4]).ToString();
         Append(codeGenerator,
-            $"{{ {Types} f16u_ t_ = *(f16u_*){top}; f16u_ u_ = *(f16u_*){bottom}; float8 b_ = t_.even; int8 k_ = (int8)(0);" +
+            $"{{ {Types(windows)} in_ t_ = *(in_*){top}; in_ u_ = *(in_*){bottom}; out_ b_ = t_.even; int_ k_ = (int_)(0);" +
             Take("t_.odd", "1") + Take("u_.even", w) + Take("u_.odd", $"{w} + 1") +
-            $" *(f8u_*){best} = b_; *(i8u_*){at} = k_; }}");
+            $" *(out_*){best} = b_; *(int_*){at} = k_; }}");
     }
 
     /// <summary>v replaces b_ (and its offset k_) where v &gt; b_ or v is NaN, unless b_ is NaN (<see cref="Takes"/>).</summary>
     private static string Take(string v, string offset) =>
-        $" {{ float8 v_ = {v}; int8 m_ = isnan(b_) == 0 & (v_ > b_ | isnan(v_)); b_ = select(b_, v_, m_); k_ = select(k_, (int8)({offset}), m_); }}";
+        $" {{ out_ v_ = {v}; int_ m_ = isnan(b_) == 0 & (v_ > b_ | isnan(v_)); b_ = select(b_, v_, m_); k_ = select(k_, (int_)({offset}), m_); }}";
 
     /// <summary>top[2l + j] = dy[l] where at[l] = j, bottom[2l + j] = dy[l] where at[l] = w + j (j = 0, 1), zero elsewhere.</summary>
     [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -107,17 +134,33 @@ public static class PoolRuns
     }
 
     /// <summary>The OpenCL code for <see cref="SpreadToWindows"/>.</summary>
-    public static void GenerateSpreadToWindows(CLBackend backend, CLCodeGenerator codeGenerator, Value value)
+    public static void GenerateSpreadToWindows(CLBackend backend, CLCodeGenerator codeGenerator, Value value) =>
+        SpreadToWindowsCode(codeGenerator, (MethodCall)value, 8);
+
+    /// <summary>As <see cref="SpreadToWindows"/> for 4 windows (lanes 0–3 of dy and at; top and bottom get 8 values).</summary>
+    [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SpreadToWindows4(ref Vec8f dy, ref Vec8i at, int w, ref Vec8f top, ref Vec8f bottom)
     {
-        var call = (MethodCall)value;
+        Spread(dy.V0, at.V0, w, out top.V0, out top.V1, out bottom.V0, out bottom.V1);
+        Spread(dy.V1, at.V1, w, out top.V2, out top.V3, out bottom.V2, out bottom.V3);
+        Spread(dy.V2, at.V2, w, out top.V4, out top.V5, out bottom.V4, out bottom.V5);
+        Spread(dy.V3, at.V3, w, out top.V6, out top.V7, out bottom.V6, out bottom.V7);
+    }
+
+    /// <summary>The OpenCL code for <see cref="SpreadToWindows4"/>.</summary>
+    public static void GenerateSpreadToWindows4(CLBackend backend, CLCodeGenerator codeGenerator, Value value) =>
+        SpreadToWindowsCode(codeGenerator, (MethodCall)value, 4);
+
+    private static void SpreadToWindowsCode(CLCodeGenerator codeGenerator, MethodCall call, int windows)
+    {
         string dy = codeGenerator.Load(call[0]).ToString(), at = codeGenerator.Load(call[1]).ToString();
         string w = codeGenerator.Load(call[2]).ToString();
         string top = codeGenerator.Load(call[3]).ToString(), bottom = codeGenerator.Load(call[4]).ToString();
         Append(codeGenerator,
-            $"{{ {Types} float8 v_ = *(f8u_*){dy}; int8 k_ = *(i8u_*){at}; float8 z_ = (float8)(0.0f); float16 t_, u_;" +
+            $"{{ {Types(windows)} out_ v_ = *(out_*){dy}; int_ k_ = *(int_*){at}; out_ z_ = (out_)(0.0f); in_ t_, u_;" +
             $" t_.even = select(z_, v_, k_ == 0); t_.odd = select(z_, v_, k_ == 1);" +
             $" u_.even = select(z_, v_, k_ == {w}); u_.odd = select(z_, v_, k_ == {w} + 1);" +
-            $" *(f16u_*){top} = t_; *(f16u_*){bottom} = u_; }}");
+            $" *(in_*){top} = t_; *(in_*){bottom} = u_; }}");
     }
 
     private static void Append(CLCodeGenerator codeGenerator, string code)

@@ -74,7 +74,7 @@ public class PoolTests
     /// The per-window 2×2 kernels and the pool's default for such windows against the
     /// reference on every accelerator: several planes with odd Ho, ties, a NaN and ±∞ in x; a row
     /// of 18 outputs (more than a group's row of 16 work-items on the CPU accelerator), one of 11 (two
-    /// runs of 8 windows, overlapping) and one of 5 (too few for a run).
+    /// runs of 8 windows, overlapping), one of 5 (two runs of 4) and one of 3 (too few for a run).
     /// </summary>
     [SkippableTheory]
     [MemberData(nameof(HalvingCases))]
@@ -119,7 +119,7 @@ public class PoolTests
         Assert.Throws<ArgumentException>(() => kernels.MaxForwardHalving(tx.View, ty.View, idx.View, g with { Stride = 1 }));
     }
 
-    public static IEnumerable<object[]> HalvingCases() => TestDevices.With([5, 11, 18], w => [w]);
+    public static IEnumerable<object[]> HalvingCases() => TestDevices.With([3, 5, 11, 18], w => [w]);
 
     [SkippableTheory]
     [MemberData(nameof(TestDevices.DeviceKeys), MemberType = typeof(TestDevices))]
