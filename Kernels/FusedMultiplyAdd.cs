@@ -36,6 +36,8 @@ public static class Fused
             new CLIntrinsic(typeof(Fused), nameof(GenerateFma), IntrinsicImplementationMode.GenerateCode));
         intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(MultiplyAdd8x8), BindingFlags.NonPublic | BindingFlags.Static)!,
             new CLIntrinsic(typeof(Fused), nameof(GenerateFma8x8), IntrinsicImplementationMode.GenerateCode));
+        intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(MultiplyAdd4x24), BindingFlags.NonPublic | BindingFlags.Static)!,
+            new CLIntrinsic(typeof(Fused), nameof(GenerateFma4x24), IntrinsicImplementationMode.GenerateCode));
         intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(MultiplyAdd8x16), BindingFlags.NonPublic | BindingFlags.Static)!,
             new CLIntrinsic(typeof(Fused), nameof(GenerateFma8x16), IntrinsicImplementationMode.GenerateCode));
         intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(AddRows8x16), BindingFlags.NonPublic | BindingFlags.Static)!,
@@ -60,6 +62,31 @@ public static class Fused
     /// <summary>The OpenCL code for <see cref="MultiplyAdd8x8"/>.</summary>
     public static void GenerateFma8x8(CLBackend backend, CLCodeGenerator codeGenerator, Value value) =>
         GenerateRowFmas(codeGenerator, (MethodCall)value, Float8Unaligned, "f8u_", "float8");
+
+    /// <summary>acc += (a0..a3)·(b0 b1 b2)ᵀ for a 4×24 block as twelve OpenCL float8 fmas (OpenCL kernels only).</summary>
+    [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MultiplyAdd4x24(ref Block4x24 acc, float a0, float a1, float a2, float a3, Vec8f b0, Vec8f b1, Vec8f b2) =>
+        acc.AddSeparately(a0, a1, a2, a3, b0, b1, b2);
+
+    /// <summary>The OpenCL code for <see cref="MultiplyAdd4x24"/>: row r, panel j is acc_[3r + j], each a broadcast times a b.</summary>
+    public static void GenerateFma4x24(CLBackend backend, CLCodeGenerator codeGenerator, Value value)
+    {
+        var call = (MethodCall)value;
+        var acc = codeGenerator.Load(call[0]);
+        var code = new StringBuilder($"{{ {Float8Unaligned} f8u_* acc_ = (f8u_*){acc};");
+        for (int j = 0; j < 3; j++)
+            code.Append($" f8u_ b{j}_ = *(f8u_*)&{codeGenerator.Load(call[5 + j])};");
+        for (int r = 0; r < 4; r++)
+        {
+            code.Append($" {{ float8 a_ = (float8)({codeGenerator.Load(call[1 + r])});");
+            for (int j = 0; j < 3; j++)
+                code.Append($" acc_[{3 * r + j}] = fma(a_, b{j}_, acc_[{3 * r + j}]);");
+            code.Append(" }");
+        }
+        code.Append(" }");
+        codeGenerator.AppendIndent();
+        codeGenerator.Builder.AppendLine(code.ToString());
+    }
 
     /// <summary>acc += a·bᵀ for an 8×16 block as eight OpenCL float16 fmas, one per row (OpenCL kernels only).</summary>
     /// <remarks>The block goes by reference, so that OpenCL reads and writes it through one address,

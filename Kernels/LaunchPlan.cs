@@ -59,8 +59,9 @@ public sealed class LaunchPlan
     /// <summary>
     /// Panels of B (8 columns each) per unit of the packed matmul: 2 on OpenCL CPUs compiled for
     /// AVX-512, whose 32 vector registers hold a 16×16 unit's 16 rows of 16 accumulators (two strips of
-    /// A by two panels); 1 elsewhere: with AVX2's 16 registers an 8×16 unit spilled and ran at half the
-    /// speed of 8×8, and the CPU accelerator's JIT runs the wider unit slower (docs/performance.md).
+    /// A by two panels); 3 on other OpenCL CPUs (AVX2's 16 registers: 4×24 units, 12 accumulators of
+    /// 8; an 8×16 unit spilled); 1 elsewhere: the CPU accelerator's JIT runs wider units slower
+    /// (docs/performance.md).
     /// </summary>
     public int PackedPanels { get; }
 
@@ -122,7 +123,6 @@ public sealed class LaunchPlan
     public LaunchPlan(Accelerator accelerator, int? packedPanels = null)
     {
         Kind = KindOf(accelerator);
-        PackedPanels = packedPanels ?? (Kind == BackendKind.OpenCL && CompilesForAvx512(accelerator.Name) ? 2 : 1);
         _units = Math.Max(1, accelerator.NumMultiprocessors);
         int maxGroup = accelerator.MaxNumThreadsPerGroup;
         switch (Kind)
@@ -157,6 +157,7 @@ public sealed class LaunchPlan
         MatMulAlgorithm = cpuDevice ? MatMulAlgorithm.Packed
             : maxGroup < MatMulKernels.TiledGroupThreads ? MatMulAlgorithm.Blocked
             : MatMulAlgorithm.Tiled;
+        PackedPanels = packedPanels ?? (!FusedMultiplyAdd ? 1 : CompilesForAvx512(accelerator.Name) ? 2 : 3);
         // On PoCL a packed work-item loops over its own blocks, so the group size only sets how
         // finely blocks are dealt to the cores: 64 was the fastest measured.
         PackedGroupSize = Kind == BackendKind.OpenCL ? 64 : Math.Min(GroupSize, 256);

@@ -19,6 +19,15 @@ public struct Vec8f
         a.V0 += b.V0; a.V1 += b.V1; a.V2 += b.V2; a.V3 += b.V3; a.V4 += b.V4; a.V5 += b.V5; a.V6 += b.V6; a.V7 += b.V7;
         return a;
     }
+
+    /// <summary>a·b + c lane by lane, each rounded twice (the CPU accelerator's and CUDA's form of the Fused row updates).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec8f MultiplyAdd(float a, Vec8f b, Vec8f c)
+    {
+        c.V0 += a * b.V0; c.V1 += a * b.V1; c.V2 += a * b.V2; c.V3 += a * b.V3;
+        c.V4 += a * b.V4; c.V5 += a * b.V5; c.V6 += a * b.V6; c.V7 += a * b.V7;
+        return c;
+    }
 }
 
 /// <summary>Sixteen floats, one accumulator row of the packed matmul's 8×16 blocks (a kernel value type, hence public).</summary>
@@ -39,10 +48,8 @@ public struct Vec16f
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec16f MultiplyAdd(float a, Vec16f b, Vec16f c)
     {
-        c.Lo.V0 += a * b.Lo.V0; c.Lo.V1 += a * b.Lo.V1; c.Lo.V2 += a * b.Lo.V2; c.Lo.V3 += a * b.Lo.V3;
-        c.Lo.V4 += a * b.Lo.V4; c.Lo.V5 += a * b.Lo.V5; c.Lo.V6 += a * b.Lo.V6; c.Lo.V7 += a * b.Lo.V7;
-        c.Hi.V0 += a * b.Hi.V0; c.Hi.V1 += a * b.Hi.V1; c.Hi.V2 += a * b.Hi.V2; c.Hi.V3 += a * b.Hi.V3;
-        c.Hi.V4 += a * b.Hi.V4; c.Hi.V5 += a * b.Hi.V5; c.Hi.V6 += a * b.Hi.V6; c.Hi.V7 += a * b.Hi.V7;
+        c.Lo = Vec8f.MultiplyAdd(a, b.Lo, c.Lo);
+        c.Hi = Vec8f.MultiplyAdd(a, b.Hi, c.Hi);
         return c;
     }
 }

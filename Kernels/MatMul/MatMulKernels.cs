@@ -17,18 +17,18 @@
 //           stays in cache while rows of A stream by). Edge blocks clamp loads and mask stores.
 //   Packed  (CPUs: the CPU accelerator and OpenCL on PoCL): a pack kernel copies op(A) into strips
 //           of 8 rows and op(B) into panels of 8 columns, interleaved along K, zero-padded; then each
-//           work-item computes whole 8×8 blocks (16×16, two strips by two panels, on PoCL built for
-//           AVX-512: LaunchPlan.PackedPanels), reading 8 floats of A and 8 of each panel of B per k
-//           with one view access each. Packing costs O(MK + KN) against O(MNK) and makes all layouts
-//           alike. On the CPU simulator every view access costs a trip through ILGPU's accessor (see
-//           Vec8f), so fewer, wider accesses are what make it fast there. On OpenCL each 8×16 half of
-//           the wide unit is updated by one intrinsic written in float16 (Fused.MultiplyAdd8x16):
-//           16-lane rows, which LLVM 15's vectoriser never built by itself. On PoCL,
-//           LLVM's SLP vectoriser turns each 8×8 row of accumulators into 8-lane vector FMAs (OpenCL's
-//           fma through Fused: LaunchPlan.FusedMultiplyAdd), which needs
-//           scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released runs its pipeline with
-//           SLP vectorisation off). On PoCL an A whose rows run along K is read in place when C is
-//           narrow (RowsAlongK, LaunchPlan.PackedInPlaceColumns).
+//           work-item computes whole 8×8 blocks (LaunchPlan.PackedPanels: 16×16, two strips by two
+//           panels, on PoCL built for AVX-512; a strip by three panels as two 4×24 units on other
+//           PoCL builds), reading 8 floats of A and 8 of each panel of B per k with one view access
+//           each. Packing costs O(MK + KN) against O(MNK) and makes all layouts alike. On the CPU
+//           simulator every view access costs a trip through ILGPU's accessor (see Vec8f), so fewer,
+//           wider accesses are what make it fast there. On OpenCL each block update is one intrinsic
+//           written in OpenCL's vector types with its fma (Fused: LaunchPlan.FusedMultiplyAdd), rows
+//           of float16 or float8, each row a broadcast of A times a row of B: LLVM 15's vectoriser
+//           never built 16-lane rows by itself, and chose other orientations for 8-lane ones.
+//           Vector code on PoCL needs scripts/pocl-6.0-vectorizer-target.patch (PoCL 6.0 as released
+//           runs its pipeline with vectorisation off). On PoCL an A whose rows run along K is read in
+//           place when C is narrow (RowsAlongK, LaunchPlan.PackedInPlaceColumns).
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -178,6 +178,34 @@ internal struct Block8x16
         : new Block8x8 { R0 = R0.Lo, R1 = R1.Lo, R2 = R2.Lo, R3 = R3.Lo, R4 = R4.Lo, R5 = R5.Lo, R6 = R6.Lo, R7 = R7.Lo };
 }
 
+/// <summary>
+/// A 4×24 block of accumulators, four rows of three 8-float panels (row r, panel j: field R{r}{j}):
+/// the packed matmul's unit on AVX2, 12 sums in flight in 16 vector registers (8×8 has 8; 8×16 spilled).
+/// </summary>
+internal struct Block4x24
+{
+    public Vec8f R0A, R0B, R0C, R1A, R1B, R1C, R2A, R2B, R2C, R3A, R3B, R3C;
+
+    /// <summary>C += (a0..a3)·(b0 b1 b2)ᵀ, each a·b + c rounded twice (on OpenCL: Fused.MultiplyAdd4x24).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddSeparately(float a0, float a1, float a2, float a3, in Vec8f b0, in Vec8f b1, in Vec8f b2)
+    {
+        R0A = Vec8f.MultiplyAdd(a0, b0, R0A); R0B = Vec8f.MultiplyAdd(a0, b1, R0B); R0C = Vec8f.MultiplyAdd(a0, b2, R0C);
+        R1A = Vec8f.MultiplyAdd(a1, b0, R1A); R1B = Vec8f.MultiplyAdd(a1, b1, R1B); R1C = Vec8f.MultiplyAdd(a1, b2, R1C);
+        R2A = Vec8f.MultiplyAdd(a2, b0, R2A); R2B = Vec8f.MultiplyAdd(a2, b1, R2B); R2C = Vec8f.MultiplyAdd(a2, b2, R2C);
+        R3A = Vec8f.MultiplyAdd(a3, b0, R3A); R3B = Vec8f.MultiplyAdd(a3, b1, R3B); R3C = Vec8f.MultiplyAdd(a3, b2, R3C);
+    }
+
+    /// <summary>Panel j (0–2) of the four rows as the top half of an 8×8 block (rows 4–7 zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Block8x8 Panel(int j) => j switch
+    {
+        0 => new Block8x8 { R0 = R0A, R1 = R1A, R2 = R2A, R3 = R3A },
+        1 => new Block8x8 { R0 = R0B, R1 = R1B, R2 = R2B, R3 = R3B },
+        _ => new Block8x8 { R0 = R0C, R1 = R1C, R2 = R2C, R3 = R3C },
+    };
+}
+
 /// <summary>How a packed kernel adds a·bᵀ into a block: <see cref="Unfused"/> or <see cref="FusedOnOpenCL"/> (LaunchPlan.FusedMultiplyAdd).</summary>
 internal interface IBlockUpdate
 {
@@ -187,6 +215,8 @@ internal interface IBlockUpdate
 
     /// <summary>acc += other, row by row (a partial sum added into its total).</summary>
     void AddRows(ref Block8x16 acc, ref Block8x16 other);
+
+    void Add(ref Block4x24 acc, float a0, float a1, float a2, float a3, in Vec8f b0, in Vec8f b1, in Vec8f b2);
 }
 
 /// <summary>
@@ -203,6 +233,10 @@ internal readonly struct Unfused : IBlockUpdate
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AddRows(ref Block8x16 acc, ref Block8x16 other) => acc.AddRows(other);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(ref Block4x24 acc, float a0, float a1, float a2, float a3, in Vec8f b0, in Vec8f b1, in Vec8f b2) =>
+        acc.AddSeparately(a0, a1, a2, a3, b0, b1, b2);
 }
 
 /// <summary>Each a·b + c as OpenCL's fma: OpenCL only, the one backend <see cref="Fused"/> is registered for.</summary>
@@ -216,6 +250,10 @@ internal readonly struct FusedOnOpenCL : IBlockUpdate
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AddRows(ref Block8x16 acc, ref Block8x16 other) => Fused.AddRows8x16(ref acc, ref other);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(ref Block4x24 acc, float a0, float a1, float a2, float a3, in Vec8f b0, in Vec8f b1, in Vec8f b2) =>
+        Fused.MultiplyAdd4x24(ref acc, a0, a1, a2, a3, b0, b1, b2);
 }
 
 /// <summary>A packed into strips of 8 rows interleaved along K (the pack kernel's layout, or a convolution's).</summary>
@@ -296,7 +334,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         where TUpdate : struct, IBlockUpdate
     {
         packed = accelerator.LoadStreamKernel<PackedStrips, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(
-            plan.PackedPanels == 2 ? PackedQuadsKernel<TUpdate> : PackedKernel<TUpdate>);
+            plan.PackedPanels switch { 2 => PackedQuadsKernel<TUpdate>, 3 => PackedTriplesKernel<TUpdate>, _ => PackedKernel<TUpdate> });
         packedInPlace = plan.PackedInPlaceColumns > 0
             ? accelerator.LoadStreamKernel<RowsAlongK, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(PackedPairsInPlaceKernel<TUpdate>)
             : null;
@@ -488,6 +526,46 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     }
 
     /// <summary>
+    /// A strip by three panels, as two 4×24 units one after the other (rows 0–3, then 4–7): 12 sums of
+    /// 8 lanes in flight (PoCL's form on AVX2, 16 vector registers). Where the panels are not a multiple
+    /// of three the last unit reads the last panel again and stores it once.
+    /// </summary>
+    private static void PackedTriplesKernel<TUpdate>(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+        where TUpdate : struct, IBlockUpdate
+    {
+        var strips8 = ap.Strips;
+        int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8, triples = (panels + 2) / 3;
+        GridLoop.Share((long)strips * triples, out int begin, out int end);
+        for (int u = begin; u < end; u++)
+        {
+            UnitAt(u, strips, triples, BandStrips, out int strip, out int triple);
+            int q0 = triple * 3, q1 = Math.Min(q0 + 1, panels - 1), q2 = Math.Min(q0 + 2, panels - 1);
+            int pa = strip * p.K, pb0 = q0 * p.K, pb1 = q1 * p.K, pb2 = q2 * p.K;
+            var top = default(Block4x24);
+            for (int k = 0; k < p.K; k++)
+            {
+                var a = strips8[pa + k];
+                default(TUpdate).Add(ref top, a.V0, a.V1, a.V2, a.V3, bp[pb0 + k], bp[pb1 + k], bp[pb2 + k]);
+            }
+            var bottom = default(Block4x24);
+            for (int k = 0; k < p.K; k++)
+            {
+                var a = strips8[pa + k];
+                default(TUpdate).Add(ref bottom, a.V4, a.V5, a.V6, a.V7, bp[pb0 + k], bp[pb1 + k], bp[pb2 + k]);
+            }
+            int i0 = strip * 8;
+            StoreRows(c, bias, p, i0, q0 * 8, top.Panel(0), bottom.Panel(0));
+            if (q1 > q0) StoreRows(c, bias, p, i0, q1 * 8, top.Panel(1), bottom.Panel(1));
+            if (q2 > q1) StoreRows(c, bias, p, i0, q2 * 8, top.Panel(2), bottom.Panel(2));
+        }
+    }
+
+    /// <summary>Stores the 8×8 block at (i0, j0) whose rows 0–3 are <paramref name="top"/>'s and 4–7 <paramref name="bottom"/>'s rows 0–3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRows(ArrayView<float> c, ArrayView<float> bias, MatMulArgs p, int i0, int j0, in Block8x8 top, in Block8x8 bottom) =>
+        StoreBlock(c, bias, p, i0, j0, new Block8x8 { R0 = top.R0, R1 = top.R1, R2 = top.R2, R3 = top.R3, R4 = bottom.R0, R5 = bottom.R1, R6 = bottom.R2, R7 = bottom.R3 });
+
+    /// <summary>
     /// 8×16 units, a strip by a pair of panels (the last panel alone where the panels are odd), with A
     /// read in place (<see cref="RowsAlongK"/>): each 8 values of A loaded serve 16 columns.
     /// </summary>
@@ -675,7 +753,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
                 if (packB is not null) packB(bp);
                 else _pack(_plan.GridStride(bp.Length), b, bp, args.N, args.K, args.StrideBj, args.StrideBk, _plan.OneItem);
             }
-            long rowUnits = inPlace || _plan.PackedPanels == 1 ? strips : (strips + 1) / 2;
+            long rowUnits = inPlace || _plan.PackedPanels != 2 ? strips : (strips + 1) / 2;
             var grid = _plan.PackedShare(rowUnits * ((panels + _plan.PackedPanels - 1) / _plan.PackedPanels));
             if (inPlace) _packedInPlace!(grid, new RowsAlongK(a, 0, 0, 0, 0, 0, 0, 0, 0), bp, c, biasView, args);
             else _packed(grid, new PackedStrips(ap), bp, c, biasView, args);

@@ -34,8 +34,8 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
         _maxBackwardHalving = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(MaxBackwardHalvingKernel);
         _maxForwardHalving = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry>(MaxForwardHalvingKernel);
         if (!plan.FusedMultiplyAdd) return; // PoolRuns' OpenCL vector code: OpenCL CPUs only
-        _maxForwardRuns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry, SpecializedValue<int>>(MaxForwardRunsKernel);
-        _maxBackwardRuns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(MaxBackwardRunsKernel);
+        _maxForwardRuns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry, SpecializedValue<int>>(MaxForwardRunsKernel<WindowRunsOnOpenCL>);
+        _maxBackwardRuns = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvGeometry, SpecializedValue<int>>(MaxBackwardRunsKernel<WindowRunsOnOpenCL>);
     }
 
     public static PoolKernels Load(Accelerator accelerator, LaunchPlan plan) => new(accelerator, plan);
@@ -249,13 +249,15 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
     // kernels. The run length L is a compile-time constant: each length is its own kernel.
 
     /// <summary>Work-item u of N·C·Ho·⌈Wo/L⌉ writes y and idx for a run of L windows of one output row.</summary>
-    private static void MaxForwardRunsKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g, SpecializedValue<int> windows)
+    private static void MaxForwardRunsKernel<TRuns>(ArrayView<float> x, ArrayView<float> y, ArrayView<int> idx, ConvGeometry g, SpecializedValue<int> windows)
+        where TRuns : struct, IWindowRuns
     {
         var run = new WindowRun(g.W, g.OutH, g.OutW, windows.Value);
-        GridLoop.For(g.N * g.C * g.OutH * run.Runs, new MaxForwardRunAt(x, y, idx, run));
+        GridLoop.For(g.N * g.C * g.OutH * run.Runs, new MaxForwardRunAt<TRuns>(x, y, idx, run));
     }
 
-    private readonly record struct MaxForwardRunAt(ArrayView<float> X, ArrayView<float> Y, ArrayView<int> Idx, WindowRun Run) : IGridBody
+    private readonly record struct MaxForwardRunAt<TRuns>(ArrayView<float> X, ArrayView<float> Y, ArrayView<int> Idx, WindowRun Run) : IGridBody
+        where TRuns : struct, IWindowRuns
     {
         public void Invoke(int u)
         {
@@ -268,7 +270,7 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
                 Vec16f top, bottom;
                 top.Lo = Eight(X, at); top.Hi = Eight(X, at + 8);
                 bottom.Lo = Eight(X, at + w); bottom.Hi = Eight(X, at + w + 8);
-                PoolRuns.MaxOfWindows(ref top, ref bottom, w, ref best, ref k);
+                default(TRuns).Max(ref top, ref bottom, w, ref best, ref k);
                 Y[o + 4] = best.V4; Y[o + 5] = best.V5; Y[o + 6] = best.V6; Y[o + 7] = best.V7;
                 Idx[o + 4] = local + 8 + k.V4; Idx[o + 5] = local + 10 + k.V5; Idx[o + 6] = local + 12 + k.V6; Idx[o + 7] = local + 14 + k.V7;
             }
@@ -276,7 +278,7 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
             {
                 var top = Eight(X, at);
                 var bottom = Eight(X, at + w);
-                PoolRuns.MaxOfWindows4(ref top, ref bottom, w, ref best, ref k);
+                default(TRuns).Max(ref top, ref bottom, w, ref best, ref k);
             }
             Y[o] = best.V0; Y[o + 1] = best.V1; Y[o + 2] = best.V2; Y[o + 3] = best.V3;
             Idx[o] = local + k.V0; Idx[o + 1] = local + 2 + k.V1; Idx[o + 2] = local + 4 + k.V2; Idx[o + 3] = local + 6 + k.V3;
@@ -284,13 +286,15 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
     }
 
     /// <summary>Work-item u of N·C·Ho·⌈Wo/L⌉ writes the two rows of 2L values of dx under a run of L windows.</summary>
-    private static void MaxBackwardRunsKernel(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g, SpecializedValue<int> windows)
+    private static void MaxBackwardRunsKernel<TRuns>(ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, ConvGeometry g, SpecializedValue<int> windows)
+        where TRuns : struct, IWindowRuns
     {
         var run = new WindowRun(g.W, g.OutH, g.OutW, windows.Value);
-        GridLoop.For(g.N * g.C * g.OutH * run.Runs, new MaxBackwardRunAt(dy, idx, dx, run));
+        GridLoop.For(g.N * g.C * g.OutH * run.Runs, new MaxBackwardRunAt<TRuns>(dy, idx, dx, run));
     }
 
-    private readonly record struct MaxBackwardRunAt(ArrayView<float> Dy, ArrayView<int> Idx, ArrayView<float> Dx, WindowRun Run) : IGridBody
+    private readonly record struct MaxBackwardRunAt<TRuns>(ArrayView<float> Dy, ArrayView<int> Idx, ArrayView<float> Dx, WindowRun Run) : IGridBody
+        where TRuns : struct, IWindowRuns
     {
         public void Invoke(int u)
         {
@@ -305,14 +309,14 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
                 v.V4 = Dy[o + 4]; v.V5 = Dy[o + 5]; v.V6 = Dy[o + 6]; v.V7 = Dy[o + 7];
                 k.V4 = Idx[o + 4] - local - 8; k.V5 = Idx[o + 5] - local - 10; k.V6 = Idx[o + 6] - local - 12; k.V7 = Idx[o + 7] - local - 14;
                 Vec16f top = default, bottom = default;
-                PoolRuns.SpreadToWindows(ref v, ref k, w, ref top, ref bottom);
+                default(TRuns).Spread(ref v, ref k, w, ref top, ref bottom);
                 Store(Dx, at, top.Lo); Store(Dx, at + 8, top.Hi);
                 Store(Dx, at + w, bottom.Lo); Store(Dx, at + w + 8, bottom.Hi);
             }
             else
             {
                 Vec8f top = default, bottom = default;
-                PoolRuns.SpreadToWindows4(ref v, ref k, w, ref top, ref bottom);
+                default(TRuns).Spread(ref v, ref k, w, ref top, ref bottom);
                 Store(Dx, at, top);
                 Store(Dx, at + w, bottom);
             }

@@ -9,6 +9,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Backends.OpenCL;
 using ILGPU.IR;
 using ILGPU.IR.Intrinsics;
@@ -54,29 +55,32 @@ public static class PoolRuns
     /// maximum and at[l] = where (0, 1, w, w + 1), taps in that order, the first maximum kept, NaN winning.
     /// </summary>
     [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void MaxOfWindows(ref Vec16f top, ref Vec16f bottom, int w, ref Vec8f best, ref Vec8i at)
+    internal static void MaxOfWindows(ref Vec16f top, ref Vec16f bottom, int w, ref Vec8f best, ref Vec8i at) =>
+        MaxOfWindowsInScalars(ref top, ref bottom, w, ref best, ref at);
+
+    /// <summary><see cref="MaxOfWindows"/> in scalar code (<see cref="WindowRunsInScalars"/>).</summary>
+    internal static void MaxOfWindowsInScalars(ref Vec16f top, ref Vec16f bottom, int w, ref Vec8f best, ref Vec8i at)
     {
-        (best.V0, at.V0) = Window(top.Lo.V0, top.Lo.V1, bottom.Lo.V0, bottom.Lo.V1, w);
-        (best.V1, at.V1) = Window(top.Lo.V2, top.Lo.V3, bottom.Lo.V2, bottom.Lo.V3, w);
-        (best.V2, at.V2) = Window(top.Lo.V4, top.Lo.V5, bottom.Lo.V4, bottom.Lo.V5, w);
-        (best.V3, at.V3) = Window(top.Lo.V6, top.Lo.V7, bottom.Lo.V6, bottom.Lo.V7, w);
-        (best.V4, at.V4) = Window(top.Hi.V0, top.Hi.V1, bottom.Hi.V0, bottom.Hi.V1, w);
-        (best.V5, at.V5) = Window(top.Hi.V2, top.Hi.V3, bottom.Hi.V2, bottom.Hi.V3, w);
-        (best.V6, at.V6) = Window(top.Hi.V4, top.Hi.V5, bottom.Hi.V4, bottom.Hi.V5, w);
-        (best.V7, at.V7) = Window(top.Hi.V6, top.Hi.V7, bottom.Hi.V6, bottom.Hi.V7, w);
+        Window(top.Lo.V0, top.Lo.V1, bottom.Lo.V0, bottom.Lo.V1, w, out best.V0, out at.V0);
+        Window(top.Lo.V2, top.Lo.V3, bottom.Lo.V2, bottom.Lo.V3, w, out best.V1, out at.V1);
+        Window(top.Lo.V4, top.Lo.V5, bottom.Lo.V4, bottom.Lo.V5, w, out best.V2, out at.V2);
+        Window(top.Lo.V6, top.Lo.V7, bottom.Lo.V6, bottom.Lo.V7, w, out best.V3, out at.V3);
+        Window(top.Hi.V0, top.Hi.V1, bottom.Hi.V0, bottom.Hi.V1, w, out best.V4, out at.V4);
+        Window(top.Hi.V2, top.Hi.V3, bottom.Hi.V2, bottom.Hi.V3, w, out best.V5, out at.V5);
+        Window(top.Hi.V4, top.Hi.V5, bottom.Hi.V4, bottom.Hi.V5, w, out best.V6, out at.V6);
+        Window(top.Hi.V6, top.Hi.V7, bottom.Hi.V6, bottom.Hi.V7, w, out best.V7, out at.V7);
     }
 
-    private static (float Best, int At) Window(float a, float b, float c, float d, int w)
+    private static void Window(float a, float b, float c, float d, int w, out float best, out int at)
     {
-        float best = a;
-        int at = 0;
+        best = a;
+        at = 0;
         if (Takes(best, b)) { best = b; at = 1; }
         if (Takes(best, c)) { best = c; at = w; }
         if (Takes(best, d)) { best = d; at = w + 1; }
-        return (best, at);
     }
 
-    private static bool Takes(float best, float v) => !float.IsNaN(best) && (v > best || float.IsNaN(v));
+    private static bool Takes(float best, float v) => !XMath.IsNaN(best) && (v > best || XMath.IsNaN(v));
 
     /// <summary>The OpenCL code for <see cref="MaxOfWindows"/>.</summary>
     public static void GenerateMaxOfWindows(CLBackend backend, CLCodeGenerator codeGenerator, Value value) =>
@@ -84,12 +88,16 @@ public static class PoolRuns
 
     /// <summary>As <see cref="MaxOfWindows"/> for 4 windows (lanes 0–3 of best and at; top and bottom hold 8 inputs).</summary>
     [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void MaxOfWindows4(ref Vec8f top, ref Vec8f bottom, int w, ref Vec8f best, ref Vec8i at)
+    internal static void MaxOfWindows4(ref Vec8f top, ref Vec8f bottom, int w, ref Vec8f best, ref Vec8i at) =>
+        MaxOfWindows4InScalars(ref top, ref bottom, w, ref best, ref at);
+
+    /// <summary><see cref="MaxOfWindows4"/> in scalar code.</summary>
+    internal static void MaxOfWindows4InScalars(ref Vec8f top, ref Vec8f bottom, int w, ref Vec8f best, ref Vec8i at)
     {
-        (best.V0, at.V0) = Window(top.V0, top.V1, bottom.V0, bottom.V1, w);
-        (best.V1, at.V1) = Window(top.V2, top.V3, bottom.V2, bottom.V3, w);
-        (best.V2, at.V2) = Window(top.V4, top.V5, bottom.V4, bottom.V5, w);
-        (best.V3, at.V3) = Window(top.V6, top.V7, bottom.V6, bottom.V7, w);
+        Window(top.V0, top.V1, bottom.V0, bottom.V1, w, out best.V0, out at.V0);
+        Window(top.V2, top.V3, bottom.V2, bottom.V3, w, out best.V1, out at.V1);
+        Window(top.V4, top.V5, bottom.V4, bottom.V5, w, out best.V2, out at.V2);
+        Window(top.V6, top.V7, bottom.V6, bottom.V7, w, out best.V3, out at.V3);
     }
 
     /// <summary>The OpenCL code for <see cref="MaxOfWindows4"/>.</summary>
@@ -113,7 +121,11 @@ public static class PoolRuns
 
     /// <summary>top[2l + j] = dy[l] where at[l] = j, bottom[2l + j] = dy[l] where at[l] = w + j (j = 0, 1), zero elsewhere.</summary>
     [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void SpreadToWindows(ref Vec8f dy, ref Vec8i at, int w, ref Vec16f top, ref Vec16f bottom)
+    internal static void SpreadToWindows(ref Vec8f dy, ref Vec8i at, int w, ref Vec16f top, ref Vec16f bottom) =>
+        SpreadToWindowsInScalars(ref dy, ref at, w, ref top, ref bottom);
+
+    /// <summary><see cref="SpreadToWindows"/> in scalar code.</summary>
+    internal static void SpreadToWindowsInScalars(ref Vec8f dy, ref Vec8i at, int w, ref Vec16f top, ref Vec16f bottom)
     {
         Spread(dy.V0, at.V0, w, out top.Lo.V0, out top.Lo.V1, out bottom.Lo.V0, out bottom.Lo.V1);
         Spread(dy.V1, at.V1, w, out top.Lo.V2, out top.Lo.V3, out bottom.Lo.V2, out bottom.Lo.V3);
@@ -139,7 +151,11 @@ public static class PoolRuns
 
     /// <summary>As <see cref="SpreadToWindows"/> for 4 windows (lanes 0–3 of dy and at; top and bottom get 8 values).</summary>
     [IntrinsicImplementation, MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void SpreadToWindows4(ref Vec8f dy, ref Vec8i at, int w, ref Vec8f top, ref Vec8f bottom)
+    internal static void SpreadToWindows4(ref Vec8f dy, ref Vec8i at, int w, ref Vec8f top, ref Vec8f bottom) =>
+        SpreadToWindows4InScalars(ref dy, ref at, w, ref top, ref bottom);
+
+    /// <summary><see cref="SpreadToWindows4"/> in scalar code.</summary>
+    internal static void SpreadToWindows4InScalars(ref Vec8f dy, ref Vec8i at, int w, ref Vec8f top, ref Vec8f bottom)
     {
         Spread(dy.V0, at.V0, w, out top.V0, out top.V1, out bottom.V0, out bottom.V1);
         Spread(dy.V1, at.V1, w, out top.V2, out top.V3, out bottom.V2, out bottom.V3);
@@ -168,4 +184,40 @@ public static class PoolRuns
         codeGenerator.AppendIndent();
         codeGenerator.Builder.AppendLine(code);
     }
+}
+
+/// <summary>How the pool's run kernels compute a run of windows: <see cref="WindowRunsOnOpenCL"/> or <see cref="WindowRunsInScalars"/>.</summary>
+internal interface IWindowRuns
+{
+    void Max(ref Vec16f top, ref Vec16f bottom, int w, ref Vec8f best, ref Vec8i at);
+
+    void Max(ref Vec8f top, ref Vec8f bottom, int w, ref Vec8f best, ref Vec8i at);
+
+    void Spread(ref Vec8f dy, ref Vec8i at, int w, ref Vec16f top, ref Vec16f bottom);
+
+    void Spread(ref Vec8f dy, ref Vec8i at, int w, ref Vec8f top, ref Vec8f bottom);
+}
+
+/// <summary>The OpenCL vector code (PoolRuns' intrinsics): OpenCL CPUs, the only plans that load the run kernels.</summary>
+internal readonly struct WindowRunsOnOpenCL : IWindowRuns
+{
+    public void Max(ref Vec16f top, ref Vec16f bottom, int w, ref Vec8f best, ref Vec8i at) => PoolRuns.MaxOfWindows(ref top, ref bottom, w, ref best, ref at);
+
+    public void Max(ref Vec8f top, ref Vec8f bottom, int w, ref Vec8f best, ref Vec8i at) => PoolRuns.MaxOfWindows4(ref top, ref bottom, w, ref best, ref at);
+
+    public void Spread(ref Vec8f dy, ref Vec8i at, int w, ref Vec16f top, ref Vec16f bottom) => PoolRuns.SpreadToWindows(ref dy, ref at, w, ref top, ref bottom);
+
+    public void Spread(ref Vec8f dy, ref Vec8i at, int w, ref Vec8f top, ref Vec8f bottom) => PoolRuns.SpreadToWindows4(ref dy, ref at, w, ref top, ref bottom);
+}
+
+/// <summary>The same in scalar code, which every backend compiles (the CUDA compile test closes the run kernels over it).</summary>
+internal readonly struct WindowRunsInScalars : IWindowRuns
+{
+    public void Max(ref Vec16f top, ref Vec16f bottom, int w, ref Vec8f best, ref Vec8i at) => PoolRuns.MaxOfWindowsInScalars(ref top, ref bottom, w, ref best, ref at);
+
+    public void Max(ref Vec8f top, ref Vec8f bottom, int w, ref Vec8f best, ref Vec8i at) => PoolRuns.MaxOfWindows4InScalars(ref top, ref bottom, w, ref best, ref at);
+
+    public void Spread(ref Vec8f dy, ref Vec8i at, int w, ref Vec16f top, ref Vec16f bottom) => PoolRuns.SpreadToWindowsInScalars(ref dy, ref at, w, ref top, ref bottom);
+
+    public void Spread(ref Vec8f dy, ref Vec8i at, int w, ref Vec8f top, ref Vec8f bottom) => PoolRuns.SpreadToWindows4InScalars(ref dy, ref at, w, ref top, ref bottom);
 }

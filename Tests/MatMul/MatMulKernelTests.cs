@@ -36,10 +36,10 @@ public class MatMulKernelTests
     public void SharedShapes(string device, MatMulAlgorithm algorithm, int shape) =>
         Check(device, algorithm, KernelCases.MatMulShapes[shape]);
 
-    public static IEnumerable<object[]> DevicesAndPanels() => TestDevices.With([1, 2], p => [p]);
+    public static IEnumerable<object[]> DevicesAndPanels() => TestDevices.With([1, 2, 3], p => [p]);
 
     /// <summary>
-    /// Both packed units (8×8, and 16×16 with the in-place 8×16: LaunchPlan.PackedPanels) with this device's product loop (fused
+    /// Every packed unit (8×8; 16×16 with the in-place 8×16; 4×24: LaunchPlan.PackedPanels) with this device's product loop (fused
     /// on OpenCL), whichever unit the device would choose: the shared shapes and one of several bands.
     /// </summary>
     [SkippableTheory]
