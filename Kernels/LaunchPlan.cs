@@ -113,8 +113,9 @@ public sealed class LaunchPlan
 
     /// <summary>
     /// Whether convolutions that <see cref="Conv.ConvDirectKernels.Takes"/> read x directly instead of
-    /// through im2col and the packed matmul: on OpenCL CPUs (PoCL), whose SLP vectoriser makes their
-    /// blocks vector code. The CPU accelerator keeps the packed path, which it runs with 8-float view accesses.
+    /// through im2col and the packed matmul: on OpenCL CPUs (PoCL), where their blocks are the packed
+    /// matmul's vector updates (Fused). The CPU accelerator keeps the packed path, which it runs with
+    /// 8-float view accesses.
     /// </summary>
     public bool DirectConv => Kind == BackendKind.OpenCL && MatMulAlgorithm == MatMulAlgorithm.Packed;
 
