@@ -120,7 +120,7 @@ public sealed class LaunchPlan
     public bool DirectConv => Kind == BackendKind.OpenCL && MatMulAlgorithm == MatMulAlgorithm.Packed;
 
     /// <param name="accelerator">The accelerator the plan is for.</param>
-    /// <param name="packedPanels">Overrides <see cref="PackedPanels"/> (tests of both packed units on one device).</param>
+    /// <param name="packedPanels">Overrides <see cref="PackedPanels"/> (tests of every packed unit on one device).</param>
     public LaunchPlan(Accelerator accelerator, int? packedPanels = null)
     {
         Kind = KindOf(accelerator);
@@ -150,8 +150,8 @@ public sealed class LaunchPlan
                 MinItemsPerThread = 4;
                 break;
         }
-        // The packed matmul on CPUs (PoCL's SLP vectoriser turns its 8-float loads into vector FMAs;
-        // the simulator pays per view access, which it makes few); the tiled one where groups of 256
+        // The packed matmul on CPUs (on PoCL its block updates are OpenCL vector fmas, Fused; the
+        // simulator pays per view access, which it makes few); the tiled one where groups of 256
         // threads with shared memory exist; the blocked one on other GPUs.
         bool cpuDevice = Kind == BackendKind.Cpu
             || (accelerator is CLAccelerator cl && cl.DeviceType.HasFlag(CLDeviceType.CL_DEVICE_TYPE_CPU));

@@ -2,7 +2,7 @@
 // ILGPU's own .NET code (ArrayView.LoadEffectiveAddress fetches the buffer's pointer each time; in
 // the activation kernels the JIT leaves it a call), so kernels that run there read and write in
 // these (the packed matmul, the activations); on PoCL the packed matmul's 8-float loads are what
-// the SLP vectoriser turns into vector code.
+// its vector updates (Fused) read.
 using System.Runtime.CompilerServices;
 
 namespace Activations.Kernels;

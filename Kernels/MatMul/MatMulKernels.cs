@@ -469,7 +469,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
 
     /// <summary>
     /// Thread t of T computes the 8×8 blocks [t·B/T, (t+1)·B/T) of C from packed strips of A and
-    /// panels of B (the CPU accelerator's form, and PoCL's without AVX-512: <see cref="LaunchPlan.PackedPanels"/>).
+    /// panels of B (the CPU accelerator's form: <see cref="LaunchPlan.PackedPanels"/>).
     /// </summary>
     private static void PackedKernel<TUpdate>(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
         where TUpdate : struct, IBlockUpdate
