@@ -32,18 +32,18 @@ public static class Fused
     public static Context.Builder EnableFusedMultiplyAdd(this Context.Builder builder)
     {
         var intrinsics = builder.GetIntrinsicManager();
-        intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(MultiplyAdd))!,
-            new CLIntrinsic(typeof(Fused), nameof(GenerateFma), IntrinsicImplementationMode.GenerateCode));
-        intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(MultiplyAdd8x8), BindingFlags.NonPublic | BindingFlags.Static)!,
-            new CLIntrinsic(typeof(Fused), nameof(GenerateFma8x8), IntrinsicImplementationMode.GenerateCode));
-        intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(MultiplyAdd4x24), BindingFlags.NonPublic | BindingFlags.Static)!,
-            new CLIntrinsic(typeof(Fused), nameof(GenerateFma4x24), IntrinsicImplementationMode.GenerateCode));
-        intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(MultiplyAdd8x16), BindingFlags.NonPublic | BindingFlags.Static)!,
-            new CLIntrinsic(typeof(Fused), nameof(GenerateFma8x16), IntrinsicImplementationMode.GenerateCode));
-        intrinsics.RegisterMethod(typeof(Fused).GetMethod(nameof(AddRows8x16), BindingFlags.NonPublic | BindingFlags.Static)!,
-            new CLIntrinsic(typeof(Fused), nameof(GenerateAddRows8x16), IntrinsicImplementationMode.GenerateCode));
+        intrinsics.RegisterOpenCL(typeof(Fused), nameof(MultiplyAdd), nameof(GenerateFma));
+        intrinsics.RegisterOpenCL(typeof(Fused), nameof(MultiplyAdd8x8), nameof(GenerateFma8x8));
+        intrinsics.RegisterOpenCL(typeof(Fused), nameof(MultiplyAdd4x24), nameof(GenerateFma4x24));
+        intrinsics.RegisterOpenCL(typeof(Fused), nameof(MultiplyAdd8x16), nameof(GenerateFma8x16));
+        intrinsics.RegisterOpenCL(typeof(Fused), nameof(AddRows8x16), nameof(GenerateAddRows8x16));
         return builder;
     }
+
+    /// <summary>Registers <paramref name="owner"/>'s static method <paramref name="method"/> as an OpenCL intrinsic whose code its <paramref name="generator"/> writes.</summary>
+    internal static void RegisterOpenCL(this IntrinsicImplementationManager intrinsics, Type owner, string method, string generator) =>
+        intrinsics.RegisterMethod(owner.GetMethod(method, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!,
+            new CLIntrinsic(owner, generator, IntrinsicImplementationMode.GenerateCode));
 
     /// <summary>
     /// float16 (float8) as plain vector loads and stores, 4-byte aligned as the structs are: PoCL's vload16

@@ -4,6 +4,7 @@
 // these (the packed matmul, the activations); on PoCL the packed matmul's 8-float loads are what
 // its vector updates (Fused) read.
 using System.Runtime.CompilerServices;
+using ILGPU;
 
 namespace Activations.Kernels;
 
@@ -11,6 +12,24 @@ namespace Activations.Kernels;
 public struct Vec8f
 {
     public float V0, V1, V2, V3, V4, V5, V6, V7;
+
+    /// <summary>The 8 floats x[at..at + 7], each its own load (for where the 8 are not a Vec8f of a view).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec8f Load(ArrayView<float> x, int at)
+    {
+        Vec8f v;
+        v.V0 = x[at]; v.V1 = x[at + 1]; v.V2 = x[at + 2]; v.V3 = x[at + 3];
+        v.V4 = x[at + 4]; v.V5 = x[at + 5]; v.V6 = x[at + 6]; v.V7 = x[at + 7];
+        return v;
+    }
+
+    /// <summary>x[at..at + 7] = v.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(ArrayView<float> x, int at, in Vec8f v)
+    {
+        x[at] = v.V0; x[at + 1] = v.V1; x[at + 2] = v.V2; x[at + 3] = v.V3;
+        x[at + 4] = v.V4; x[at + 5] = v.V5; x[at + 6] = v.V6; x[at + 7] = v.V7;
+    }
 
     /// <summary>a + b lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

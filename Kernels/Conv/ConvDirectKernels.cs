@@ -95,7 +95,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
                 {
                     int at = ((n * g.C + c) * g.H + oh + i) * g.W + ow0;
                     for (int j = 0; j < g.KW; j++, q += panels, at++)
-                        default(TUpdate).Add(ref acc, Run(x, at), w8[q]);
+                        default(TUpdate).Add(ref acc, Vec8f.Load(x, at), w8[q]);
                 }
             }
             var t = acc.Transposed();
@@ -140,8 +140,8 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
                     for (int j = 0; j < g.KW; j++, q += panels, at++)
                     {
                         var w = w16[q];
-                        default(TUpdate).Add(ref first, Run(x, at + ow0), w);
-                        default(TUpdate).Add(ref second, Run(x, at + ow1), w);
+                        default(TUpdate).Add(ref first, Vec8f.Load(x, at + ow0), w);
+                        default(TUpdate).Add(ref second, Vec8f.Load(x, at + ow1), w);
                     }
                 }
             }
@@ -161,16 +161,6 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
         int line = t / panels; // n·rows + row
         row = line % rows;
         n = line / rows;
-    }
-
-    /// <summary>The 8 inputs x[at..at + 7].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vec8f Run(ArrayView<float> x, int at)
-    {
-        Vec8f v;
-        v.V0 = x[at]; v.V1 = x[at + 1]; v.V2 = x[at + 2]; v.V3 = x[at + 3];
-        v.V4 = x[at + 4]; v.V5 = x[at + 5]; v.V6 = x[at + 6]; v.V7 = x[at + 7];
-        return v;
     }
 
     /// <summary>Writes a block of 8 outputs (rows) by 8 channels (lanes) from <paramref name="at"/>, channel by channel (<see cref="StoreRow"/>).</summary>
@@ -212,11 +202,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
             y[at] = v.V0 + b; y[at + 1] = v.V1 + b; y[at + 2] = v.V2 + b; y[at + 3] = v.V3 + b;
             y[at + 4] = v.V4 + b; y[at + 5] = v.V5 + b; y[at + 6] = v.V6 + b; y[at + 7] = v.V7 + b;
         }
-        else
-        {
-            y[at] = v.V0; y[at + 1] = v.V1; y[at + 2] = v.V2; y[at + 3] = v.V3;
-            y[at + 4] = v.V4; y[at + 5] = v.V5; y[at + 6] = v.V6; y[at + 7] = v.V7;
-        }
+        else Vec8f.Store(y, at, v);
     }
 
     /// <summary>
@@ -354,7 +340,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
                     int tap = (i * g.KW + j) * panels + panel, tapStride = taps * panels;
                     var sum = default(Block8x8);
                     for (int o = 0; o < cout; o++, at += gPlane, tap += tapStride)
-                        default(TUpdate).Add(ref sum, Run(gp, at), w8[tap]);
+                        default(TUpdate).Add(ref sum, Vec8f.Load(gp, at), w8[tap]);
                     acc.AddRows(sum);
                 }
             }
@@ -389,7 +375,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
                     int tap = (i * g.KW + j) * panels + panel, tapStride = taps * panels;
                     var sum = default(Block8x16);
                     for (int o = 0; o < cout; o++, at += gPlane, tap += tapStride)
-                        default(TUpdate).Add(ref sum, Run(gp, at), w16[tap]);
+                        default(TUpdate).Add(ref sum, Vec8f.Load(gp, at), w16[tap]);
                     default(TUpdate).AddRows(ref acc, ref sum);
                 }
             }

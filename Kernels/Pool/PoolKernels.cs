@@ -268,16 +268,16 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
             if (Run.Windows == 8)
             {
                 Vec16f top, bottom;
-                top.Lo = Eight(X, at); top.Hi = Eight(X, at + 8);
-                bottom.Lo = Eight(X, at + w); bottom.Hi = Eight(X, at + w + 8);
+                top.Lo = Vec8f.Load(X, at); top.Hi = Vec8f.Load(X, at + 8);
+                bottom.Lo = Vec8f.Load(X, at + w); bottom.Hi = Vec8f.Load(X, at + w + 8);
                 default(TRuns).Max(ref top, ref bottom, w, ref best, ref k);
                 Y[o + 4] = best.V4; Y[o + 5] = best.V5; Y[o + 6] = best.V6; Y[o + 7] = best.V7;
                 Idx[o + 4] = local + 8 + k.V4; Idx[o + 5] = local + 10 + k.V5; Idx[o + 6] = local + 12 + k.V6; Idx[o + 7] = local + 14 + k.V7;
             }
             else
             {
-                var top = Eight(X, at);
-                var bottom = Eight(X, at + w);
+                var top = Vec8f.Load(X, at);
+                var bottom = Vec8f.Load(X, at + w);
                 default(TRuns).Max(ref top, ref bottom, w, ref best, ref k);
             }
             Y[o] = best.V0; Y[o + 1] = best.V1; Y[o + 2] = best.V2; Y[o + 3] = best.V3;
@@ -310,15 +310,15 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
                 k.V4 = Idx[o + 4] - local - 8; k.V5 = Idx[o + 5] - local - 10; k.V6 = Idx[o + 6] - local - 12; k.V7 = Idx[o + 7] - local - 14;
                 Vec16f top = default, bottom = default;
                 default(TRuns).Spread(ref v, ref k, w, ref top, ref bottom);
-                Store(Dx, at, top.Lo); Store(Dx, at + 8, top.Hi);
-                Store(Dx, at + w, bottom.Lo); Store(Dx, at + w + 8, bottom.Hi);
+                Vec8f.Store(Dx, at, top.Lo); Vec8f.Store(Dx, at + 8, top.Hi);
+                Vec8f.Store(Dx, at + w, bottom.Lo); Vec8f.Store(Dx, at + w + 8, bottom.Hi);
             }
             else
             {
                 Vec8f top = default, bottom = default;
                 default(TRuns).Spread(ref v, ref k, w, ref top, ref bottom);
-                Store(Dx, at, top);
-                Store(Dx, at + w, bottom);
+                Vec8f.Store(Dx, at, top);
+                Vec8f.Store(Dx, at + w, bottom);
             }
         }
     }
@@ -336,22 +336,6 @@ public sealed class PoolKernels : IKernelFamily<PoolKernels>
             int ow0 = Math.Min(Windows * s, OutW - Windows), oh = row % OutH;
             return (2 * (row * W + ow0), 2 * (oh * W + ow0), row * OutW + ow0); // H = 2·Ho
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vec8f Eight(ArrayView<float> x, int at)
-    {
-        Vec8f v;
-        v.V0 = x[at]; v.V1 = x[at + 1]; v.V2 = x[at + 2]; v.V3 = x[at + 3];
-        v.V4 = x[at + 4]; v.V5 = x[at + 5]; v.V6 = x[at + 6]; v.V7 = x[at + 7];
-        return v;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(ArrayView<float> x, int at, in Vec8f v)
-    {
-        x[at] = v.V0; x[at + 1] = v.V1; x[at + 2] = v.V2; x[at + 3] = v.V3;
-        x[at + 4] = v.V4; x[at + 5] = v.V5; x[at + 6] = v.V6; x[at + 7] = v.V7;
     }
 
     /// <summary>The run length for <paramref name="g"/> on OpenCL CPUs (<see cref="Halves"/>, rows of at least 4 windows): 8, or 4 for rows of 4–7; 0 where the per-window kernels take it.</summary>

@@ -6,7 +6,6 @@
 // (OpenCL's .even / .odd) and keeps the maxima as float8 selects; backward writes the two rows of 16
 // back with the same selects. Registered as OpenCL intrinsics (EnablePoolRuns on the context builder);
 // PoolKernels loads the kernels that call them only on OpenCL CPUs (LaunchPlan.FusedMultiplyAdd).
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -30,14 +29,10 @@ public static class PoolRuns
     public static Context.Builder EnablePoolRuns(this Context.Builder builder)
     {
         var intrinsics = builder.GetIntrinsicManager();
-        intrinsics.RegisterMethod(typeof(PoolRuns).GetMethod(nameof(MaxOfWindows), BindingFlags.NonPublic | BindingFlags.Static)!,
-            new CLIntrinsic(typeof(PoolRuns), nameof(GenerateMaxOfWindows), IntrinsicImplementationMode.GenerateCode));
-        intrinsics.RegisterMethod(typeof(PoolRuns).GetMethod(nameof(SpreadToWindows), BindingFlags.NonPublic | BindingFlags.Static)!,
-            new CLIntrinsic(typeof(PoolRuns), nameof(GenerateSpreadToWindows), IntrinsicImplementationMode.GenerateCode));
-        intrinsics.RegisterMethod(typeof(PoolRuns).GetMethod(nameof(MaxOfWindows4), BindingFlags.NonPublic | BindingFlags.Static)!,
-            new CLIntrinsic(typeof(PoolRuns), nameof(GenerateMaxOfWindows4), IntrinsicImplementationMode.GenerateCode));
-        intrinsics.RegisterMethod(typeof(PoolRuns).GetMethod(nameof(SpreadToWindows4), BindingFlags.NonPublic | BindingFlags.Static)!,
-            new CLIntrinsic(typeof(PoolRuns), nameof(GenerateSpreadToWindows4), IntrinsicImplementationMode.GenerateCode));
+        intrinsics.RegisterOpenCL(typeof(PoolRuns), nameof(MaxOfWindows), nameof(GenerateMaxOfWindows));
+        intrinsics.RegisterOpenCL(typeof(PoolRuns), nameof(SpreadToWindows), nameof(GenerateSpreadToWindows));
+        intrinsics.RegisterOpenCL(typeof(PoolRuns), nameof(MaxOfWindows4), nameof(GenerateMaxOfWindows4));
+        intrinsics.RegisterOpenCL(typeof(PoolRuns), nameof(SpreadToWindows4), nameof(GenerateSpreadToWindows4));
         return builder;
     }
 
