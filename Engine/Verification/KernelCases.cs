@@ -65,7 +65,7 @@ public static class KernelCases
         // Taken by the direct kernels where they run (ConvDirectKernels.Takes): a part-filled panel of
         // output channels, two panels, an output row of 10 (its second run of 8 overlaps the first).
         new(2, 3, 12, 6, 5, 1, 0), new(1, 2, 10, 9, 3, 1, 0), new(1, 2, 12, 3, 3, 1, 0),
-        new(2, 2, 8, 9, 3, 1, 1),   // with padding: y and ∂x from a zero-padded copy of x
+        new(2, 2, 8, 9, 3, 1, 1),   // with padding: y, ∂x and ∂w from a zero-padded copy of x
     ];
 
     public static readonly WindowShape[] Im2ColShapes =
