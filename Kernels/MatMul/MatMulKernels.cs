@@ -463,8 +463,13 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
             Dst[e] = v;
         }
 
+        /// <summary>Row r of the strip at depth k, or 0 past the last row: the load itself is clamped to the last row, so that it is unconditional (PoCL then vectorises it across work-items).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private float Row(int at, int row, int r) => row + r < Rows ? Src[at + r * StrideRow] : 0f;
+        private float Row(int at, int row, int r)
+        {
+            float v = Src[at + Math.Min(r, Rows - 1 - row) * StrideRow];
+            return row + r < Rows ? v : 0f;
+        }
     }
 
     /// <summary>
