@@ -1,11 +1,11 @@
-// 2×2 max pooling with stride 2, eight outputs at a time in OpenCL's vector types (PoCL only). One
-// window per work-item leaves each tap at stride 2 across neighbouring work-items: PoCL's vectoriser
-// made gathers of them on AVX-512 and, for Zen 3 (znver3), no vector code at all. Here a work-item
-// reads two runs of 16 inputs (the windows' two rows; 8 for rows of 4–7 windows, 4 windows a
-// work-item), splits each into its even and odd lanes
-// (OpenCL's .even / .odd) and keeps the maxima as float8 selects; backward writes the two rows of 16
-// back with the same selects. Registered as OpenCL intrinsics (EnablePoolRuns on the context builder);
-// PoolKernels loads the kernels that call them only on OpenCL CPUs (LaunchPlan.FusedMultiplyAdd).
+// 2×2 max pooling with stride 2, runs of 8 windows (4 for rows of 4–7) in OpenCL's vector types
+// (PoCL only). One window per work-item leaves each tap at stride 2 across neighbouring work-items:
+// PoCL's vectoriser made gathers of them on AVX-512 and, for Zen 3 (znver3), no vector code at all.
+// Here a work-item reads the run's two input rows as float16 (float8), splits each into its even and
+// odd lanes (OpenCL's .even / .odd) and keeps the maxima and their offsets as selects; backward
+// writes the two rows back with the same selects. Registered as OpenCL intrinsics (EnablePoolRuns
+// on the context builder); PoolKernels loads the kernels that call them only on OpenCL CPUs
+// (LaunchPlan.FusedMultiplyAdd), and every other backend compiles the scalar form (WindowRunsInScalars).
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Algorithms;
