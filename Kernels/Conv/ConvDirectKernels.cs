@@ -98,16 +98,7 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
                         default(TUpdate).Add(ref acc, Vec8f.Load(x, at), w8[q]);
                 }
             }
-            var t = acc.Transposed();
-            int plane = outH * outW, o = ((n * cout + o0) * outH + oh) * outW + ow0;
-            StoreRow(y, bias, o, o0, cout, hasBias, t.R0); o += plane;
-            StoreRow(y, bias, o, o0 + 1, cout, hasBias, t.R1); o += plane;
-            StoreRow(y, bias, o, o0 + 2, cout, hasBias, t.R2); o += plane;
-            StoreRow(y, bias, o, o0 + 3, cout, hasBias, t.R3); o += plane;
-            StoreRow(y, bias, o, o0 + 4, cout, hasBias, t.R4); o += plane;
-            StoreRow(y, bias, o, o0 + 5, cout, hasBias, t.R5); o += plane;
-            StoreRow(y, bias, o, o0 + 6, cout, hasBias, t.R6); o += plane;
-            StoreRow(y, bias, o, o0 + 7, cout, hasBias, t.R7);
+            StoreColumns(y, bias, ((n * cout + o0) * outH + oh) * outW + ow0, o0, cout, hasBias, outH * outW, acc);
         }
     }
 
@@ -178,17 +169,8 @@ public sealed class ConvDirectKernels : IKernelFamily<ConvDirectKernels>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreColumns(ArrayView<float> y, ArrayView<float> bias, int at, int o0, int cout, int hasBias, int plane, in Block8x16 acc)
     {
-        var lo = acc.Half(false).Transposed();
-        var hi = acc.Half(true).Transposed();
-        StoreRow(y, bias, at, o0, cout, hasBias, lo.R0); StoreRow(y, bias, at + plane, o0 + 1, cout, hasBias, lo.R1);
-        StoreRow(y, bias, at + 2 * plane, o0 + 2, cout, hasBias, lo.R2); StoreRow(y, bias, at + 3 * plane, o0 + 3, cout, hasBias, lo.R3);
-        StoreRow(y, bias, at + 4 * plane, o0 + 4, cout, hasBias, lo.R4); StoreRow(y, bias, at + 5 * plane, o0 + 5, cout, hasBias, lo.R5);
-        StoreRow(y, bias, at + 6 * plane, o0 + 6, cout, hasBias, lo.R6); StoreRow(y, bias, at + 7 * plane, o0 + 7, cout, hasBias, lo.R7);
-        at += 8 * plane;
-        StoreRow(y, bias, at, o0 + 8, cout, hasBias, hi.R0); StoreRow(y, bias, at + plane, o0 + 9, cout, hasBias, hi.R1);
-        StoreRow(y, bias, at + 2 * plane, o0 + 10, cout, hasBias, hi.R2); StoreRow(y, bias, at + 3 * plane, o0 + 11, cout, hasBias, hi.R3);
-        StoreRow(y, bias, at + 4 * plane, o0 + 12, cout, hasBias, hi.R4); StoreRow(y, bias, at + 5 * plane, o0 + 13, cout, hasBias, hi.R5);
-        StoreRow(y, bias, at + 6 * plane, o0 + 14, cout, hasBias, hi.R6); StoreRow(y, bias, at + 7 * plane, o0 + 15, cout, hasBias, hi.R7);
+        StoreColumns(y, bias, at, o0, cout, hasBias, plane, acc.Half(false));
+        StoreColumns(y, bias, at + 8 * plane, o0 + 8, cout, hasBias, plane, acc.Half(true));
     }
 
     /// <summary>Writes 8 outputs of channel <paramref name="channel"/> (when it exists), its bias added last.</summary>
