@@ -256,33 +256,66 @@ internal readonly struct FusedOnOpenCL : IBlockUpdate
         Fused.MultiplyAdd4x24(ref acc, a0, a1, a2, a3, b0, b1, b2);
 }
 
+/// <summary>A's rows as a 4×24 unit reads them: the strip of unit rows, then one value of row r at k.</summary>
+internal interface IStripRows<TSelf> where TSelf : struct
+{
+    /// <summary>The rows of strip <paramref name="strip"/> (rows 8·strip to 8·strip + 7).</summary>
+    TSelf At(int strip, MatMulArgs p);
+
+    /// <summary>Row <paramref name="r"/> (0–7, a constant where inlined) of the strip at depth <paramref name="k"/>.</summary>
+    float Row(int r, int k);
+}
+
 /// <summary>A packed into strips of 8 rows interleaved along K (the pack kernel's layout, or a convolution's).</summary>
-public readonly record struct PackedStrips(ArrayView<Vec8f> Strips);
+public readonly record struct PackedStrips(ArrayView<Vec8f> Strips) : IStripRows<PackedStrips>
+{
+    /// <summary>The strip's own view, indexed by k alone (as the panels of B are).</summary>
+    public PackedStrips At(int strip, MatMulArgs p) => new(Strips.SubView((long)strip * p.K));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Row(int r, int k)
+    {
+        var v = Strips[k];
+        return r switch { 0 => v.V0, 1 => v.V1, 2 => v.V2, 3 => v.V3, 4 => v.V4, 5 => v.V5, 6 => v.V6, _ => v.V7 };
+    }
+}
 
 /// <summary>
 /// A read where it lies, for an A whose rows run along K (stride 1 in k): 8 row streams instead of a
-/// pack. Rows past M read the last row; their results are never stored.
+/// pack. Rows past M read the last row; their results are never stored. Each row is a view of its
+/// own (<see cref="At"/>): with 32-bit offsets into one view LLVM built the row addresses of every
+/// step as a vector and extracted them one by one.
 /// </summary>
-public readonly struct RowsAlongK(ArrayView<float> a, int r0, int r1, int r2, int r3, int r4, int r5, int r6, int r7)
+public readonly struct RowsAlongK : IStripRows<RowsAlongK>
 {
-    private readonly ArrayView<float> _a = a;
-    private readonly int _r0 = r0, _r1 = r1, _r2 = r2, _r3 = r3, _r4 = r4, _r5 = r5, _r6 = r6, _r7 = r7;
+    private readonly ArrayView<float> _a, _r0, _r1, _r2, _r3, _r4, _r5, _r6, _r7;
 
-    public RowsAlongK At(int strip, MatMulArgs p)
+    /// <summary>All of A, before <see cref="At"/> picks a strip's rows.</summary>
+    public RowsAlongK(ArrayView<float> a) => _a = a;
+
+    private RowsAlongK(ArrayView<float> a, int i, int last, int stride)
     {
-        int i = strip * 8, last = p.M - 1, s = p.StrideAi;
-        return new(_a, Math.Min(i, last) * s, Math.Min(i + 1, last) * s, Math.Min(i + 2, last) * s, Math.Min(i + 3, last) * s,
-            Math.Min(i + 4, last) * s, Math.Min(i + 5, last) * s, Math.Min(i + 6, last) * s, Math.Min(i + 7, last) * s);
+        _a = a;
+        _r0 = Row(a, i, last, stride); _r1 = Row(a, i + 1, last, stride); _r2 = Row(a, i + 2, last, stride); _r3 = Row(a, i + 3, last, stride);
+        _r4 = Row(a, i + 4, last, stride); _r5 = Row(a, i + 5, last, stride); _r6 = Row(a, i + 6, last, stride); _r7 = Row(a, i + 7, last, stride);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ArrayView<float> Row(ArrayView<float> a, int i, int last, int stride) => a.SubView((long)Math.Min(i, last) * stride);
+
+    public RowsAlongK At(int strip, MatMulArgs p) => new(_a, strip * 8, p.M - 1, p.StrideAi);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vec8f Get(int k)
     {
         Vec8f v;
-        v.V0 = _a[_r0 + k]; v.V1 = _a[_r1 + k]; v.V2 = _a[_r2 + k]; v.V3 = _a[_r3 + k];
-        v.V4 = _a[_r4 + k]; v.V5 = _a[_r5 + k]; v.V6 = _a[_r6 + k]; v.V7 = _a[_r7 + k];
+        v.V0 = _r0[k]; v.V1 = _r1[k]; v.V2 = _r2[k]; v.V3 = _r3[k];
+        v.V4 = _r4[k]; v.V5 = _r5[k]; v.V6 = _r6[k]; v.V7 = _r7[k];
         return v;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Row(int r, int k) => r switch { 0 => _r0[k], 1 => _r1[k], 2 => _r2[k], 3 => _r3[k], 4 => _r4[k], 5 => _r5[k], 6 => _r6[k], _ => _r7[k] };
 }
 
 public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
@@ -301,7 +334,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     private readonly LaunchPlan _plan;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs> _tiled;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs> _blocked;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, int, int, int, int, SpecializedValue<int>> _pack;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Vec8f>, int, int, int, int, SpecializedValue<int>, SpecializedValue<int>> _pack;
     private readonly Action<KernelConfig, PackedStrips, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs> _packed;
     private readonly Action<KernelConfig, RowsAlongK, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>? _packedInPlace;
     private readonly Accelerator _accelerator;
@@ -323,7 +356,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         _maxGroupSize = accelerator.MaxNumThreadsPerGroup;
         _tiled = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(TiledKernel);
         _blocked = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(BlockedKernel);
-        _pack = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, int, int, int, int, SpecializedValue<int>>(PackKernel);
+        _pack = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Vec8f>, int, int, int, int, SpecializedValue<int>, SpecializedValue<int>>(PackKernel);
         if (plan.FusedMultiplyAdd) LoadPacked<FusedOnOpenCL>(accelerator, plan, out _packed, out _packedInPlace);
         else LoadPacked<Unfused>(accelerator, plan, out _packed, out _packedInPlace);
     }
@@ -336,7 +369,8 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         packed = accelerator.LoadStreamKernel<PackedStrips, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(
             plan.PackedPanels switch { 2 => PackedQuadsKernel<TUpdate>, 3 => PackedTriplesKernel<TUpdate>, _ => PackedKernel<TUpdate> });
         packedInPlace = plan.PackedInPlaceColumns > 0
-            ? accelerator.LoadStreamKernel<RowsAlongK, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(PackedPairsInPlaceKernel<TUpdate>)
+            ? accelerator.LoadStreamKernel<RowsAlongK, ArrayView<Vec8f>, ArrayView<float>, ArrayView<float>, MatMulArgs>(
+                plan.PackedPanels == 3 ? PackedTriplesInPlaceKernel<TUpdate> : PackedPairsInPlaceKernel<TUpdate>)
             : null;
     }
 
@@ -438,18 +472,57 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     /// <summary>
     /// dst[s·depth + k] = the 8 values src[(8s + r)·strideRow + k·strideDepth], r = 0..7, 0 past
     /// <paramref name="rows"/>: op(A) by strips of 8 rows, or op(B) by panels of 8 columns, each
-    /// interleaved along K. One (strip, k) per index of GridLoop.For.
+    /// interleaved along K. One run of <see cref="PackRun"/> values of k of one strip per index of
+    /// GridLoop.For; <paramref name="rowsAdjacent"/> is 1 where strideRow is 1 (a strip's 8 values at
+    /// k are one contiguous load).
     /// </summary>
     private static void PackKernel(ArrayView<float> src, ArrayView<Vec8f> dst, int rows, int depth, int strideRow, int strideDepth,
-        SpecializedValue<int> oneItem) =>
-        GridLoop.For((rows + 7) / 8 * depth, oneItem, new PackAt(src, dst, rows, depth, strideRow, strideDepth));
+        SpecializedValue<int> oneItem, SpecializedValue<int> rowsAdjacent)
+    {
+        int runs = PackRuns(depth);
+        GridLoop.For((rows + 7) / 8 * runs, oneItem, new PackAt(src, dst, rows, depth, runs, strideRow, strideDepth, rowsAdjacent.Value != 0));
+    }
 
-    private readonly record struct PackAt(ArrayView<float> Src, ArrayView<Vec8f> Dst, int Rows, int Depth, int StrideRow, int StrideDepth)
-        : IGridBody
+    /// <summary>
+    /// Values of k per work-item of the pack: one value each spent most of the pack's time on the
+    /// work-item's own set-up (a division and the strip's clamped addresses for every 32 bytes).
+    /// </summary>
+    private const int PackRun = 64;
+
+    private static int PackRuns(int depth) => (depth + PackRun - 1) / PackRun;
+
+    private readonly record struct PackAt(ArrayView<float> Src, ArrayView<Vec8f> Dst, int Rows, int Depth, int Runs, int StrideRow,
+        int StrideDepth, bool RowsAdjacent) : IGridBody
     {
         public void Invoke(int e)
         {
-            int k = e % Depth, row = e / Depth * 8;
+            int strip = e / Runs, k0 = (e - strip * Runs) * PackRun, k1 = Math.Min(k0 + PackRun, Depth);
+            int row = strip * 8, d = strip * Depth;
+            if (row + 8 > Rows)
+            {
+                for (int k = k0; k < k1; k++) Dst[d + k] = Clamped(row, k);
+            }
+            else if (RowsAdjacent)
+            {
+                for (int k = k0; k < k1; k++) Dst[d + k] = Vec8f.Load(Src, row + k * StrideDepth);
+            }
+            else
+            {
+                for (int k = k0; k < k1; k++)
+                {
+                    int at = row * StrideRow + k * StrideDepth;
+                    Vec8f v;
+                    v.V0 = Src[at]; v.V1 = Src[at + StrideRow]; v.V2 = Src[at + 2 * StrideRow]; v.V3 = Src[at + 3 * StrideRow];
+                    v.V4 = Src[at + 4 * StrideRow]; v.V5 = Src[at + 5 * StrideRow]; v.V6 = Src[at + 6 * StrideRow]; v.V7 = Src[at + 7 * StrideRow];
+                    Dst[d + k] = v;
+                }
+            }
+        }
+
+        /// <summary>The last strip's values at k, 0 past the last row (each load clamped to the last row, so that it is unconditional).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private Vec8f Clamped(int row, int k)
+        {
             int at = row * StrideRow + k * StrideDepth;
             Vec8f v;
             v.V0 = Row(at, row, 0);
@@ -460,10 +533,9 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
             v.V5 = Row(at, row, 5);
             v.V6 = Row(at, row, 6);
             v.V7 = Row(at, row, 7);
-            Dst[e] = v;
+            return v;
         }
 
-        /// <summary>Row r of the strip at depth k, or 0 past the last row: the load itself is clamped to the last row, so that it is unconditional (PoCL then vectorises it across work-items).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private float Row(int at, int row, int r)
         {
@@ -536,28 +608,33 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     /// of three the last unit reads the last panel again and stores it once.
     /// </summary>
     private static void PackedTriplesKernel<TUpdate>(PackedStrips ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
-        where TUpdate : struct, IBlockUpdate
+        where TUpdate : struct, IBlockUpdate => Triples<TUpdate, PackedStrips>(ap, bp, c, bias, p);
+
+    /// <summary>As <see cref="PackedTriplesKernel{TUpdate}"/> with A read in place (4 row streams a pass, broadcast as the packed strip's values are).</summary>
+    private static void PackedTriplesInPlaceKernel<TUpdate>(RowsAlongK ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+        where TUpdate : struct, IBlockUpdate => Triples<TUpdate, RowsAlongK>(ap, bp, c, bias, p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Triples<TUpdate, TRows>(TRows rows, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
+        where TUpdate : struct, IBlockUpdate where TRows : struct, IStripRows<TRows>
     {
-        var strips8 = ap.Strips;
         int strips = (p.M + 7) / 8, panels = (p.N + 7) / 8, triples = (panels + 2) / 3;
         GridLoop.Share((long)strips * triples, out int begin, out int end);
         for (int u = begin; u < end; u++)
         {
             UnitAt(u, strips, triples, BandStrips, out int strip, out int triple);
             int q0 = triple * 3, q1 = Math.Min(q0 + 1, panels - 1), q2 = Math.Min(q0 + 2, panels - 1);
-            int pa = strip * p.K, pb0 = q0 * p.K, pb1 = q1 * p.K, pb2 = q2 * p.K;
+            // The panels as views of their own, indexed by k alone, as the rows of A are.
+            var b0 = bp.SubView((long)q0 * p.K);
+            var b1 = bp.SubView((long)q1 * p.K);
+            var b2 = bp.SubView((long)q2 * p.K);
+            var a = rows.At(strip, p);
             var top = default(Block4x24);
             for (int k = 0; k < p.K; k++)
-            {
-                var a = strips8[pa + k];
-                default(TUpdate).Add(ref top, a.V0, a.V1, a.V2, a.V3, bp[pb0 + k], bp[pb1 + k], bp[pb2 + k]);
-            }
+                default(TUpdate).Add(ref top, a.Row(0, k), a.Row(1, k), a.Row(2, k), a.Row(3, k), b0[k], b1[k], b2[k]);
             var bottom = default(Block4x24);
             for (int k = 0; k < p.K; k++)
-            {
-                var a = strips8[pa + k];
-                default(TUpdate).Add(ref bottom, a.V4, a.V5, a.V6, a.V7, bp[pb0 + k], bp[pb1 + k], bp[pb2 + k]);
-            }
+                default(TUpdate).Add(ref bottom, a.Row(4, k), a.Row(5, k), a.Row(6, k), a.Row(7, k), b0[k], b1[k], b2[k]);
             int i0 = strip * 8;
             StoreRows(c, bias, p, i0, q0 * 8, top.Panel(0), bottom.Panel(0));
             if (q1 > q0) StoreRows(c, bias, p, i0, q1 * 8, top.Panel(1), bottom.Panel(1));
@@ -739,6 +816,11 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
         return MatMulArgs.For(m, n, k, transposeA, transposeB, hasBias, accumulate);
     }
 
+    /// <summary>Launches <see cref="PackKernel"/> for a <paramref name="rows"/> × <paramref name="depth"/> operand.</summary>
+    private void Pack(ArrayView<float> src, ArrayView<Vec8f> dst, int rows, int depth, int strideRow, int strideDepth) =>
+        _pack(_plan.GridStride((long)(rows + 7) / 8 * PackRuns(depth)), src, dst, rows, depth, strideRow, strideDepth, _plan.OneItem,
+            SpecializedValue.New(strideRow == 1 ? 1 : 0));
+
     /// <summary>Packs A and B into the scratch buffer (by the given packs, else from the views) and runs the packed kernel.</summary>
     private void RunPacked(Action<ArrayView<Vec8f>>? packA, Action<ArrayView<Vec8f>>? packB, ArrayView<float> a, ArrayView<float> b,
         ArrayView<float> c, ArrayView<float> biasView, MatMulArgs args)
@@ -754,13 +836,13 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
             if (args.K > 0)
             {
                 if (packA is not null) packA(ap);
-                else if (!inPlace) _pack(_plan.GridStride(ap.Length), a, ap, args.M, args.K, args.StrideAi, args.StrideAk, _plan.OneItem);
+                else if (!inPlace) Pack(a, ap, args.M, args.K, args.StrideAi, args.StrideAk);
                 if (packB is not null) packB(bp);
-                else _pack(_plan.GridStride(bp.Length), b, bp, args.N, args.K, args.StrideBj, args.StrideBk, _plan.OneItem);
+                else Pack(b, bp, args.N, args.K, args.StrideBj, args.StrideBk);
             }
             long rowUnits = inPlace || _plan.PackedPanels != 2 ? strips : (strips + 1) / 2;
             var grid = _plan.PackedShare(rowUnits * ((panels + _plan.PackedPanels - 1) / _plan.PackedPanels));
-            if (inPlace) _packedInPlace!(grid, new RowsAlongK(a, 0, 0, 0, 0, 0, 0, 0, 0), bp, c, biasView, args);
+            if (inPlace) _packedInPlace!(grid, new RowsAlongK(a), bp, c, biasView, args);
             else _packed(grid, new PackedStrips(ap), bp, c, biasView, args);
         }
     }
