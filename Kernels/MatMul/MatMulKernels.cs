@@ -614,6 +614,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
     private static void PackedTriplesInPlaceKernel<TUpdate>(RowsAlongK ap, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
         where TUpdate : struct, IBlockUpdate => Triples<TUpdate, RowsAlongK>(ap, bp, c, bias, p);
 
+    /// <summary>The 4×24 units of both forms, over A packed or in place.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Triples<TUpdate, TRows>(TRows rows, ArrayView<Vec8f> bp, ArrayView<float> c, ArrayView<float> bias, MatMulArgs p)
         where TUpdate : struct, IBlockUpdate where TRows : struct, IStripRows<TRows>
