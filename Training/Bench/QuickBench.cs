@@ -131,18 +131,28 @@ public static class QuickBench
     /// Mean milliseconds of <paramref name="launch"/>, synchronised, over ≥ 1 s or 50 runs, after
     /// warming up until .NET's JIT is quiet: it recompiles hot host code on a background thread, which
     /// took one of two cores from the first size measured (OpenCL 1024³ A·B 109–124 GFLOP/s, the same
-    /// size again in the same process 157–170; 154–160 both times with tiered compilation off).
+    /// size again in the same process 157–170; 154–160 both times with tiered compilation off). Quiet
+    /// means <see cref="QuietLaunches"/> launches and 300 ms without a compile: a method is recompiled
+    /// after 30 calls, and one called once a launch took longer than 300 ms to get there.
     /// </summary>
+    private const int QuietLaunches = 40;
+
     private static double Time(Device device, Action launch)
     {
         var warm = Stopwatch.StartNew();
         var quiet = Stopwatch.StartNew();
-        while (quiet.ElapsedMilliseconds < 300 && warm.ElapsedMilliseconds < 5000)
+        int quietLaunches = 0;
+        while ((quiet.ElapsedMilliseconds < 300 || quietLaunches < QuietLaunches) && warm.ElapsedMilliseconds < 10_000)
         {
             long compiled = JitInfo.GetCompiledMethodCount();
             launch();
             device.Synchronize();
-            if (JitInfo.GetCompiledMethodCount() != compiled) quiet.Restart();
+            quietLaunches++;
+            if (JitInfo.GetCompiledMethodCount() != compiled)
+            {
+                quiet.Restart();
+                quietLaunches = 0;
+            }
         }
         int reps = 0;
         var sw = Stopwatch.StartNew();
