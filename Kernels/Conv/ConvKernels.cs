@@ -122,20 +122,39 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
         }
     }
 
-    /// <summary>Work-item u of batch·columns writes y[b, c, ·]: one contiguous output line of outRows ≥ rows, zero past rows.</summary>
+    /// <summary>
+    /// Work-item u transposes an 8×8 block: rows r0.. by columns c0.. of x[b] into y[b, c0.., r0..],
+    /// zero at r ≥ rows. A whole block writes 8 runs of 8 (one vector store each, PoCL); a work-item
+    /// per output line with a loop of scalar copies ran at a quarter of copy bandwidth.
+    /// </summary>
     private static void Transpose3Kernel(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int columns, int outRows) =>
-        GridLoop.For(batch * columns, new Transpose3At(x, y, rows, columns, outRows));
+        GridLoop.For(batch * Transpose3Blocks(columns, outRows), new Transpose3At(x, y, rows, columns, outRows));
+
+    private static int Transpose3Blocks(int columns, int outRows) => (columns + 7) / 8 * ((outRows + 7) / 8);
 
     private readonly record struct Transpose3At(ArrayView<float> X, ArrayView<float> Y, int Rows, int Columns, int OutRows) : IGridBody
     {
         public void Invoke(int u)
         {
-            int c = u % Columns, b = u / Columns;
-            int from = b * Rows * Columns + c, to = u * OutRows;
-            for (int r = 0; r < Rows; r++, from += Columns)
-                Y[to + r] = X[from];
-            for (int r = Rows; r < OutRows; r++)
-                Y[to + r] = 0f;
+            int rowBlocks = (OutRows + 7) / 8, columnBlocks = (Columns + 7) / 8;
+            int rb = u % rowBlocks, t = u / rowBlocks, cb = t % columnBlocks, b = t / columnBlocks;
+            int r0 = rb * 8, c0 = cb * 8;
+            int from = (b * Rows + r0) * Columns + c0, to = (b * Columns + c0) * OutRows + r0;
+            if (r0 + 8 <= Rows && c0 + 8 <= Columns)
+            {
+                for (int j = 0; j < 8; j++, from++, to += OutRows)
+                {
+                    Vec8f v;
+                    v.V0 = X[from]; v.V1 = X[from + Columns]; v.V2 = X[from + 2 * Columns]; v.V3 = X[from + 3 * Columns];
+                    v.V4 = X[from + 4 * Columns]; v.V5 = X[from + 5 * Columns]; v.V6 = X[from + 6 * Columns]; v.V7 = X[from + 7 * Columns];
+                    Vec8f.Store(Y, to, v);
+                }
+                return;
+            }
+            int width = Math.Min(8, Columns - c0), height = Math.Min(8, OutRows - r0);
+            for (int j = 0; j < width; j++, from++, to += OutRows)
+                for (int i = 0; i < height; i++)
+                    Y[to + i] = r0 + i < Rows ? X[from + i * Columns] : 0f;
         }
     }
 
@@ -176,7 +195,7 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
         outRows = Math.Max(outRows, rows);
         long total = (long)batch * rows * columns;
         if (y.Length < (long)batch * columns * outRows) throw new ArgumentException($"transpose3: y has {y.Length} values, too few for ({batch}, {columns}, {outRows})");
-        if (total > 0) _transpose3(_plan.GridStride((long)batch * columns), x, y, batch, rows, columns, outRows);
+        if (total > 0) _transpose3(_plan.GridStride((long)batch * Transpose3Blocks(columns, outRows)), x, y, batch, rows, columns, outRows);
     }
 
     // ---- scalar references (double) ----
