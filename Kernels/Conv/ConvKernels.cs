@@ -124,8 +124,9 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
 
     /// <summary>
     /// Work-item u transposes an 8×8 block: rows r0.. by columns c0.. of x[b] into y[b, c0.., r0..],
-    /// zero at r ≥ rows. A whole block writes 8 runs of 8 (one vector store each, PoCL); a work-item
-    /// per output line with a loop of scalar copies ran at a quarter of copy bandwidth.
+    /// zero at r ≥ rows. A work-item per output line, one float per loop step, ran at a quarter of
+    /// copy bandwidth; a whole block computes its indices once for 64 copies (PoCL copies them one by
+    /// one still) and ran 1.25–1.6× faster.
     /// </summary>
     private static void Transpose3Kernel(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int columns, int outRows) =>
         GridLoop.For(batch * Transpose3Blocks(columns, outRows), new Transpose3At(x, y, rows, columns, outRows));

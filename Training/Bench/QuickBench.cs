@@ -127,6 +127,9 @@ public static class QuickBench
         return rows;
     }
 
+    /// <summary>Launches without a JIT compile before <see cref="Time"/> starts timing (more than the 30 calls after which .NET recompiles a method).</summary>
+    private const int QuietLaunches = 40;
+
     /// <summary>
     /// Mean milliseconds of <paramref name="launch"/>, synchronised, over ≥ 1 s or 50 runs, after
     /// warming up until .NET's JIT is quiet: it recompiles hot host code on a background thread, which
@@ -135,8 +138,6 @@ public static class QuickBench
     /// means <see cref="QuietLaunches"/> launches and 300 ms without a compile: a method is recompiled
     /// after 30 calls, and one called once a launch took longer than 300 ms to get there.
     /// </summary>
-    private const int QuietLaunches = 40;
-
     private static double Time(Device device, Action launch)
     {
         var warm = Stopwatch.StartNew();
