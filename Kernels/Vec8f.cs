@@ -15,11 +15,15 @@ public struct Vec8f
 
     /// <summary>The 8 floats x[at..at + 7], each its own load (for where the 8 are not a Vec8f of a view).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec8f Load(ArrayView<float> x, int at)
+    public static Vec8f Load(ArrayView<float> x, int at) => Load(x, at, 1);
+
+    /// <summary>The 8 floats x[at + i·stride], i = 0..7 (a column of 8 rows; where stride is a constant 1, one load on PoCL).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec8f Load(ArrayView<float> x, int at, int stride)
     {
         Vec8f v;
-        v.V0 = x[at]; v.V1 = x[at + 1]; v.V2 = x[at + 2]; v.V3 = x[at + 3];
-        v.V4 = x[at + 4]; v.V5 = x[at + 5]; v.V6 = x[at + 6]; v.V7 = x[at + 7];
+        v.V0 = x[at]; v.V1 = x[at + stride]; v.V2 = x[at + 2 * stride]; v.V3 = x[at + 3 * stride];
+        v.V4 = x[at + 4 * stride]; v.V5 = x[at + 5 * stride]; v.V6 = x[at + 6 * stride]; v.V7 = x[at + 7 * stride];
         return v;
     }
 

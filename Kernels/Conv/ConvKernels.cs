@@ -144,12 +144,7 @@ public sealed class ConvKernels : IKernelFamily<ConvKernels>
             if (r0 + 8 <= Rows && c0 + 8 <= Columns)
             {
                 for (int j = 0; j < 8; j++, from++, to += OutRows)
-                {
-                    Vec8f v;
-                    v.V0 = X[from]; v.V1 = X[from + Columns]; v.V2 = X[from + 2 * Columns]; v.V3 = X[from + 3 * Columns];
-                    v.V4 = X[from + 4 * Columns]; v.V5 = X[from + 5 * Columns]; v.V6 = X[from + 6 * Columns]; v.V7 = X[from + 7 * Columns];
-                    Vec8f.Store(Y, to, v);
-                }
+                    Vec8f.Store(Y, to, Vec8f.Load(X, from, Columns));
                 return;
             }
             int width = Math.Min(8, Columns - c0), height = Math.Min(8, OutRows - r0);

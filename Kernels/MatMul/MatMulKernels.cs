@@ -506,13 +506,7 @@ public sealed class MatMulKernels : IKernelFamily<MatMulKernels>
             {
                 int sr = RowsAdjacent ? 1 : StrideRow; // a constant 1 where adjacent: the 8 loads become one
                 for (int k = k0; k < k1; k++)
-                {
-                    int at = row * sr + k * StrideDepth;
-                    Vec8f v;
-                    v.V0 = Src[at]; v.V1 = Src[at + sr]; v.V2 = Src[at + 2 * sr]; v.V3 = Src[at + 3 * sr];
-                    v.V4 = Src[at + 4 * sr]; v.V5 = Src[at + 5 * sr]; v.V6 = Src[at + 6 * sr]; v.V7 = Src[at + 7 * sr];
-                    Dst[d + k] = v;
-                }
+                    Dst[d + k] = Vec8f.Load(Src, row * sr + k * StrideDepth, sr);
             }
         }
 
